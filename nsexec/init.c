@@ -1,0 +1,171 @@
+/*
+ * berth-init: the small program that runs in the container instead of the
+ * Go runtime. The berth binary embeds it and runs it from a sealed memfd,
+ * so the container never maps the host binary. It reads a plan from the
+ * parent (argv[1] is the socket), and carries it out step by step; it
+ * decides nothing the parent could decide. See docs/architecture.md.
+ *
+ *   berth-init FD     carry out the plan read from socket FD
+ *   berth-init hold   sleep until killed: holds a user namespace whose maps
+ *                     the parent writes, for idmapped mounts
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* hide_fds marks every fd past the preserved ones close-on-exec: the
+ * process (and the hooks) inherit stdio and the preserved fds only, not
+ * what berth's own caller leaked to it. */
+static void hide_fds(struct plan *p)
+{
+	unsigned int first = 3 + p->preserve_fds;
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* before Linux 5.11: one fcntl per open fd */
+	for (int fd = (int)first; fd < 4096; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+/* check_cwd chdirs to the process's cwd and makes sure it is inside the
+ * container: a cwd reached through an fd leaked from outside would read
+ * "(unreachable)" (CVE-2024-21626). */
+static void enter_cwd(struct plan *p)
+{
+	char buf[PATH_MAX];
+	if (!p->cwd)
+		return;
+	if (chdir(p->cwd) < 0)
+		bail("chdir to cwd (\"%s\") set in config.json", p->cwd);
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		bailx("cwd %s is outside the container", p->cwd);
+}
+
+/* wait_for_start blocks until `berth start` opens the exec fifo. The fifo
+ * is reopened for writing through the trusted procfs; it stays open
+ * (close-on-exec) so that start sees EOF when the exec succeeded and an
+ * error line when it did not. */
+static void wait_for_start(struct plan *p)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "self/fd/%d", p->fifo_fd);
+	int fd = openat(proc_fd, rel, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail("open the exec fifo");
+	close(p->fifo_fd);
+	error_fd = fd;
+}
+
+static void ready(void)
+{
+	send_msg(MSG_READY, NULL, 0);
+	close(sync_fd);
+	sync_fd = -1;
+}
+
+/* create: a new container, left waiting on the exec fifo. */
+static void create_container(struct plan *p)
+{
+	size_t state_len;
+
+	if (setsid() < 0)
+		bail("setsid");
+	setup_rootfs(p);
+	/* the parent runs prestart and createRuntime hooks now, and sends the
+	 * state for the hooks run here */
+	send_msg(MSG_HOOKS, NULL, 0);
+	char *state = (char *)recv_msg(MSG_HOOKS_DONE, &state_len);
+	run_hooks(p, HOOK_CREATE_CONTAINER, state, state_len);
+	finish_rootfs(p);
+	setup_console(p);
+	set_limits(p);
+	/* without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
+	 * the capabilities are still there */
+	if (!p->no_new_privs)
+		load_seccomp(p);
+	set_identity(p);
+	enter_cwd(p);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		bail("set no_new_privs");
+	if (p->seccomp_notify)
+		load_seccomp(p); /* the listener fd still needs the socket */
+	const char *path = find_executable(p);
+	umask(p->has_umask ? p->umask : 022);
+	ready();
+	wait_for_start(p);
+	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
+	load_seccomp(p);
+	exec_process(p, path);
+}
+
+/* exec: a new process in a running container. */
+static void exec_in_container(struct plan *p)
+{
+	if (setsid() < 0)
+		bail("setsid");
+	setup_console(p);
+	set_limits(p);
+	if (!p->no_new_privs)
+		load_seccomp(p);
+	set_identity(p);
+	enter_cwd(p);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		bail("set no_new_privs");
+	if (p->seccomp_notify)
+		load_seccomp(p);
+	const char *path = find_executable(p);
+	umask(p->has_umask ? p->umask : 022);
+	/* the socket stays open (close-on-exec): the parent sees EOF when the
+	 * exec succeeded, MSG_ERROR when it did not */
+	send_msg(MSG_READY, NULL, 0);
+	load_seccomp(p);
+	exec_process(p, path);
+}
+
+int main(int argc, char **argv)
+{
+	static struct plan plan;
+	char err[512];
+	size_t len;
+
+	if (argc == 2 && strcmp(argv[1], "hold") == 0) {
+		for (;;)
+			pause();
+	}
+	if (argc != 2 || (sync_fd = atoi(argv[1])) < 3) {
+		fprintf(stderr, "berth-init is run by berth, not by hand\n");
+		return 2;
+	}
+	prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
+	uint8_t *buf = recv_msg(MSG_PLAN, &len);
+	if (plan_decode(&plan, buf, len, err, sizeof(err)) < 0) {
+		errno = 0;
+		bailx("%s", err);
+	}
+	open_procfs();
+	hide_fds(&plan);
+	join_namespaces(&plan);
+	create_namespaces(&plan);
+	enter_pid_namespace(&plan);
+	if (plan.mode == MODE_CREATE)
+		create_container(&plan);
+	else
+		exec_in_container(&plan);
+	return 1;
+}

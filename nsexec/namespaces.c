@@ -1,0 +1,122 @@
+/*
+ * Namespaces: join those given by path (the parent opened and checked each
+ * file and passes its fd), then create the new ones. A user namespace comes
+ * first either way: joining or creating the others needs its privileges,
+ * and namespaces created after it are owned by it. The parent writes the id
+ * maps of a new user namespace while the init waits.
+ *
+ * unshare(CLONE_NEWPID) and a new time namespace only apply to children, so
+ * the init forks once when the plan says so; the child is the container's
+ * process (pid 1 of a new pid namespace). It is cloned with CLONE_PARENT,
+ * making it the parent's child: `berth run` and `berth exec` wait for it
+ * directly, and after `berth create` exits it is reparented to the caller's
+ * subreaper (the shim).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const char *ns_name(uint32_t flag)
+{
+	switch (flag) {
+	case CLONE_NEWUSER: return "user";
+	case CLONE_NEWNS: return "mount";
+	case CLONE_NEWPID: return "pid";
+	case CLONE_NEWNET: return "network";
+	case CLONE_NEWIPC: return "ipc";
+	case CLONE_NEWUTS: return "uts";
+	case CLONE_NEWCGROUP: return "cgroup";
+	case CLONE_NEWTIME: return "time";
+	default: return "unknown";
+	}
+}
+
+static void join_one(struct ns_join *j)
+{
+	if (setns(j->fd, (int)j->flag) < 0)
+		bail("join %s namespace", ns_name(j->flag));
+	close(j->fd);
+	j->fd = -1;
+}
+
+void join_namespaces(struct plan *p)
+{
+	/* exec: one setns through the container's pidfd joins them all at once */
+	if (p->ns_pidfd >= 0) {
+		if (setns(p->ns_pidfd, (int)p->ns_pidfd_flags) < 0)
+			bail("join the container's namespaces (flags %#x)", p->ns_pidfd_flags);
+		close(p->ns_pidfd);
+	}
+	for (size_t i = 0; i < p->njoins; i++)
+		if (p->joins[i].flag == CLONE_NEWUSER)
+			join_one(&p->joins[i]);
+	for (size_t i = 0; i < p->njoins; i++)
+		if (p->joins[i].fd >= 0)
+			join_one(&p->joins[i]);
+}
+
+/* become_root takes uid/gid 0 of a user namespace when it is mapped. */
+static void become_root(void)
+{
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		bail("setresgid(0) in the user namespace");
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		bail("setresuid(0) in the user namespace");
+}
+
+void create_namespaces(struct plan *p)
+{
+	if (p->new_userns) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			bail("create user namespace");
+		/* the parent writes uid_map/gid_map from outside, then answers */
+		send_msg(MSG_USERNS, NULL, 0);
+		size_t n;
+		(void)recv_msg(MSG_USERNS_DONE, &n);
+		become_root();
+	} else if (p->njoins || p->ns_pidfd >= 0) {
+		/* a joined user namespace: take its root too, if mapped */
+		for (size_t i = 0; i < p->njoins; i++)
+			if (p->joins[i].flag == CLONE_NEWUSER)
+				become_root();
+	}
+	if (p->unshare_flags && unshare((int)p->unshare_flags) < 0)
+		bail("create namespaces (flags %#x)", p->unshare_flags);
+	/* offsets must be written before any process enters the namespace */
+	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
+		write_proc("self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));
+}
+
+void enter_pid_namespace(struct plan *p)
+{
+	uint32_t pid;
+
+	if (!p->fork) {
+		pid = (uint32_t)getpid();
+		send_msg(MSG_PID, &pid, sizeof(pid));
+		return;
+	}
+	/* a raw clone: the child has its own copy of this single-threaded
+	 * process and goes on with the plan; CLONE_PARENT makes it the
+	 * parent's child */
+	long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (r < 0)
+		bail("fork into the new pid namespace");
+	if (r == 0)
+		return;
+	pid = (uint32_t)r;
+	send_msg(MSG_PID, &pid, sizeof(pid));
+	_exit(0);
+}

@@ -1,0 +1,288 @@
+/*
+ * The process attributes, applied inside the container after the root is
+ * in place: console, limits, identity and capabilities, seccomp, and at the
+ * end the exec. Values come ready from the parent (capability masks, rlimit
+ * numbers, the umask to use): the init only applies them, in an order the
+ * kernel accepts (privileged steps before the identity changes).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "init.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+/* send_console passes the pty master to the console socket, as runc does:
+ * the fd in SCM_RIGHTS, its name as the message. */
+static void send_console(int console_fd, int master, const char *name)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {(void *)name, strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	memset(cbuf, 0, sizeof(cbuf));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
+		bail("send the pty master to the console socket");
+}
+
+void setup_console(struct plan *p)
+{
+	struct stat st;
+	unsigned int n;
+	int unlock = 0;
+	char name[64];
+
+	if (!p->terminal)
+		return;
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		bail("open /dev/ptmx");
+	/* the multiplexer of a devpts, not whatever the rootfs put there */
+	if (fstat(master, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5)
+		bailx("/dev/ptmx is not a pty multiplexer");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		bail("unlock the pty");
+	/* the peer is opened through the master, never by its /dev/pts path */
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		bail("open the pty peer");
+	if (p->console_height || p->console_width) {
+		struct winsize ws = {.ws_row = (unsigned short)p->console_height, .ws_col = (unsigned short)p->console_width};
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+			bail("set the console size");
+	}
+	snprintf(name, sizeof(name), "/dev/pts/%u", n);
+	send_console(p->console_fd, master, name);
+	close(master);
+	close(p->console_fd);
+	if (p->mode == MODE_CREATE && !p->no_mountns)
+		mount_console(slave);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			bail("dup the pty to fd %d", fd);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		bail("make the pty the controlling terminal");
+	close(slave);
+}
+
+static void set_rlimits(struct plan *p)
+{
+	for (size_t i = 0; i < p->nrlimits; i++) {
+		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
+		if (setrlimit((int)p->rlimits[i].type, &rl) < 0)
+			bail("set rlimit %u (soft %llu, hard %llu)", p->rlimits[i].type,
+			     (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	}
+}
+
+struct sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static void set_scheduling(struct plan *p)
+{
+	if (p->has_scheduler) {
+		struct sched_attr a = {
+			.size = sizeof(a),
+			.sched_policy = p->sched_policy,
+			.sched_flags = p->sched_flags,
+			.sched_nice = p->sched_nice,
+			.sched_priority = p->sched_priority,
+			.sched_runtime = p->sched_runtime,
+			.sched_deadline = p->sched_deadline,
+			.sched_period = p->sched_period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			bail("set the scheduler (policy %u)", p->sched_policy);
+	}
+	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p->ioprio) < 0)
+		bail("set the I/O priority");
+	if (p->has_mempolicy &&
+	    syscall(SYS_set_mempolicy, p->mempolicy_mode, p->mempolicy_nodes,
+		    p->mempolicy_nodes_len * 8) < 0)
+		bail("set the memory policy (mode %u)", p->mempolicy_mode);
+	if (p->cpu_affinity && sched_setaffinity(0, p->cpu_affinity_len, (const cpu_set_t *)p->cpu_affinity) < 0)
+		bail("set the CPU affinity");
+}
+
+void set_limits(struct plan *p)
+{
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		bail("set hostname %s", p->hostname);
+	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+		bail("set domainname %s", p->domainname);
+	for (size_t i = 0; i < p->nsysctls; i++)
+		write_proc(p->sysctls[i].path, p->sysctls[i].value, strlen(p->sysctls[i].value));
+	if (p->has_oom_score_adj) {
+		char v[16];
+		int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+		write_proc("self/oom_score_adj", v, (size_t)n);
+	}
+	if (p->has_personality && personality(p->personality) < 0)
+		bail("set personality %#x", p->personality);
+	set_rlimits(p);
+	set_scheduling(p);
+}
+
+static void drop_bounding(uint64_t keep)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the kernel's last capability */
+			bail("drop capability %d from the bounding set", cap);
+		}
+	}
+}
+
+void set_identity(struct plan *p)
+{
+	if (p->has_caps) {
+		drop_bounding(p->cap_bounding);
+		/* keep the permitted set across the uid change */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			bail("set keepcaps");
+	}
+	if (p->setgroups && setgroups(p->nadditional_gids, (const gid_t *)p->additional_gids) < 0)
+		bail("set additional groups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		bail("set gid %u", p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		bail("set uid %u", p->uid);
+	if (!p->has_caps)
+		return;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		bail("clear keepcaps");
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {
+		{(uint32_t)p->cap_effective, (uint32_t)p->cap_permitted, (uint32_t)p->cap_inheritable},
+		{(uint32_t)(p->cap_effective >> 32), (uint32_t)(p->cap_permitted >> 32), (uint32_t)(p->cap_inheritable >> 32)},
+	};
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		bail("set capabilities");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		bail("clear ambient capabilities");
+	for (int cap = 0; cap < 64; cap++)
+		if ((p->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			bail("raise ambient capability %d", cap);
+}
+
+void load_seccomp(struct plan *p)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)(p->seccomp_len / sizeof(struct sock_filter)),
+		.filter = (struct sock_filter *)(uintptr_t)p->seccomp,
+	};
+	if (!p->seccomp)
+		return;
+	/* the plan's bytes may be unaligned: copy them */
+	struct sock_filter *f = malloc(p->seccomp_len);
+	if (!f)
+		bailx("seccomp: out of memory");
+	memcpy(f, p->seccomp, p->seccomp_len);
+	prog.filter = f;
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog);
+	if (fd < 0)
+		bail("load the seccomp filter (flags %#x)", p->seccomp_flags);
+	free(f);
+	p->seccomp = NULL;
+	if (p->seccomp_notify) {
+		/* the parent hands the listener to the agent at listenerPath */
+		size_t n;
+		send_msg_fd(MSG_SECCOMP_FD, NULL, 0, (int)fd);
+		(void)recv_msg(MSG_SECCOMP_DONE, &n);
+		close((int)fd);
+	}
+}
+
+static const char *env_path(struct plan *p)
+{
+	for (size_t i = 0; i < p->env.n; i++)
+		if (strncmp(p->env.v[i], "PATH=", 5) == 0)
+			return p->env.v[i] + 5;
+	return NULL;
+}
+
+/* is_executable is Go's exec.LookPath test: a file with an x bit; errno
+ * says why not. */
+static int is_executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 0;
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+		errno = EACCES;
+		return 0;
+	}
+	return 1;
+}
+
+const char *find_executable(struct plan *p)
+{
+	static char buf[4096];
+	const char *name = p->args.v[0];
+
+	if (strchr(name, '/')) {
+		if (!is_executable(name))
+			bail("exec: \"%s\"", name);
+		return name;
+	}
+	const char *path = env_path(p);
+	while (path && *path) {
+		const char *end = strchrnul(path, ':');
+		int len = (int)(end - path);
+		if (len == 0)
+			snprintf(buf, sizeof(buf), "./%s", name);
+		else
+			snprintf(buf, sizeof(buf), "%.*s/%s", len, path, name);
+		if (is_executable(buf))
+			return buf;
+		path = *end ? end + 1 : end;
+	}
+	errno = 0;
+	bailx("exec: \"%s\": executable file not found in $PATH", name);
+}
+
+void exec_process(struct plan *p, const char *path)
+{
+	execve(path, (char *const *)p->args.v, (char *const *)(p->env.v ? p->env.v : (const char *[]){NULL}));
+	bail("exec %s", path);
+}

@@ -1,0 +1,364 @@
+/*
+ * The root filesystem, in a new mount namespace: the rootfs is bound on
+ * itself, the plan's mounts are made inside it in order, then devices, and
+ * after the createContainer hooks the init pivots into it. Every target is
+ * resolved inside the root and opened first; the mount goes through that
+ * fd (as "self/fd/N" of the trusted procfs handle, with the working
+ * directory on it), so a symlink swapped in after the check cannot redirect
+ * it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#define OPEN_TREE_CLONE 1
+#define AT_RECURSIVE 0x8000
+
+struct mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+static int root_fd = -1; /* the rootfs (after its self-bind) */
+
+/* at_fd runs a path-only syscall on fd: cwd is the procfs handle. */
+static const char *at_fd(int fd, char *buf, size_t len)
+{
+	if (fchdir(proc_fd) < 0)
+		bail("chdir to the procfs handle");
+	return fd_path(fd, buf, len);
+}
+
+static int mount_on(const char *src, int fd, const char *type, unsigned long flags, const char *data)
+{
+	char buf[64];
+	return mount(src, at_fd(fd, buf, sizeof(buf)), type, flags, data);
+}
+
+/* locked_flags are the flags of the mount at fd that a remount must keep
+ * (in a user namespace the kernel refuses to clear them). */
+static unsigned long locked_flags(int fd)
+{
+	struct statvfs sv;
+	char buf[64];
+	unsigned long f = 0;
+	if (statvfs(at_fd(fd, buf, sizeof(buf)), &sv) < 0)
+		bail("statvfs of a mount");
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+	return f;
+}
+
+/* remount_bind applies flags to the bind mount at fd, keeping the flags the
+ * options did not clear. */
+static int remount_bind(int fd, unsigned long flags, unsigned long clr)
+{
+	unsigned long keep = locked_flags(fd) & ~clr;
+	/* an explicit atime choice replaces the inherited one */
+	if (flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))
+		keep &= ~(MS_NOATIME | MS_RELATIME | MS_STRICTATIME);
+	return mount_on(NULL, fd, NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_REC) | keep, NULL);
+}
+
+static void set_propagation(const struct mount_entry *m, int fd)
+{
+	for (size_t i = 0; i < m->npropagation; i++)
+		if (mount_on(NULL, fd, NULL, m->propagation[i], NULL) < 0)
+			bail("set propagation %#x of %s", m->propagation[i], m->dest);
+}
+
+static void set_attrs(const struct mount_entry *m, int fd)
+{
+	if (!m->attr_set && !m->attr_clr)
+		return;
+	struct mount_attr a = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		bail("set recursive mount attributes of %s", m->dest);
+}
+
+/* target opens (making it if missing) the mount point of m inside the root. */
+static int target(const struct mount_entry *m)
+{
+	int fd = m->is_file ? mkfile_in_root(root_fd, m->dest) : mkdir_in_root(root_fd, m->dest, 0755);
+	if (fd < 0)
+		bail("make mount point %s", m->dest);
+	return fd;
+}
+
+static void make_symlink(const char *target_path, const char *path, int replace)
+{
+	const char *base;
+	int parent = parent_in_root(root_fd, path, &base);
+	if (parent < 0)
+		bail("make parent of %s", path);
+	if (replace && unlinkat(parent, base, 0) < 0 && errno != ENOENT)
+		bail("remove %s", path);
+	if (symlinkat(target_path, parent, base) < 0 && errno != EEXIST)
+		bail("symlink %s -> %s", path, target_path);
+	close(parent);
+}
+
+static void do_mount(const struct mount_entry *m, const struct plan *p)
+{
+	if (m->kind == MOUNT_SYMLINK) {
+		make_symlink(m->source, m->dest, 0);
+		return;
+	}
+	int fd = target(m);
+	switch (m->kind) {
+	case MOUNT_FS:
+		if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, m->flags, m->data) < 0)
+			bail("mount %s on %s", m->fstype, m->dest);
+		break;
+	case MOUNT_BIND:
+		if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+			bail("bind mount %s on %s", m->source, m->dest);
+		break;
+	case MOUNT_TREE:
+		if (syscall(SYS_move_mount, p->tree_fds[m->tree], "", fd, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			bail("move idmapped mount of %s to %s", m->source ? m->source : "?", m->dest);
+		close(p->tree_fds[m->tree]);
+		break;
+	}
+	close(fd);
+	/* from here on the fd must name the new mount, not what was under it */
+	fd = in_root(root_fd, m->dest, O_PATH);
+	if (fd < 0)
+		bail("open new mount %s", m->dest);
+	if (m->kind != MOUNT_FS && (m->flags & ~(unsigned long)(MS_BIND | MS_REC)))
+		if (remount_bind(fd, m->flags, m->clr_flags) < 0)
+			bail("remount %s with flags %#x", m->dest, m->flags);
+	set_attrs(m, fd);
+	set_propagation(m, fd);
+	close(fd);
+}
+
+static void make_device(const struct device_entry *d)
+{
+	const char *base;
+	int parent = parent_in_root(root_fd, d->path, &base);
+	if (parent < 0)
+		bail("make parent of %s", d->path);
+	if (d->bind) {
+		/* in a user namespace mknod is refused: bind the host's node */
+		int f = openat(parent, base, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+		if (f < 0 && errno != EEXIST)
+			bail("make %s", d->path);
+		if (f >= 0)
+			close(f);
+		int fd = in_root(root_fd, d->path, O_PATH);
+		if (fd < 0)
+			bail("open %s", d->path);
+		if (mount_on(d->path, fd, NULL, MS_BIND, NULL) < 0)
+			bail("bind mount device %s", d->path);
+		close(fd);
+	} else {
+		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		if (unlinkat(parent, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
+			bail("remove old %s", d->path);
+		if (mknodat(parent, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+			bail("mknod %s", d->path);
+		/* mknod applies the umask: set the mode the plan gives */
+		if (fchmodat(parent, base, d->mode & 07777, 0) < 0)
+			bail("chmod %s", d->path);
+		if (fchownat(parent, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			bail("chown %s", d->path);
+	}
+	close(parent);
+}
+
+/* prepare_root makes / a slave (unless rootfsPropagation asks for shared)
+ * so nothing propagates back to the host, and binds the rootfs on itself so
+ * that it is a mount point pivot_root accepts: neither it nor its parent
+ * mount may be shared. */
+static void prepare_root(struct plan *p)
+{
+	int shared = (p->root_propagation & MS_SHARED) != 0;
+	unsigned long prop = shared ? p->root_propagation : (MS_SLAVE | MS_REC);
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		bail("set propagation of / to %#lx", prop);
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		bail("bind mount rootfs %s on itself", p->rootfs);
+	if (mount(NULL, p->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+		bail("make rootfs %s private", p->rootfs);
+	/* under a shared /, the first bind's parent is shared: bind once more
+	 * on the now private first bind */
+	if (shared && mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		bail("bind mount rootfs %s on itself", p->rootfs);
+	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		bail("open rootfs %s", p->rootfs);
+}
+
+void setup_rootfs(struct plan *p)
+{
+	if (p->no_mountns) {
+		root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			bail("open rootfs %s", p->rootfs);
+		return;
+	}
+	prepare_root(p);
+	for (size_t i = 0; i < p->nmounts; i++)
+		do_mount(&p->mounts[i], p);
+	if (p->setup_dev) {
+		for (size_t i = 0; i < p->ndevices; i++)
+			make_device(&p->devices[i]);
+		for (size_t i = 0; i < p->ndev_symlinks; i++)
+			make_symlink(p->dev_symlinks[i].target, p->dev_symlinks[i].path, 1);
+	}
+	/* the working directory is made if missing, as runc does */
+	if (p->cwd) {
+		int fd = mkdir_in_root(root_fd, p->cwd, 0755);
+		if (fd < 0)
+			bail("make cwd %s", p->cwd);
+		close(fd);
+	}
+	if (fchdir(root_fd) < 0)
+		bail("chdir to rootfs");
+}
+
+static void pivot(struct plan *p)
+{
+	if (fchdir(root_fd) < 0)
+		bail("chdir to rootfs");
+	if (p->no_mountns) {
+		if (chroot(".") < 0)
+			bail("chroot to %s", p->rootfs);
+	} else if (p->no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			bail("move rootfs %s to /", p->rootfs);
+		if (chroot(".") < 0)
+			bail("chroot to %s", p->rootfs);
+	} else {
+		/* pivot_root(".", ".") stacks the old root under the new one;
+		 * detach it after making sure the unmount does not propagate */
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			bail("pivot_root to %s", p->rootfs);
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			bail("make the old root a slave");
+		if (umount2(".", MNT_DETACH) < 0)
+			bail("detach the old root");
+	}
+	if (chdir("/") < 0)
+		bail("chdir to /");
+	close(root_fd);
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		bail("open the new root");
+}
+
+static void remount_readonly(const char *path)
+{
+	int fd = in_root(root_fd, path, O_PATH);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		bail("open readonly path %s", path);
+	}
+	if (mount_on(NULL, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+		bail("bind readonly path %s", path);
+	close(fd);
+	fd = in_root(root_fd, path, O_PATH);
+	if (fd < 0)
+		bail("reopen readonly path %s", path);
+	if (remount_bind(fd, MS_RDONLY, 0) < 0)
+		bail("remount %s read-only", path);
+	close(fd);
+}
+
+/* dev_null_fd opens /dev/null of the container, checked to be char 1:3. */
+static int dev_null_fd(void)
+{
+	struct stat st;
+	int fd = in_root(root_fd, "/dev/null", O_PATH);
+	if (fd < 0)
+		bail("open /dev/null");
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		bailx("/dev/null is not the null device (char 1:3)");
+	return fd;
+}
+
+static void mask_path(const char *path, int null_fd)
+{
+	struct stat st;
+	char buf[64];
+	int fd = in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		bail("open masked path %s", path);
+	}
+	if (fstat(fd, &st) < 0)
+		bail("stat masked path %s", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
+			bail("mask %s", path);
+	} else {
+		char src[64];
+		snprintf(src, sizeof(src), "%s", at_fd(null_fd, buf, sizeof(buf)));
+		if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
+			bail("mask %s", path);
+	}
+	close(fd);
+}
+
+void finish_rootfs(struct plan *p)
+{
+	pivot(p);
+	if (p->no_mountns)
+		return;
+	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
+		bail("set propagation of / to %#x", p->root_propagation);
+	if (p->root_readonly) {
+		int fd = in_root(root_fd, "/", O_PATH);
+		if (fd < 0 || remount_bind(fd, MS_RDONLY, 0) < 0)
+			bail("remount / read-only");
+		close(fd);
+	}
+	for (size_t i = 0; i < p->readonly.n; i++)
+		remount_readonly(p->readonly.v[i]);
+	if (p->masked.n) {
+		int null_fd = dev_null_fd();
+		for (size_t i = 0; i < p->masked.n; i++)
+			mask_path(p->masked.v[i], null_fd);
+		close(null_fd);
+	}
+	if (chdir("/") < 0)
+		bail("chdir to /");
+}
+
+void mount_console(int slave)
+{
+	char src[64], buf[64];
+	int fd = mkfile_in_root(root_fd, "/dev/console");
+	if (fd < 0)
+		bail("make /dev/console");
+	snprintf(src, sizeof(src), "%s", at_fd(slave, buf, sizeof(buf)));
+	if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
+		bail("bind the console on /dev/console");
+	close(fd);
+	if (chdir("/") < 0)
+		bail("chdir to /");
+}
