@@ -212,11 +212,11 @@ type Process struct {
 
 // Scheduler is process.scheduler resolved to sched_setattr(2) values.
 type Scheduler struct {
-	Policy                     uint32
-	Flags                      uint64
-	Nice                       int32
-	Priority                   uint32
-	Runtime, Deadline, Period  uint64
+	Policy                    uint32
+	Flags                     uint64
+	Nice                      int32
+	Priority                  uint32
+	Runtime, Deadline, Period uint64
 }
 
 // IOPriority is process.ioPriority as an ioprio_set(2) value.
