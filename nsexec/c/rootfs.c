@@ -124,6 +124,13 @@ static void do_mount(const struct mount_entry *m, const struct plan *p)
 		make_symlink(m->source, m->dest, 0);
 		return;
 	}
+	if (m->kind == MOUNT_REMOUNT) {
+		int fd = in_root(root_fd, m->dest, O_PATH);
+		if (fd < 0 || mount_on(NULL, fd, NULL, MS_REMOUNT | m->flags, m->data) < 0)
+			bail("remount %s", m->dest);
+		close(fd);
+		return;
+	}
 	int fd = target(m);
 	switch (m->kind) {
 	case MOUNT_FS:

@@ -11,6 +11,7 @@
 /* sync.c: the socket to the parent, and error reporting. */
 extern int sync_fd;     /* the parent's socket, -1 once closed */
 extern int error_fd;    /* where errors go after the socket is closed (the exec fifo), or -1 */
+extern int hook_failed; /* set before reporting a failed hook: MSG_HOOK_ERROR */
 void send_msg(uint32_t type, const void *payload, size_t len);
 void send_msg_fd(uint32_t type, const void *payload, size_t len, int fd);
 /* recv_msg reads one frame of the wanted type; any other type is fatal. */

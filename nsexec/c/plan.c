@@ -188,7 +188,7 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 		default: return fail(d, "plan: unknown mount record %u", in.tag);
 		}
 	});
-	if (m->kind < MOUNT_FS || m->kind > MOUNT_SYMLINK || !m->dest || m->dest[0] != '/')
+	if (m->kind < MOUNT_FS || m->kind > MOUNT_REMOUNT || !m->dest || m->dest[0] != '/')
 		return fail(d, "plan: mount without kind or absolute destination");
 	if ((m->kind == MOUNT_BIND || m->kind == MOUNT_SYMLINK) && !m->source)
 		return fail(d, "plan: mount of %s without source", m->dest);

@@ -19,6 +19,7 @@
 
 int sync_fd = -1;
 int error_fd = -1;
+int hook_failed = 0;
 
 static void read_all(int fd, void *buf, size_t len)
 {
@@ -96,7 +97,7 @@ static void report(int err, const char *fmt, va_list ap)
 		uint32_t e = (uint32_t)err;
 		memcpy(frame, &e, 4);
 		memcpy(frame + 4, text, (size_t)n);
-		send_msg(MSG_ERROR, frame, 4 + (size_t)n);
+		send_msg(hook_failed ? MSG_HOOK_ERROR : MSG_ERROR, frame, 4 + (size_t)n);
 	} else if (error_fd >= 0) {
 		/* after MSG_READY: `berth start` reads this from the exec fifo */
 		char line[sizeof(text) + 256];

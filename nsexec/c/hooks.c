@@ -73,6 +73,7 @@ static void run_hook(const struct hook_entry *h, const char *state, size_t state
 		(void)!write(pipefd[1], state, state_len);
 	close(pipefd[1]);
 	signal(SIGPIPE, SIG_DFL);
+	hook_failed = 1; /* from here on, a failure is the hook's */
 	int status = wait_hook(pid, h->timeout, h);
 	errno = 0;
 	if (WIFSIGNALED(status))
@@ -81,6 +82,7 @@ static void run_hook(const struct hook_entry *h, const char *state, size_t state
 		bailx("%s hook %s: could not be executed (exit status 127)", kind_name(h->kind), h->path);
 	if (WEXITSTATUS(status))
 		bailx("%s hook %s: exit status %d", kind_name(h->kind), h->path, WEXITSTATUS(status));
+	hook_failed = 0;
 }
 
 void run_hooks(struct plan *p, uint32_t kind, const char *state, size_t state_len)

@@ -27,6 +27,7 @@
 #define MSG_CONSOLE 9     /* init -> parent: the pty master was sent on the console socket */
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
+#define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */
 
 /* Modes of the init. */
 #define MODE_CREATE 1 /* make a new container and wait on the exec fifo */
@@ -110,6 +111,7 @@ enum {
 #define MOUNT_BIND 2
 #define MOUNT_TREE 3
 #define MOUNT_SYMLINK 4
+#define MOUNT_REMOUNT 5 /* remount the mount at dest with flags */
 
 /* T_DEVICE */
 enum {

@@ -1,0 +1,45 @@
+# berth: build, demo, tests, conformance and benchmarks.
+#   make           build ./berth (the C init first: it is embedded)
+#   make demo      install what is missing, build, run a container from a default bundle
+#   make test      every test lane (see README.md)
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO ?= go
+CC_INIT ?= $(shell command -v musl-gcc 2>/dev/null || echo gcc)
+INIT_CFLAGS ?= -static -Os -s -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous-unwind-tables \
+	-idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
+VERSION ?= 0.1.0
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT)
+INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
+GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
+
+.PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean
+
+all: berth
+
+nsexec/berth-init: $(INIT_SRC)
+	$(CC_INIT) $(INIT_CFLAGS) -o $@ $(filter %.c,$^)
+
+berth: nsexec/berth-init $(GO_SRC)
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ .
+
+# deps installs what a fresh Debian 12 machine lacks to build and test berth.
+deps:
+	@scripts/deps.sh
+
+demo: deps berth
+	@scripts/demo.sh ./berth
+
+unit: nsexec/berth-init
+	$(GO) test ./specconv/... ./libcontainer/... ./cgroups/... ./nsexec/...
+
+integration: berth
+	$(GO) test -count=1 -timeout 20m ./tests/integration/...
+
+lint: nsexec/berth-init
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -f berth nsexec/berth-init

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/urfave/cli"
+)
+
+// errNoCRIU is what checkpoint and restore answer: berth has no CRIU
+// support (and CRIU cannot run on this project's hosts' kernels).
+var errNoCRIU = errors.New("checkpoint/restore is not supported by berth (no CRIU support)")
+
+var checkpointCommand = cli.Command{
+	Name:            "checkpoint",
+	Usage:           "checkpoint a running container (not supported)",
+	ArgsUsage:       "<container-id>",
+	SkipFlagParsing: true,
+	Action:          func(*cli.Context) error { return errNoCRIU },
+}
+
+var restoreCommand = cli.Command{
+	Name:            "restore",
+	Usage:           "restore a container from a checkpoint (not supported)",
+	ArgsUsage:       "<container-id>",
+	SkipFlagParsing: true,
+	Action:          func(*cli.Context) error { return errNoCRIU },
+}

@@ -1,0 +1,170 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/cgroups"
+)
+
+// Container is a container known to the state store.
+type Container struct {
+	root  string
+	state State
+}
+
+// Load reads a container's state.
+func Load(root, id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	d, err := openStateDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	defer d.unlock()
+	st, err := d.load()
+	if err != nil {
+		return nil, err
+	}
+	return &Container{root: root, state: *st}, nil
+}
+
+// lock locks the container's directory and re-reads its state: commands
+// that change a container hold the lock throughout.
+func (c *Container) lock() (*stateDir, error) {
+	d, err := openStateDir(c.root, c.state.ID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := d.load()
+	if err != nil {
+		d.unlock()
+		return nil, err
+	}
+	c.state = *st
+	return d, nil
+}
+
+// ID is the container's id.
+func (c *Container) ID() string { return c.state.ID }
+
+// Config is config.json as it was at create.
+func (c *Container) Config() *specs.Spec { return c.state.Config }
+
+// Pid is the host pid of the container's process, 0 once it stopped.
+func (c *Container) Pid() int {
+	if !initAlive(c.state.InitPid, c.state.InitStartTime) {
+		return 0
+	}
+	return c.state.InitPid
+}
+
+// InitPid is the pid recorded at create, alive or not.
+func (c *Container) InitPid() int { return c.state.InitPid }
+
+// Status derives the status from the record, the process and the fifo.
+func (c *Container) Status() Status {
+	if c.state.Status == Creating {
+		if c.state.InitPid == 0 || initAlive(c.state.InitPid, c.state.InitStartTime) {
+			return Creating
+		}
+		return Stopped
+	}
+	if !initAlive(c.state.InitPid, c.state.InitStartTime) {
+		return Stopped
+	}
+	if _, err := os.Lstat(c.fifoPath()); err == nil {
+		return Created
+	}
+	if c.frozen() {
+		return Paused
+	}
+	return Running
+}
+
+func (c *Container) fifoPath() string {
+	return c.root + "/" + c.state.ID + "/" + fifoName
+}
+
+func (c *Container) frozen() bool {
+	cg, err := c.cgroup()
+	if err != nil || cg == nil {
+		return false
+	}
+	st, err := cg.FreezerState()
+	return err == nil && st == cgroups.Frozen
+}
+
+// cgroup loads the container's cgroup manager from its record.
+func (c *Container) cgroup() (cgroups.Manager, error) {
+	if c.state.Cgroup == nil {
+		return nil, nil
+	}
+	return cgroups.Load(*c.state.Cgroup)
+}
+
+// OCIState is `berth state`: runc's JSON, the runtime-spec state plus
+// rootfs, created and owner.
+type OCIState struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      Status            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// State reports the container as `berth state` prints it.
+func (c *Container) State() OCIState {
+	st := c.Status()
+	pid := c.state.InitPid
+	if st == Stopped {
+		pid = 0
+	}
+	var ann map[string]string
+	if c.state.Config != nil {
+		ann = c.state.Config.Annotations
+	}
+	return OCIState{
+		OCIVersion:  specs.Version,
+		ID:          c.state.ID,
+		Pid:         pid,
+		Status:      st,
+		Bundle:      c.state.Bundle,
+		Rootfs:      c.state.Rootfs,
+		Created:     c.state.Created,
+		Owner:       c.state.Owner,
+		Annotations: ann,
+	}
+}
+
+// hookState is the state given to hooks.
+func (c *Container) hookState(st Status) *specs.State {
+	s := c.State()
+	return &specs.State{
+		Version:     specs.Version,
+		ID:          s.ID,
+		Status:      specs.ContainerState(st),
+		Pid:         s.Pid,
+		Bundle:      s.Bundle,
+		Annotations: s.Annotations,
+	}
+}
+
+// ErrNotRunning etc. describe why an operation does not apply.
+var (
+	ErrNotCreated = errors.New("container is not in the created state")
+	ErrStopped    = errors.New("container is stopped")
+)
+
+func statusError(id string, op string, st Status) error {
+	return fmt.Errorf("cannot %s container %s: it is %s", op, id, st)
+}

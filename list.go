@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli"
+
+	"github.com/berth-oci/berth/libcontainer"
+)
+
+var listCommand = cli.Command{
+	Name:  "list",
+	Usage: "list the containers berth knows (under --root)",
+	Flags: []cli.Flag{
+		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table or json"},
+		cli.BoolFlag{Name: "quiet, q", Usage: "display only container ids"},
+	},
+	Action: func(ctx *cli.Context) error {
+		if err := checkArgs(ctx, 0, 0); err != nil {
+			return err
+		}
+		states, err := listStates(ctx)
+		if err != nil {
+			return err
+		}
+		if ctx.Bool("quiet") {
+			for _, s := range states {
+				fmt.Println(s.ID)
+			}
+			return nil
+		}
+		switch f := ctx.String("format"); f {
+		case "table":
+			return printTable(states)
+		case "json":
+			if states == nil {
+				states = []libcontainer.OCIState{}
+			}
+			return json.NewEncoder(os.Stdout).Encode(states)
+		default:
+			return fmt.Errorf("list: --format %q: use table or json", f)
+		}
+	},
+}
+
+func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
+	root, err := stateRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := libcontainer.List(root)
+	if err != nil {
+		return nil, err
+	}
+	var states []libcontainer.OCIState
+	for _, id := range ids {
+		c, err := libcontainer.Load(root, id)
+		if err != nil {
+			continue // removed meanwhile, or a create still writing its record
+		}
+		states = append(states, c.State())
+	}
+	return states, nil
+}
+
+func printTable(states []libcontainer.OCIState) error {
+	w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+	fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
+	for _, s := range states {
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle,
+			s.Created.Format(time.RFC3339Nano), s.Owner)
+	}
+	return w.Flush()
+}

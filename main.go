@@ -1,0 +1,122 @@
+// Command berth is a low-level OCI container runtime, a drop-in for runc.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli"
+)
+
+// Set at build time (see Makefile).
+var (
+	version   = "0.1.0"
+	gitCommit = "unknown"
+)
+
+const usage = `a low-level OCI container runtime, a drop-in for runc
+
+berth creates and runs containers from OCI bundles (a config.json and a root
+filesystem, runtime-spec ` + specs.Version + `), driven the way runc is.`
+
+func main() {
+	app := cli.NewApp()
+	app.Name = "berth"
+	app.Usage = usage
+	app.Version = strings.Join([]string{
+		version,
+		"commit: " + gitCommit,
+		"spec: " + specs.Version,
+	}, "\n")
+	app.Flags = globalFlags
+	app.Commands = commands
+	app.Before = setupLogging
+	// urfave/cli prints usage errors itself; make them one line and exit 1
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return err }
+	cli.ErrWriter = io.Discard
+	if err := app.Run(os.Args); err != nil {
+		fatal(err)
+	}
+}
+
+var globalFlags = []cli.Flag{
+	cli.BoolFlag{Name: "debug", Usage: "enable debug logging"},
+	cli.StringFlag{Name: "log", Usage: "set the log file to write berth logs to (default is stderr)"},
+	cli.StringFlag{Name: "log-format", Value: "text", Usage: "set the log format ('text' or 'json')"},
+	cli.StringFlag{Name: "root", Value: "/run/berth", Usage: "root directory for storage of container state"},
+	cli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd to manage the container's cgroups (needs systemd as the host's init)"},
+	cli.StringFlag{Name: "rootless", Value: "auto", Usage: "ignore cgroup permission errors ('true', 'false', or 'auto')"},
+	cli.StringFlag{Name: "criu", Value: "criu", Usage: "path to the criu binary (checkpoint/restore are not supported)"},
+}
+
+var commands = []cli.Command{
+	checkpointCommand,
+	createCommand,
+	deleteCommand,
+	killCommand,
+	listCommand,
+	restoreCommand,
+	runCommand,
+	specCommand,
+	startCommand,
+	stateCommand,
+}
+
+func setupLogging(ctx *cli.Context) error {
+	if ctx.GlobalBool("debug") {
+		logrus.SetLevel(logrus.DebugLevel)
+	}
+	switch f := ctx.GlobalString("log-format"); f {
+	case "text":
+		logrus.SetFormatter(&logrus.TextFormatter{DisableColors: true})
+	case "json":
+		logrus.SetFormatter(&logrus.JSONFormatter{})
+	default:
+		return fmt.Errorf("--log-format: unknown format %q (use text or json)", f)
+	}
+	if path := ctx.GlobalString("log"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_SYNC, 0o644)
+		if err != nil {
+			return fmt.Errorf("--log %s: %w", path, err)
+		}
+		logrus.SetOutput(f)
+		logToFile = true
+	}
+	switch r := ctx.GlobalString("rootless"); r {
+	case "true", "false", "auto", "":
+	default:
+		return fmt.Errorf("--rootless: invalid value %q (use true, false or auto)", r)
+	}
+	return nil
+}
+
+// logToFile is true when --log names a file: errors go there and to stderr.
+var logToFile bool
+
+// exitError carries an exit status without a message (the container's).
+type exitError struct{ status int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.status) }
+
+// fatal reports err as one line on stderr (and in the log) and exits 1,
+// or exits with the container's status.
+func fatal(err error) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.status)
+	}
+	if logToFile {
+		logrus.Error(err)
+	}
+	fmt.Fprintln(os.Stderr, oneLine(err.Error()))
+	os.Exit(1)
+}
+
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
+}
