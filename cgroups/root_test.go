@@ -1,0 +1,480 @@
+package cgroups
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func i64(v int64) *int64   { return &v }
+func u64(v uint64) *uint64 { return &v }
+func u16(v uint16) *uint16 { return &v }
+func u32(v uint32) *uint32 { return &v }
+func boolp(v bool) *bool   { return &v }
+func devRuleSpec(allow bool, typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
+	d := specs.LinuxDeviceCgroup{Allow: allow, Type: typ, Access: access}
+	if major >= 0 {
+		d.Major = i64(major)
+	}
+	if minor >= 0 {
+		d.Minor = i64(minor)
+	}
+	return d
+}
+
+// TestRootLifecycle creates a limited cgroup, reads the limits back, puts
+// a process in, freezes, thaws, reads stats, kills and destroys it.
+func TestRootLifecycle(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "memory")
+	requireController(t, "pids")
+	r := &specs.LinuxResources{
+		Memory: &specs.LinuxMemory{Limit: i64(64 << 20)},
+		Pids:   &specs.LinuxPids{Limit: i64(32)},
+		CPU:    &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000), Cpus: "0", Mems: "0"},
+	}
+	m := newTest(t, Config{Resources: r})
+	want := map[string]string{"memory.max": "67108864", "pids.max": "32", "cpu.weight": "20",
+		"cpu.max": "50000 100000", "cpuset.cpus": "0", "cpuset.mems": "0"}
+	keyOf := func(string) string { return "" }
+	if mode != Unified {
+		want = map[string]string{"memory.limit_in_bytes": "67108864", "pids.max": "32", "cpu.shares": "512",
+			"cpu.cfs_quota_us": "50000", "cpu.cfs_period_us": "100000", "cpuset.cpus": "0", "cpuset.mems": "0"}
+		keyOf = func(f string) string { return strings.SplitN(f, ".", 2)[0] }
+	}
+	for f, v := range want {
+		if got := readIn(t, m, keyOf(f), f); got != v {
+			t.Errorf("%s = %q, want %q", f, got, v)
+		}
+	}
+	c := startSleep(t, m)
+	pids, err := m.Pids()
+	if err != nil || !slices.Contains(pids, c.pid()) {
+		t.Fatalf("Pids() = %v, %v; want it to hold %d", pids, err, c.pid())
+	}
+	checkJoined(t, m, c.pid())
+	freezeThaw(t, m)
+	st, err := m.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (v1 does not move a process's memory charge with it: usage may be 0)
+	if st.Pids.Current != 1 || st.Pids.Limit != 32 || st.Memory.Usage.Limit != 64<<20 || len(st.CPUSet.CPUs) != 1 {
+		t.Errorf("stats: pids %+v, memory usage %+v", st.Pids, st.Memory.Usage)
+	}
+	if _, err := json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Kill(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if ws := c.wait(t, 5*time.Second).Sys().(syscall.WaitStatus); ws.Signal() != syscall.SIGKILL {
+		t.Errorf("sleep ended with %v, want SIGKILL", ws)
+	}
+	destroyAndCheck(t, m)
+}
+
+// checkJoined checks /proc/PID/cgroup names the container's cgroup in
+// every hierarchy.
+func checkJoined(t *testing.T, m Manager, pid int) {
+	t.Helper()
+	for key, dir := range m.State().Paths {
+		line := procCgroupLine(t, pid, key)
+		if line == "" || !strings.HasSuffix(dir, line) {
+			t.Errorf("pid %d is in %q of %s, want %s", pid, line, keyName(key), dir)
+		}
+	}
+}
+
+func freezeThaw(t *testing.T, m Manager) {
+	t.Helper()
+	if err := m.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := m.FreezerState(); err != nil || s != Frozen {
+		t.Fatalf("after Freeze: %q, %v", s, err)
+	}
+	if err := m.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := m.FreezerState(); err != nil || s != Thawed {
+		t.Fatalf("after Thaw: %q, %v", s, err)
+	}
+}
+
+func destroyAndCheck(t *testing.T, m Manager) {
+	t.Helper()
+	st := m.State()
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, allDirs(st)...)
+	if m.Exists() {
+		t.Error("Exists() after Destroy")
+	}
+}
+
+// TestRootPaths checks where absolute, relative and default paths land,
+// and that Destroy removes the parents it made.
+func TestRootPaths(t *testing.T) {
+	mode := requireRoot(t)
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := parseProcCgroup(f)
+	f.Close()
+	name := testName(t)
+	cases := []struct{ cfg Config }{
+		{Config{Path: "/" + name + "/abs/ctr"}},
+		{Config{Path: name + "/rel/ctr"}},
+		{Config{ID: name + "-id"}},
+	}
+	for _, tc := range cases {
+		m, err := New(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner := tc.cfg.Path
+		if inner == "" {
+			inner = tc.cfg.ID
+		}
+		for key, dir := range m.State().Paths {
+			if want := expectedDir(mode, key, inner, own); dir != want {
+				t.Errorf("%q in %s: %s, want %s", inner, keyName(key), dir, want)
+			}
+		}
+		if err := m.Create(); err != nil {
+			t.Fatal(err)
+		}
+		destroyAndCheck(t, m)
+		for _, d := range m.State().Paths {
+			if strings.Contains(d, name+"/") {
+				assertGone(t, d[:strings.Index(d, name)+len(name)])
+			}
+		}
+	}
+}
+
+// expectedDir is the placement rule of the package doc, written again.
+func expectedDir(mode Mode, key, inner string, own map[string]string) string {
+	mount := filepath.Join(cgroupRoot, strings.TrimPrefix(key, "name="))
+	if key == "" {
+		mount = cgroupRoot
+		if mode == Hybrid {
+			mount = hybridUnified
+		}
+	}
+	switch {
+	case strings.HasPrefix(inner, "/") || (key == "" && mode == Hybrid):
+		return filepath.Join(mount, inner)
+	case key == "":
+		return filepath.Join(mount, filepath.Dir(own[""]), inner)
+	}
+	return filepath.Join(mount, own[key], inner)
+}
+
+// TestRootMemorySwapOrder raises and lowers memory and swap together,
+// which needs the two v1 files written in opposite orders.
+func TestRootMemorySwapOrder(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "memory")
+	m := newTest(t, Config{Resources: &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(32 << 20), Swap: i64(64 << 20)}}})
+	limitF, swapF, key := "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory"
+	if mode == Unified {
+		limitF, swapF, key = "memory.max", "memory.swap.max", ""
+	}
+	if _, err := os.Stat(filepath.Join(m.State().Paths[key], swapF)); err != nil {
+		t.Skipf("skip: host limitation: no %s (no swap accounting)", swapF)
+	}
+	for _, step := range []struct{ limit, swap int64 }{{256 << 20, 512 << 20}, {16 << 20, 24 << 20}, {128 << 20, -1}} {
+		err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(step.limit), Swap: i64(step.swap)}})
+		if err != nil {
+			t.Fatalf("Set(limit %d, swap %d): %v", step.limit, step.swap, err)
+		}
+		wantSwap := itoa(step.swap)
+		if mode == Unified {
+			wantSwap = itoa(step.swap - step.limit)
+		}
+		if step.swap == -1 {
+			wantSwap = map[bool]string{true: "max", false: "9223372036854771712"}[mode == Unified]
+		}
+		if got := readIn(t, m, key, limitF); got != itoa(step.limit) {
+			t.Errorf("%s = %s, want %d", limitF, got, step.limit)
+		}
+		if got := readIn(t, m, key, swapF); got != wantSwap {
+			t.Errorf("%s = %s, want %s", swapF, got, wantSwap)
+		}
+	}
+}
+
+// TestRootSetRefusedLeavesCgroup checks that a refused Set changes
+// nothing, whether validation refuses it or a file is missing.
+func TestRootSetRefusedLeavesCgroup(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "pids")
+	m := newTest(t, Config{Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(10)}}})
+	key := map[bool]string{true: "", false: "pids"}[mode == Unified]
+	bad := []*specs.LinuxResources{
+		{Pids: &specs.LinuxPids{Limit: i64(20)}, Memory: &specs.LinuxMemory{Limit: i64(200), Swap: i64(100)}},
+		{Pids: &specs.LinuxPids{Limit: i64(20)}, CPU: &specs.LinuxCPU{Cpus: "0-4095"}},
+		{Pids: &specs.LinuxPids{Limit: i64(20)}, Devices: []specs.LinuxDeviceCgroup{{Type: "p"}}},
+	}
+	if mode == Unified {
+		bad = append(bad, &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(20)}, Unified: map[string]string{"pids.nosuchfile": "1"}})
+	} else {
+		bad = append(bad, &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(20)}, Unified: map[string]string{"pids.max": "1"}})
+	}
+	for i, r := range bad {
+		err := m.Set(r)
+		if err == nil {
+			t.Errorf("bad[%d]: Set succeeded", i)
+			continue
+		}
+		t.Logf("bad[%d]: %v", i, err)
+		if got := readIn(t, m, key, "pids.max"); got != "10" {
+			t.Errorf("bad[%d]: pids.max = %s after a refused Set", i, got)
+		}
+	}
+}
+
+// TestRootCheckBeforeUpdate refuses a memory limit below the usage.
+func TestRootCheckBeforeUpdate(t *testing.T) {
+	requireRoot(t)
+	requireController(t, "memory")
+	m := newTest(t, Config{Resources: &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(256 << 20)}}})
+	c := startChild(t, m, "alloc", []string{"BERTH_ALLOC_MB=24"})
+	c.goOn()
+	if l := c.line(t); !strings.HasPrefix(l, "allocated") {
+		t.Fatalf("helper: %q", l)
+	}
+	err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(4 << 20), CheckBeforeUpdate: boolp(true)}})
+	if err == nil || !strings.Contains(err.Error(), "below the current memory usage") {
+		t.Fatalf("Set below usage with checkBeforeUpdate: %v", err)
+	}
+}
+
+// TestRootOOM runs a process past its memory limit: the kernel kills it,
+// OOMKillCount counts it, and Destroy still cleans up.
+func TestRootOOM(t *testing.T) {
+	requireRoot(t)
+	requireController(t, "memory")
+	mem := &specs.LinuxMemory{Limit: i64(32 << 20)}
+	if DetectMode() != Unified {
+		mem.Swap = i64(32 << 20) // no swap to escape to
+	}
+	m := newTest(t, Config{Resources: &specs.LinuxResources{Memory: mem}})
+	if _, err := os.Stat(filepath.Join(m.State().Paths["memory"], "memory.memsw.limit_in_bytes")); DetectMode() != Unified && err != nil {
+		t.Skip("skip: host limitation: no swap accounting, the helper could swap instead of being killed")
+	}
+	c := startChild(t, m, "alloc", []string{"BERTH_ALLOC_MB=256"})
+	c.goOn()
+	ws := c.wait(t, 60*time.Second).Sys().(syscall.WaitStatus)
+	if ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("helper ended with %v, want SIGKILL by the OOM killer", ws)
+	}
+	n, err := m.OOMKillCount()
+	if err != nil || n < 1 {
+		t.Fatalf("OOMKillCount() = %d, %v", n, err)
+	}
+	destroyAndCheck(t, m)
+}
+
+// TestRootDevices enforces device rules, updates them, and on v1 checks
+// devices.list keeps the config's order.
+func TestRootDevices(t *testing.T) {
+	mode := requireRoot(t)
+	if mode != Unified {
+		requireController(t, "devices")
+	}
+	rules := []specs.LinuxDeviceCgroup{
+		devRuleSpec(false, "a", -1, -1, "rwm"),
+		devRuleSpec(true, "c", 1, 3, "rw"),  // /dev/null
+		devRuleSpec(true, "c", 1, 5, "rwm"), // /dev/zero
+		devRuleSpec(false, "c", 1, 5, "w"),  // ... but not for writing
+		devRuleSpec(true, "c", 1, 9, "r"),   // /dev/urandom
+		devRuleSpec(false, "b", 8, 20, "rwm"),
+	}
+	m := newTest(t, Config{Resources: &specs.LinuxResources{Devices: rules}})
+	probe := []string{"/dev/null:rw", "/dev/zero:r", "/dev/zero:w", "/dev/urandom:r", "/dev/urandom:rw", "/dev/full:r"}
+	want := []string{"ok", "ok", "EPERM", "ok", "EPERM", "EPERM"}
+	checkOpens(t, m, probe, want)
+	if mode != Unified {
+		got := readIn(t, m, "devices", "devices.list")
+		if got != "c 1:3 rw\nc 1:5 rm\nc 1:9 r" {
+			t.Errorf("devices.list = %q", got)
+		}
+	}
+	// Set: allow /dev/full too, and writing /dev/zero
+	rules = append(rules[:3:3], devRuleSpec(true, "c", 1, 9, "r"), devRuleSpec(true, "c", 1, 7, "r"))
+	if err := m.Set(&specs.LinuxResources{Devices: rules}); err != nil {
+		t.Fatal(err)
+	}
+	checkOpens(t, m, probe, []string{"ok", "ok", "ok", "ok", "EPERM", "ok"})
+	if mode == Unified {
+		checkOneProgram(t, m)
+	}
+}
+
+// checkOpens runs the open helper in the cgroup and compares its results.
+func checkOpens(t *testing.T, m Manager, probe, want []string) {
+	t.Helper()
+	c := startChild(t, m, "open", nil, probe...)
+	c.goOn()
+	for i, p := range probe {
+		if got := c.line(t); got != p+" "+want[i] {
+			t.Errorf("open %s: %q, want %s", p, got, want[i])
+		}
+	}
+}
+
+// checkOneProgram checks an update replaced the device program instead
+// of adding one.
+func checkOneProgram(t *testing.T, m Manager) {
+	t.Helper()
+	fd, err := syscall.Open(m.State().Paths[""], syscall.O_DIRECTORY|syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	progs, err := attachedDevicePrograms(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAll(progs)
+	if len(progs) != 1 {
+		t.Errorf("%d device programs attached after Set, want 1", len(progs))
+	}
+}
+
+// TestRootKillSignal kills with a catchable signal (freeze, signal,
+// thaw) and with SIGKILL while frozen, then destroys the frozen cgroup.
+func TestRootKillSignal(t *testing.T) {
+	requireRoot(t)
+	m := newTest(t, Config{})
+	cs := []*child{startSleep(t, m), startSleep(t, m), startSleep(t, m)}
+	if err := m.Kill(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if ws := c.wait(t, 5*time.Second).Sys().(syscall.WaitStatus); ws.Signal() != syscall.SIGTERM {
+			t.Errorf("pid %d ended with %v, want SIGTERM", c.pid(), ws)
+		}
+	}
+	c := startSleep(t, m)
+	if err := m.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Kill(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, 5*time.Second)
+	assertGone(t, allDirs(m.State())...)
+}
+
+// TestRootCreateFailureCleansUp makes Create fail after the mkdir and
+// checks nothing is left.
+func TestRootCreateFailureCleansUp(t *testing.T) {
+	mode := requireRoot(t)
+	r := &specs.LinuxResources{Unified: map[string]string{"cgroup.nosuchfile": "1"}}
+	if mode != Unified {
+		requireController(t, "cpu")
+		r = &specs.LinuxResources{CPU: &specs.LinuxCPU{RealtimeRuntime: i64(10000), RealtimePeriod: u64(1000000)}}
+	}
+	name := testName(t)
+	m, err := New(Config{Path: "/" + name + "/a/b", Resources: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := m.State()
+	err = m.Create()
+	if err == nil {
+		m.Destroy()
+		t.Skip("skip: host limitation: the kernel took the value meant to fail")
+	}
+	t.Logf("Create: %v", err)
+	assertGone(t, allDirs(st)...)
+	for _, d := range st.Paths {
+		assertGone(t, d[:strings.Index(d, name)+len(name)])
+	}
+}
+
+// TestRootLoad persists the state as JSON, loads it and manages the
+// cgroup from the loaded manager.
+func TestRootLoad(t *testing.T) {
+	requireRoot(t)
+	m, err := New(Config{Path: "/" + testName(t) + "/ctr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(m.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startSleep(t, l)
+	if pids, err := l.Pids(); err != nil || !slices.Contains(pids, c.pid()) {
+		t.Fatalf("Pids() = %v, %v", pids, err)
+	}
+	if err := l.Kill(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, 5*time.Second)
+	destroyAndCheck(t, l)
+}
+
+// TestRootCloneFD: Unified gives an fd that starts a child in the cgroup;
+// v1 and Hybrid say no.
+func TestRootCloneFD(t *testing.T) {
+	mode := requireRoot(t)
+	m := newTest(t, Config{})
+	fd, ok, err := m.CloneFD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok != (mode == Unified) {
+		t.Fatalf("CloneFD ok = %v on %s", ok, mode)
+	}
+	if ok {
+		syscall.Close(fd)
+	}
+}
+
+// TestRootErrorsNameTheField checks a kernel refusal names the field.
+func TestRootErrorsNameTheField(t *testing.T) {
+	requireRoot(t)
+	requireController(t, "cpuset")
+	m := newTest(t, Config{})
+	err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{
+		{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 4000, Minor: 4000}, Rate: 100}}}})
+	if err == nil {
+		t.Skip("skip: host limitation: the kernel took a throttle for a missing device")
+	}
+	if !strings.HasPrefix(err.Error(), "linux.resources.blockIO.throttleReadBpsDevice[0]") {
+		t.Errorf("error does not start with the field: %v", err)
+	}
+	var pe *os.PathError
+	_ = errors.As(err, &pe)
+	t.Logf("%v", err)
+}
