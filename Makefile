@@ -15,6 +15,7 @@ INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
 .PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
 
@@ -37,9 +38,30 @@ unit: nsexec/berth-init
 integration: berth
 	$(GO) test -count=1 -timeout 20m ./tests/integration/...
 
+# test runs every lane; each lane installs what it needs.
+test: deps
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) conformance
+	$(MAKE) test-v2
+	$(MAKE) fuzz
+
 lint: nsexec/berth-init
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	@test -x $(STATICCHECK) || GOBIN=$(HOME)/go/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$(STATICCHECK) ./...
+
+conformance: berth
+	tests/conformance/check.sh ./berth
+
+test-v2: berth
+	tests/v2vm/lane.sh
+
+bench: berth
+	bench/setup.sh
+	flock /tmp/conf-suite.lock bench/bench.sh berth=./berth
 
 clean:
 	rm -f berth nsexec/berth-init

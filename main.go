@@ -19,7 +19,7 @@ var (
 	gitCommit = "unknown"
 )
 
-const usage = `a low-level OCI container runtime, a drop-in for runc
+var usage = `a low-level OCI container runtime, a drop-in for runc
 
 berth creates and runs containers from OCI bundles (a config.json and a root
 filesystem, runtime-spec ` + specs.Version + `), driven the way runc is.`

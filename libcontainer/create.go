@@ -136,15 +136,10 @@ func (c *creation) makeCgroup() error {
 		Systemd:   c.o.SystemdCgroup,
 		Rootless:  c.o.Rootless,
 		Resources: c.plan.Resources,
+		// the default devices are in Plan.Devices
+		DefaultDevices: deviceRules(c.plan),
 	})
 	if err != nil {
-		return err
-	}
-	st := cg.State()
-	c.state.Cgroup = &st
-	// the record lists the cgroup before it exists: a create killed from
-	// here on leaves something `delete --force` can finish
-	if err := c.dir.save(c.state); err != nil {
 		return err
 	}
 	if err := cg.Create(); err != nil {
@@ -152,6 +147,16 @@ func (c *creation) makeCgroup() error {
 	}
 	c.cg = cg
 	c.undo.push(func() { cg.Kill(unix.SIGKILL); cg.Destroy() })
+	for _, w := range cg.Warnings() {
+		c.o.Warn(w)
+	}
+	st := cg.State()
+	c.state.Cgroup = &st
+	// the first record names the cgroup: a create killed from here on
+	// leaves something `delete --force` can finish
+	if err := c.dir.save(c.state); err != nil {
+		return err
+	}
 	return expandCgroupMounts(c.plan, cg)
 }
 

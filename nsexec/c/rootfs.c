@@ -284,7 +284,9 @@ static void remount_readonly(const char *path)
 			return;
 		bail("open readonly path %s", path);
 	}
-	if (mount_on(NULL, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+	char src[64], buf[64];
+	snprintf(src, sizeof(src), "%s", at_fd(fd, buf, sizeof(buf)));
+	if (mount_on(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
 		bail("bind readonly path %s", path);
 	close(fd);
 	fd = in_root(root_fd, path, O_PATH);
