@@ -24,6 +24,15 @@ type base struct {
 	res      *specs.LinuxResources
 	defaults []specs.LinuxDeviceCgroup
 	warnings []string
+	hostInfo func() *sysInfo // nil: hostSysInfo; tests fake the host
+}
+
+// host describes the host for Set's validation.
+func (b *base) host() *sysInfo {
+	if b.hostInfo != nil {
+		return b.hostInfo()
+	}
+	return hostSysInfo()
 }
 
 // State returns what Load needs.

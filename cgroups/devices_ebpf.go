@@ -36,8 +36,9 @@ var accessBits = []struct {
 // progBuilder emits instructions, attaching a pending label to the next
 // one (every jump target is the first instruction of a block).
 type progBuilder struct {
-	insns   asm.Instructions
-	pending string
+	insns    asm.Instructions
+	pending  string
+	denyUsed bool // a jump to labelDeny was emitted
 }
 
 func (b *progBuilder) emit(ins ...asm.Instruction) {
@@ -45,6 +46,9 @@ func (b *progBuilder) emit(ins ...asm.Instruction) {
 		if b.pending != "" {
 			in = in.WithSymbol(b.pending)
 			b.pending = ""
+		}
+		if in.Reference() == labelDeny {
+			b.denyUsed = true
 		}
 		b.insns = append(b.insns, in)
 	}
@@ -75,8 +79,10 @@ func deviceProgram(rules []devRule) asm.Instructions {
 		b.pending = done
 	}
 	b.emit(asm.Mov.Imm(asm.R0, 1), asm.Return())
-	b.pending = labelDeny
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	if b.denyUsed { // an unreachable block would fail the verifier
+		b.pending = labelDeny
+		b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	}
 	return b.insns
 }
 

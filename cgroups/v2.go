@@ -100,7 +100,7 @@ func (m *v2Manager) Set(r *specs.LinuxResources) error {
 	if r == nil {
 		return nil
 	}
-	if err := validateResources(r, hostSysInfo()); err != nil {
+	if err := validateResources(r, m.host()); err != nil {
 		return err
 	}
 	return m.apply(r, false)
