@@ -74,7 +74,9 @@ func cpu(c specs.LinuxCPU) *specs.LinuxResources    { return &specs.LinuxResourc
 func bio(b specs.LinuxBlockIO) *specs.LinuxResources {
 	return &specs.LinuxResources{BlockIO: &b}
 }
-func dev(maj, min int64) specs.LinuxBlockIODevice { return specs.LinuxBlockIODevice{Major: maj, Minor: min} }
+func dev(maj, min int64) specs.LinuxBlockIODevice {
+	return specs.LinuxBlockIODevice{Major: maj, Minor: min}
+}
 
 func TestV1Files(t *testing.T) {
 	runTrans(t, v1Files, []transCase{

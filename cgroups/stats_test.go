@@ -76,7 +76,7 @@ func TestStatsV2(t *testing.T) {
 		"memory.current": "1000\n", "memory.max": "max\n", "memory.peak": "1500\n", "memory.events": "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
 		"memory.swap.current": "10\n", "memory.swap.max": "max\n", "memory.stat": "anon 500\nfile 300\n",
 		"pids.current": "2\n", "pids.max": "20\n",
-		"io.stat": "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n",
+		"io.stat":      "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n",
 		"rdma.current": "mlx4_0 hca_handle=2 hca_object=max\n",
 	})
 	s, err := statsV2(dir)
