@@ -1,0 +1,119 @@
+#!/bin/bash
+# lane.sh [ITEM...] -- the cgroup v2 test lane.
+#
+# Builds test binaries on the host (compiling under TCG is slow), boots
+# one pure-cgroup-v2 guest with run.sh, runs every item there, prints
+# each result and a closing "lane: N passed, N failed, N skipped" line,
+# and exits 1 if anything failed (125 if the guest itself failed).
+#
+# Items, in order:
+#   1. the cgroups package's test binary (built here, run with -test.v);
+#   2. what each tests/v2vm/lane.d/*.sh adds (sourced on the host, with
+#      lane_test / lane_cmd below and $REPO, $LANE_BIN at hand);
+#   3. the ITEM arguments, then the words of $BERTH_LANE_EXTRA. An item
+#      is a Go test binary (a file named *.test: run in its own directory
+#      with -test.v), a directory (every *.test in it, then every
+#      executable *.sh), or else a shell command run with bash in $REPO
+#      (passes when it exits 0).
+#
+#   lane_test NAME BINARY [RUN_DIR [ARGS...]]   a Go test binary
+#   lane_cmd  NAME 'COMMAND'                    a shell command
+#
+# Env: LANE_OUT (default a temp dir, removed unless kept) holds the
+# binaries and the guest's logs (LANE_KEEP=1 keeps it);
+# LANE_TIMEOUT (seconds per item, default 300); the V2VM_* knobs of run.sh
+# (V2VM_TIMEOUT defaults to 900 here).  Needs root.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+T0=$(date +%s.%N)
+say() { echo "lane: $*" >&2; }
+[ "$(id -u)" = 0 ] || { say "needs root (qemu, cgroups)"; exit 2; }
+command -v go >/dev/null || { say "go is not on PATH"; exit 2; }
+
+if [ -n "${LANE_OUT:-}" ]; then
+	mkdir -p "$LANE_OUT"
+	OUT=$(cd "$LANE_OUT" && pwd -P)
+else
+	OUT=$(mktemp -d "${TMPDIR:-/tmp}/v2vm-lane.XXXXXX")
+	[ -n "${LANE_KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
+fi
+LANE_BIN=$OUT/bin
+mkdir -p "$LANE_BIN" "$OUT/logs"
+: >"$OUT/items"
+
+# items: one per line, fields separated by a tab: kind, name, then
+# test: binary, run dir, args; cmd: the command
+lane_test() {
+	local name=$1 bin=$2 dir=${3:-$(dirname "$2")}
+	shift $(($# < 3 ? $# : 3))
+	printf 'test\t%s\t%s\t%s\t%s\n' "$name" "$bin" "$dir" "$*" >>"$OUT/items"
+}
+lane_cmd() { printf 'cmd\t%s\t%s\n' "$1" "$2" >>"$OUT/items"; }
+# guest_visible DIR: the guest sees the host's / except /tmp, /run and
+# /dev/shm (fresh tmpfs there), and $OUT (the share)
+guest_visible() {
+	case $1/ in
+	"$OUT"/*) return 0 ;;
+	/tmp/* | /run/* | /dev/shm/*) return 1 ;;
+	esac
+	return 0
+}
+# stage FILE: a path of FILE the guest can reach (copied into $OUT if needed)
+stage() {
+	local f
+	f=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
+	if ! guest_visible "$(dirname "$f")"; then
+		mkdir -p "$OUT/extra"
+		cp "$f" "$OUT/extra/" && f=$OUT/extra/$(basename "$f")
+	fi
+	echo "$f"
+}
+add_test() {
+	local f dir
+	f=$(stage "$1")
+	dir=$(dirname "$f")
+	lane_test "$(basename "$1")" "$f" "$dir"
+}
+add_item() {
+	local it=$1 f
+	if [ -d "$it" ]; then
+		for f in "$it"/*.test; do [ -f "$f" ] && add_test "$f"; done
+		for f in "$it"/*.sh; do [ -x "$f" ] && lane_cmd "$(basename "$f")" "$(stage "$f")"; done
+	elif [ -f "$it" ] && [[ $it == *.test ]]; then
+		add_test "$it"
+	else
+		lane_cmd "$it" "$it"
+	fi
+	return 0
+}
+
+# --- 1. the cgroups package --------------------------------------------------------
+say "building the cgroups test binary"
+(cd "$REPO" && CGO_ENABLED=0 go test -c -o "$LANE_BIN/cgroups.test" ./cgroups)
+lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
+
+# --- 2. lane.d hooks, 3. arguments and BERTH_LANE_EXTRA ---------------------------
+for hook in "$HERE"/lane.d/*.sh; do
+	[ -f "$hook" ] || continue
+	say "hook $(basename "$hook")"
+	# shellcheck source=/dev/null
+	(cd "$REPO" && . "$hook")
+done
+for it in "$@"; do add_item "$it"; done
+# shellcheck disable=SC2086
+for it in ${BERTH_LANE_EXTRA:-}; do add_item "$it"; done
+
+# --- the guest side ----------------------------------------------------------------
+cp "$HERE/lane-guest.sh" "$OUT/lane-guest.sh"
+export V2VM_TIMEOUT=${V2VM_TIMEOUT:-900}
+export V2VM_ENV="${V2VM_ENV:-} LANE_TIMEOUT=${LANE_TIMEOUT:-300} LANE_REPO=$REPO"
+say "$(wc -l <"$OUT/items") item(s); booting the v2 guest"
+rc=0
+(cd "$OUT" && "$HERE/run.sh" "bash $OUT/lane-guest.sh $OUT" "$OUT") || rc=$?
+say "took $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $T0}")s (host build included); logs in $OUT/logs$([ -n "${LANE_OUT:-}${LANE_KEEP:-}" ] || echo ' (removed)')"
+if [ "$rc" -ge 124 ]; then
+	say "the guest failed (run.sh exit $rc)"
+	echo "lane: 0 passed, 1 failed"
+fi
+exit "$rc"
