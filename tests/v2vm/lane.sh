@@ -97,8 +97,17 @@ lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
 for hook in "$HERE"/lane.d/*.sh; do
 	[ -f "$hook" ] || continue
 	say "hook $(basename "$hook")"
+	# (not in an && or || list: that would switch errexit off in the hook)
+	set +e
 	# shellcheck source=/dev/null
-	(cd "$REPO" && . "$hook")
+	(
+		set -e
+		cd "$REPO"
+		. "$hook"
+	)
+	hrc=$?
+	set -e
+	[ $hrc = 0 ] || { say "hook $(basename "$hook") failed (exit $hrc)"; exit 1; }
 done
 for it in "$@"; do add_item "$it"; done
 # shellcheck disable=SC2086
