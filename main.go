@@ -58,6 +58,7 @@ var commands = []cli.Command{
 	checkpointCommand,
 	createCommand,
 	deleteCommand,
+	execCommand,
 	killCommand,
 	listCommand,
 	restoreCommand,
@@ -110,11 +111,16 @@ func fatal(err error) {
 	if errors.As(err, &ee) {
 		os.Exit(ee.status)
 	}
+	status := 1
+	var ef *execFailed
+	if errors.As(err, &ef) {
+		status = 255
+	}
 	if logToFile {
 		logrus.Error(err)
 	}
 	fmt.Fprintln(os.Stderr, oneLine(err.Error()))
-	os.Exit(1)
+	os.Exit(status)
 }
 
 func oneLine(s string) string {

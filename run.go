@@ -62,10 +62,11 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 	var tty *ttyProxy
 	if o.ConsoleSocket == "" {
 		var err error
-		if tty, err = newTTYProxy(o); err != nil {
+		if tty, err = newTTYConsole(); err != nil {
 			return err
 		}
 		defer tty.close()
+		o.Console = tty.theirs
 	}
 	signals := forwardSignals()
 	c, err := libcontainer.Create(o)

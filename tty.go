@@ -14,23 +14,24 @@ import (
 // --console-socket, berth receives the pty master over a socketpair,
 // puts its own terminal in raw mode and copies both ways.
 type ttyProxy struct {
-	wanted bool
 	mine   *os.File // berth's end of the socketpair
+	theirs *os.File // the init's end
 	master *os.File
 	saved  *unix.Termios
 	done   sync.WaitGroup
 }
 
-// newTTYProxy gives the container a console socket of berth's own; the
-// init uses it only when process.terminal is true.
-func newTTYProxy(o *libcontainer.CreateOpts) (*ttyProxy, error) {
+// newTTYConsole makes a console socket of berth's own: theirs goes to
+// the init, which sends the pty master back on it.
+func newTTYConsole() (*ttyProxy, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	t := &ttyProxy{wanted: true, mine: os.NewFile(uintptr(fds[0]), "console-socket")}
-	o.Console = os.NewFile(uintptr(fds[1]), "console-socket-init")
-	return t, nil
+	return &ttyProxy{
+		mine:   os.NewFile(uintptr(fds[0]), "console-socket"),
+		theirs: os.NewFile(uintptr(fds[1]), "console-socket-init"),
+	}, nil
 }
 
 // attach receives the master and starts copying.
@@ -81,6 +82,7 @@ func (t *ttyProxy) close() {
 		t.master.Close()
 	}
 	t.mine.Close()
+	t.theirs.Close()
 }
 
 // makeRaw is cfmakeraw(3).

@@ -58,9 +58,10 @@ func spawnInit(s spawnSpec) (*initProcess, error) {
 		Stdout:     s.stdio[1],
 		Stderr:     s.stdio[2],
 		ExtraFiles: files,
-		SysProcAttr: &syscall.SysProcAttr{
-			Pdeathsig: unix.SIGKILL,
-		},
+		// no Pdeathsig: without a pid namespace the first stage becomes
+		// the container itself and must outlive `create`; if berth dies
+		// early, the init reads EOF on the socket and exits
+		SysProcAttr: &syscall.SysProcAttr{},
 	}
 	if s.cgroupFD >= 0 {
 		cmd.SysProcAttr.UseCgroupFD = true

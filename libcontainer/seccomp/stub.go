@@ -53,16 +53,16 @@ func needsStub(s *specs.LinuxSeccomp) bool {
 // what it needs itself).
 func buildStub(arches []stubArch) ([]unix.SockFilter, error) {
 	var a asm
-	any := false
+	found := false
 	a.op(unix.BPF_LD|unix.BPF_W|unix.BPF_ABS, offArch)
 	for i, ar := range arches {
 		if ar.abi == nil && ar.x32 == nil {
 			continue
 		}
-		any = true
+		found = true
 		stubSection(&a, fmt.Sprintf("a%d.", i), ar)
 	}
-	if !any {
+	if !found {
 		return nil, nil
 	}
 	a.label("end")
