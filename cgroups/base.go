@@ -111,6 +111,31 @@ func (b *base) createDirs() error {
 	return nil
 }
 
+// checkNotInUse refuses to create into a cgroup that existed before and
+// has processes or is frozen: it belongs to something else (the spec
+// asks an error for a non-empty cgroup on create).
+func (b *base) checkNotInUse() error {
+	made := make(map[string]bool)
+	for _, d := range b.created {
+		made[d] = true
+	}
+	for _, d := range b.dirs() {
+		if made[d] {
+			continue
+		}
+		if pids, err := readPids(d, true); err == nil && len(pids) > 0 {
+			return fmt.Errorf("cgroups: %s already exists and has processes %v: is it another container's? (linux.cgroupsPath)", d, pids)
+		}
+		if v, err := readFile(d, "cgroup.freeze"); err == nil && v == "1" {
+			return fmt.Errorf("cgroups: %s already exists and is frozen (linux.cgroupsPath)", d)
+		}
+		if v, err := readFile(d, "freezer.state"); err == nil && v != Thawed {
+			return fmt.Errorf("cgroups: %s already exists and is %s (linux.cgroupsPath)", d, v)
+		}
+	}
+	return nil
+}
+
 // keyName names a hierarchy key for messages.
 func keyName(k string) string {
 	if k == "" {

@@ -2,6 +2,7 @@ package cgroups
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,6 +26,8 @@ func TestMain(m *testing.M) {
 		helperAlloc()
 	case "open":
 		helperOpen()
+	case "resolve":
+		helperResolve()
 	}
 	os.Exit(3)
 }
@@ -61,6 +64,20 @@ func helperOpen() {
 		unix.Close(fd)
 		fmt.Printf("%s ok\n", a)
 	}
+}
+
+// helperResolve waits for a line on stdin, then prints the paths New
+// resolves for BERTH_RESOLVE_PATH as JSON: placement from a process in
+// a cgroup other than the root.
+func helperResolve() {
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	m, err := New(Config{Path: os.Getenv("BERTH_RESOLVE_PATH")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := json.Marshal(m.State().Paths)
+	fmt.Println(string(b))
 }
 
 // requireRoot skips, saying why, unless the test runs as root on a host

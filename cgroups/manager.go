@@ -77,15 +77,14 @@ func New(cfg Config) (Manager, error) {
 	if err := validate(cfg, si); err != nil {
 		return nil, err
 	}
-	l, err := discoverLayout(si.mode)
-	if err != nil {
-		return nil, err
+	if si.layoutErr != nil {
+		return nil, si.layoutErr
 	}
 	inner, err := innerPath(cfg)
 	if err != nil {
 		return nil, err
 	}
-	paths, err := resolvePaths(l, inner)
+	paths, err := resolvePaths(si.layout, inner)
 	if err != nil {
 		return nil, err
 	}
@@ -103,13 +102,24 @@ func Load(st State) (Manager, error) {
 		return nil, fmt.Errorf("cgroups: the state has no cgroup paths")
 	}
 	for k, p := range st.Paths {
-		if !filepath.IsAbs(p) || !strings.HasPrefix(filepath.Clean(p), cgroupRoot+"/") {
+		if !underCgroupRoot(p) {
 			return nil, fmt.Errorf("cgroups: state path %q for %q is not under %s", p, k, cgroupRoot)
+		}
+	}
+	for _, p := range st.Created {
+		if !underCgroupRoot(p) {
+			return nil, fmt.Errorf("cgroups: state's created dir %q is not under %s", p, cgroupRoot)
 		}
 	}
 	b := base{mode: st.Mode, paths: copyMap(st.Paths), created: append([]string(nil), st.Created...),
 		rootless: st.Rootless, defaults: st.DefaultDevices}
 	return newManager(b), nil
+}
+
+// underCgroupRoot tells whether p is a clean absolute path below
+// /sys/fs/cgroup (Destroy removes what the state lists).
+func underCgroupRoot(p string) bool {
+	return filepath.IsAbs(p) && filepath.Clean(p) == p && strings.HasPrefix(p, cgroupRoot+"/")
 }
 
 func newManager(b base) Manager {

@@ -478,3 +478,57 @@ func TestRootErrorsNameTheField(t *testing.T) {
 	_ = errors.As(err, &pe)
 	t.Logf("%v", err)
 }
+
+// TestRootPathsFromNestedCgroup resolves a relative path from a process
+// whose own cgroup2 cgroup is nested: on Unified the cgroup goes under
+// the parent of the own cgroup, on Hybrid under the cgroup2 root (as
+// runc does).
+func TestRootPathsFromNestedCgroup(t *testing.T) {
+	mode := requireRoot(t)
+	if mode == Legacy {
+		t.Skip("skip: host limitation: no cgroup2 hierarchy")
+	}
+	own := newTest(t, Config{Path: "/" + testName(t) + "/own"})
+	c := startChild(t, own, "resolve", []string{"BERTH_RESOLVE_PATH=rel/ctr"})
+	if mode == Hybrid {
+		// Join moved it into every hierarchy; the v1 ones do not matter
+		checkJoined(t, own, c.pid())
+	}
+	c.goOn()
+	var paths map[string]string
+	line := c.line(t)
+	if err := json.Unmarshal([]byte(line), &paths); err != nil {
+		t.Fatalf("helper: %q", line)
+	}
+	want := filepath.Join(cgroupRoot, testName(t), "rel/ctr")
+	if mode == Hybrid {
+		want = filepath.Join(hybridUnified, "rel/ctr")
+		// and a v1 hierarchy follows the own cgroup
+		if got, wantMem := paths["memory"], filepath.Join(own.State().Paths["memory"], "rel/ctr"); got != wantMem {
+			t.Errorf("memory: %s, want %s", got, wantMem)
+		}
+	}
+	if paths[""] != want {
+		t.Errorf("cgroup2: %s, want %s", paths[""], want)
+	}
+}
+
+// TestRootCreateRefusesBusyCgroup: Create into an existing cgroup with
+// processes fails and leaves that cgroup alone.
+func TestRootCreateRefusesBusyCgroup(t *testing.T) {
+	requireRoot(t)
+	path := "/" + testName(t)
+	first := newTest(t, Config{Path: path})
+	c := startSleep(t, first)
+	second, err := New(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = second.Create()
+	if err == nil || !strings.Contains(err.Error(), "already exists and has processes") {
+		t.Fatalf("Create into a busy cgroup: %v", err)
+	}
+	if pids, err := first.Pids(); err != nil || !slices.Contains(pids, c.pid()) {
+		t.Errorf("the first cgroup was disturbed: %v, %v", pids, err)
+	}
+}

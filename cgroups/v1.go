@@ -19,6 +19,9 @@ func (m *v1Manager) Create() error {
 	m.warnings = nil
 	err := m.createDirs()
 	if err == nil {
+		err = m.checkNotInUse()
+	}
+	if err == nil {
 		err = m.initCpuset()
 	}
 	if err == nil {

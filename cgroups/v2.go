@@ -23,6 +23,9 @@ func (m *v2Manager) Create() error {
 	m.warnings = nil
 	err := m.createCgroup()
 	if err == nil {
+		err = m.checkNotInUse()
+	}
+	if err == nil {
 		err = m.apply(m.res, true)
 	}
 	if err != nil {

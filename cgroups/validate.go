@@ -17,12 +17,16 @@ type sysInfo struct {
 	cpus, mems  cpuList         // online CPUs and memory nodes; nil: not checked
 	pageSizes   map[string]bool // huge page sizes ("2MB"); nil: not checked
 	systemd     bool            // /run/systemd/system exists
+	layout      *layout         // the mounts, for New; nil when unreadable
+	layoutErr   error
 }
 
 // hostSysInfo reads sysInfo from this host (no side effects).
 func hostSysInfo() *sysInfo {
 	si := &sysInfo{mode: DetectMode(), controllers: make(map[string]bool), pageSizes: hostPageSizes()}
-	if l, err := discoverLayout(si.mode); err == nil {
+	l, err := discoverLayout(si.mode)
+	si.layout, si.layoutErr = l, err
+	if err == nil {
 		for c := range l.v1 {
 			si.controllers[c] = true
 		}
@@ -39,7 +43,7 @@ func hostSysInfo() *sysInfo {
 	if si.mems == nil {
 		si.mems = cpuList{0: true} // no NUMA: node 0 only
 	}
-	_, err := os.Stat("/run/systemd/system")
+	_, err = os.Stat("/run/systemd/system")
 	si.systemd = err == nil
 	return si
 }
