@@ -24,7 +24,8 @@ type base struct {
 	res      *specs.LinuxResources
 	defaults []specs.LinuxDeviceCgroup
 	warnings []string
-	hostInfo func() *sysInfo // nil: hostSysInfo; tests fake the host
+	hostInfo func() *sysInfo  // nil: hostSysInfo; tests fake the host
+	skipped  map[string]error // rootless: hierarchies left out, and why
 }
 
 // host describes the host for Set's validation.
@@ -103,9 +104,24 @@ func (b *base) createDirs() error {
 			if b.rootless && isErrno(err, unix.EACCES, unix.EPERM, unix.EROFS) {
 				b.warn(fmt.Sprintf("cgroups: rootless: skipping the %s hierarchy: %v", keyName(k), err))
 				delete(b.paths, k)
+				if b.skipped == nil {
+					b.skipped = make(map[string]error)
+				}
+				b.skipped[k] = err
 				continue
 			}
 			return err
+		}
+	}
+	return nil
+}
+
+// checkSkipped refuses writes to a hierarchy rootless Create left out,
+// saying why it was left out.
+func (b *base) checkSkipped(ws []fileWrite) error {
+	for _, w := range ws {
+		if err, ok := b.skipped[w.ctrl]; ok {
+			return fieldErr(w.field, "rootless: the %s cgroup could not be created: %v", keyName(w.ctrl), err)
 		}
 	}
 	return nil

@@ -118,3 +118,24 @@ func mergeAccess(a, b string, add bool) string {
 	}
 	return out.String()
 }
+
+// snapshotDevicesV1 reads devices.list and returns a function that puts
+// it back: for a Set whose device writes fail half-way.
+func snapshotDevicesV1(dir string) func() {
+	old, err := readFile(dir, "devices.list")
+	if err != nil {
+		return func() {}
+	}
+	return func() {
+		if old == "a *:* rwm" {
+			_ = writeFile(dir, "devices.allow", "a")
+			return
+		}
+		_ = writeFile(dir, "devices.deny", "a")
+		for _, line := range strings.Split(old, "\n") {
+			if line != "" {
+				_ = writeFile(dir, "devices.allow", line)
+			}
+		}
+	}
+}

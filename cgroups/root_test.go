@@ -532,3 +532,27 @@ func TestRootCreateRefusesBusyCgroup(t *testing.T) {
 		t.Errorf("the first cgroup was disturbed: %v, %v", pids, err)
 	}
 }
+
+// TestRootDevicesRestoredOnRefusal (v1): a device update the kernel
+// refuses half-way (a child cannot allow what its parent denies) puts
+// the previous rules back.
+func TestRootDevicesRestoredOnRefusal(t *testing.T) {
+	mode := requireRoot(t)
+	if mode == Unified {
+		t.Skip("skip: v1 devices controller only (v2 replaces the eBPF program in one step)")
+	}
+	requireController(t, "devices")
+	deny := devRuleSpec(false, "a", -1, -1, "rwm")
+	null := func(acc string) specs.LinuxDeviceCgroup { return devRuleSpec(true, "c", 1, 3, acc) }
+	path := "/" + testName(t)
+	newTest(t, Config{Path: path, Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{deny, null("rwm")}}})
+	child := newTest(t, Config{Path: path + "/child", Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{deny, null("r")}}})
+	err := child.Set(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{deny, null("rw"), devRuleSpec(true, "c", 1, 5, "r")}})
+	if err == nil {
+		t.Fatal("Set allowing a device the parent denies succeeded")
+	}
+	t.Logf("Set: %v", err)
+	if got := readIn(t, child, "devices", "devices.list"); got != "c 1:3 r" {
+		t.Errorf("devices.list after the refused Set = %q, want the previous \"c 1:3 r\"", got)
+	}
+}

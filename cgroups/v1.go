@@ -65,6 +65,9 @@ func (m *v1Manager) apply(r *specs.LinuxResources, create bool) error {
 	if err != nil {
 		return err
 	}
+	if err := m.checkSkipped(p.writes); err != nil {
+		return err
+	}
 	bound, warns, err := bind(append(p.writes, dws...), m.paths, explainV1)
 	if err != nil {
 		return err
@@ -75,8 +78,15 @@ func (m *v1Manager) apply(r *specs.LinuxResources, create bool) error {
 			return err
 		}
 	}
+	restore := func() {}
+	if dir, ok := m.paths["devices"]; ok && len(dws) > 0 && !create {
+		restore = snapshotDevicesV1(dir)
+	}
 	_, warns, err = applyWrites(bound, !create)
 	m.warn(warns...)
+	if err != nil {
+		restore()
+	}
 	return err
 }
 
