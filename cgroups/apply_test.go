@@ -73,6 +73,11 @@ func TestBind(t *testing.T) {
 	if err == nil || err.Error() != "f.absent: no absent" {
 		t.Errorf("missing required file: %v", err)
 	}
+	_, _, err = bind([]fileWrite{{ctrl: "x", file: "blkio.weight", field: "linux.resources.blockIO.weight",
+		alt: &fileWrite{ctrl: "x", file: "blkio.bfq.weight"}}}, paths, explainV1)
+	if want := "linux.resources.blockIO.weight: this kernel has no blkio.weight or blkio.bfq.weight (looked in " + dir + ")"; err == nil || err.Error() != want {
+		t.Errorf("missing alternatives: %v, want %s", err, want)
+	}
 	_, _, err = bind([]fileWrite{{ctrl: "net_cls", file: "net_cls.classid", field: "linux.resources.network.classID"}}, paths, explain)
 	if err == nil || err.Error() != "linux.resources.network.classID: the net_cls controller is not mounted on this host" {
 		t.Errorf("missing hierarchy: %v", err)

@@ -33,5 +33,11 @@ func (m *v1Manager) hybridKill(sig syscall.Signal) (done bool, err error) {
 	if err := writeFile(dir, "cgroup.kill", "1"); err != nil {
 		return true, fmt.Errorf("cgroups: kill through %s/cgroup.kill: %w", dir, err)
 	}
-	return true, nil
+	// a process that was joined to the v1 hierarchies only (rootless)
+	// is not in the cgroup2 directory: signal what the v1 side still lists
+	pids, err := m.Pids()
+	if err == nil {
+		err = signalAll(pids, sig)
+	}
+	return true, err
 }

@@ -3,9 +3,12 @@ package cgroups
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -554,5 +557,42 @@ func TestRootDevicesRestoredOnRefusal(t *testing.T) {
 	t.Logf("Set: %v", err)
 	if got := readIn(t, child, "devices", "devices.list"); got != "c 1:3 r" {
 		t.Errorf("devices.list after the refused Set = %q, want the previous \"c 1:3 r\"", got)
+	}
+}
+
+// BenchmarkRootCreateJoinDestroy measures what a container's cgroup
+// costs: New, Create with a few limits, Join of one process, Destroy.
+func BenchmarkRootCreateJoinDestroy(b *testing.B) {
+	if os.Geteuid() != 0 || DetectMode() == Unavailable {
+		b.Skip("skip: needs root and cgroups")
+	}
+	r := &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20)}, Pids: &specs.LinuxPids{Limit: i64(100)},
+		Devices: []specs.LinuxDeviceCgroup{devRuleSpec(false, "a", -1, -1, "rwm"), devRuleSpec(true, "c", 1, 3, "rwm")}}
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	for i := 0; i < b.N; i++ {
+		m, err := New(Config{Path: fmt.Sprintf("/berth-bench-%d/%d", os.Getpid(), i), Resources: r})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Create(); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Join(cmd.Process.Pid); err != nil {
+			b.Fatal(err)
+		}
+		// out again, so that Destroy finds it empty
+		for key, dir := range m.State().Paths {
+			parent := filepath.Dir(filepath.Dir(dir))
+			if err := writeFile(parent, "cgroup.procs", strconv.Itoa(cmd.Process.Pid)); err != nil {
+				b.Fatalf("%s: %v", keyName(key), err)
+			}
+		}
+		if err := m.Destroy(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

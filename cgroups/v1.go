@@ -92,7 +92,16 @@ func (m *v1Manager) apply(r *specs.LinuxResources, create bool) error {
 
 // explainV1 says why a v1 file is missing.
 func explainV1(w fileWrite, dir string) error {
-	return fieldErr(w.field, "this kernel has no %s (looked in %s)", w.file, dir)
+	return fieldErr(w.field, "this kernel has no %s (looked in %s)", fileNames(w), dir)
+}
+
+// fileNames lists a write's file and its alternatives: "a or b".
+func fileNames(w fileWrite) string {
+	names := w.file
+	for a := w.alt; a != nil; a = a.alt {
+		names += " or " + a.file
+	}
+	return names
 }
 
 // initCpuset gives every new cpuset cgroup on the way to the container's
@@ -194,7 +203,7 @@ func (m *v1Manager) freezerDir() (string, error) {
 // Pids lists the processes from the first hierarchy of pids, freezer,
 // memory, devices, cpu, cgroup2, or any other.
 func (m *v1Manager) Pids() ([]int, error) {
-	for _, k := range []string{"pids", "freezer", "memory", "devices", "cpu", ""} {
+	for _, k := range []string{"pids", "freezer", "memory", "devices", "cpu", systemdHierarchy, ""} {
 		if dir, ok := m.paths[k]; ok {
 			return readPids(dir, true)
 		}

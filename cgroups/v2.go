@@ -175,7 +175,7 @@ func explainV2(w fileWrite, dir string) error {
 			return fieldErr(w.field, "the %s controller is not enabled for %s (its cgroup.controllers: %q)", c, dir, avail)
 		}
 	}
-	return fieldErr(w.field, "%s does not exist in %s: this kernel does not have it", w.file, dir)
+	return fieldErr(w.field, "%s does not exist in %s: this kernel does not have it", fileNames(w), dir)
 }
 
 // Freeze writes cgroup.freeze and waits for cgroup.events to say frozen.
