@@ -596,3 +596,70 @@ func BenchmarkRootCreateJoinDestroy(b *testing.B) {
 		}
 	}
 }
+
+// TestRootCPUOrder updates quota and burst down and up (burst must stay
+// below the quota: the files are written in the order that works), a
+// period alone (the quota stays), and shares with idle switched off.
+func TestRootCPUOrder(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "cpu")
+	m := newTest(t, Config{Resources: cpu(specs.LinuxCPU{Quota: i64(50000), Period: u64(100000), Burst: u64(20000)})})
+	files := []string{"cpu.max", "cpu.max.burst"}
+	key := ""
+	if mode != Unified {
+		files, key = []string{"cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.cfs_burst_us"}, "cpu"
+	}
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(m.State().Paths[key], f)); err != nil {
+			t.Skipf("skip: host limitation: no %s (CFS burst needs Linux 5.14)", f)
+		}
+	}
+	steps := []struct {
+		c    specs.LinuxCPU
+		want []string // the files' contents, in the order of files
+	}{
+		{specs.LinuxCPU{Quota: i64(10000), Burst: u64(5000)}, []string{"10000 100000", "5000"}},
+		{specs.LinuxCPU{Quota: i64(80000), Burst: u64(60000)}, []string{"80000 100000", "60000"}},
+		{specs.LinuxCPU{Period: u64(200000)}, []string{"80000 200000", "60000"}},
+	}
+	for i, s := range steps {
+		if err := m.Set(&specs.LinuxResources{CPU: &s.c}); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		want := s.want
+		if mode != Unified {
+			q, p, _ := strings.Cut(s.want[0], " ")
+			want = []string{q, p, itoa(mustAtoi(t, s.want[1]))}
+		}
+		for j, f := range files {
+			if got := readIn(t, m, key, f); got != want[j] {
+				t.Errorf("step %d: %s = %q, want %q", i, f, got, want[j])
+			}
+		}
+	}
+	weight, wantW := "cpu.weight", "39"
+	if mode != Unified {
+		weight, wantW = "cpu.shares", "1024"
+	}
+	if !fileExists(m.State().Paths[key], "cpu.idle") {
+		return
+	}
+	if err := m.Set(cpu(specs.LinuxCPU{Idle: i64(1)})); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set(cpu(specs.LinuxCPU{Shares: u64(1024), Idle: i64(0)})); err != nil {
+		t.Fatalf("shares while leaving idle: %v", err)
+	}
+	if got := readIn(t, m, key, weight); got != wantW {
+		t.Errorf("%s = %s, want %s", weight, got, wantW)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
