@@ -3,6 +3,7 @@
 package seccomp
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -154,6 +155,9 @@ func (c *compiler) addArches() error {
 	}
 	for i, name := range c.s.Architectures {
 		if err := c.f.AddArch(scmpArchs[name]); err != nil {
+			if errors.Is(err, unix.EDOM) {
+				err = fmt.Errorf("its byte order differs from the native %s: one filter cannot hold both", c.arches[0])
+			}
 			return fmt.Errorf("%s.architectures[%d]: %s: %w", field, i, name, err)
 		}
 		if !slices.Contains(c.arches, name) {

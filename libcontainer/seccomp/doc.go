@@ -27,6 +27,9 @@
 // matches every call) and returns a warning, since for an ALLOW rule that
 // widens what is allowed.
 //
+// Two rules with the same conditions for one syscall do not fail: the first
+// one stands (libseccomp 2.5.4, which runc uses too).
+//
 // A rule whose action equals the default action is a no-op and is not added
 // (libseccomp refuses it); its names still count for the -ENOSYS stub.
 //

@@ -108,9 +108,13 @@ var notifyForbidden = map[string]bool{
 	"write":   true,
 }
 
-// maxErrno bounds errnoRet: SECCOMP_RET_DATA is 16 bits (the kernel caps
-// ERRNO data at MAX_ERRNO itself).
-const maxErrno = unix.SECCOMP_RET_DATA
+// Bounds of errnoRet. SECCOMP_RET_DATA is 16 bits, all of them a message
+// for the tracer with SCMP_ACT_TRACE; libseccomp refuses an ERRNO of
+// MAX_ERRNO (4095) or more.
+const (
+	maxErrno      = 4094
+	maxTraceValue = unix.SECCOMP_RET_DATA
+)
 
 // maxArgs is the number of syscall arguments seccomp_data carries.
 const maxArgs = 6

@@ -116,8 +116,12 @@ func validateErrno(a specs.LinuxSeccompAction, errnoRet *uint) error {
 	if !actionTakesErrno[a] {
 		return fmt.Errorf("%d given, but %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", *errnoRet, a)
 	}
-	if *errnoRet > maxErrno {
-		return fmt.Errorf("%d out of range (at most %d)", *errnoRet, maxErrno)
+	limit := uint(maxErrno)
+	if a == specs.ActTrace {
+		limit = maxTraceValue
+	}
+	if *errnoRet > limit {
+		return fmt.Errorf("%d out of range for %s (at most %d)", *errnoRet, a, limit)
 	}
 	return nil
 }
