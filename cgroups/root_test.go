@@ -663,3 +663,108 @@ func mustAtoi(t *testing.T, s string) int64 {
 	}
 	return v
 }
+
+// TestRootBlockIOThrottle sets and clears throttles on a block device
+// of the host.
+func TestRootBlockIOThrottle(t *testing.T) {
+	mode := requireRoot(t)
+	if mode == Unified {
+		requireController(t, "io")
+	} else {
+		requireController(t, "blkio")
+	}
+	maj, min := firstBlockDevice(t)
+	m := newTest(t, Config{})
+	d := specs.LinuxBlockIODevice{Major: maj, Minor: min}
+	set := func(rbps, wiops uint64) {
+		t.Helper()
+		err := m.Set(bio(specs.LinuxBlockIO{
+			ThrottleReadBpsDevice:   []specs.LinuxThrottleDevice{{LinuxBlockIODevice: d, Rate: rbps}},
+			ThrottleWriteIOPSDevice: []specs.LinuxThrottleDevice{{LinuxBlockIODevice: d, Rate: wiops}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	dev := fmt.Sprintf("%d:%d", maj, min)
+	set(1<<20, 100)
+	if mode == Unified {
+		if got, want := readIn(t, m, "", "io.max"), dev+" rbps=1048576 wbps=max riops=max wiops=100"; got != want {
+			t.Errorf("io.max = %q, want %q", got, want)
+		}
+	} else {
+		if got := readIn(t, m, "blkio", "blkio.throttle.read_bps_device"); got != dev+" 1048576" {
+			t.Errorf("read_bps_device = %q", got)
+		}
+		if got := readIn(t, m, "blkio", "blkio.throttle.write_iops_device"); got != dev+" 100" {
+			t.Errorf("write_iops_device = %q", got)
+		}
+	}
+	set(0, 0) // 0: no limit
+	if mode == Unified {
+		if got := readIn(t, m, "", "io.max"); got != "" {
+			t.Errorf("io.max after clearing = %q", got)
+		}
+	} else if got := readIn(t, m, "blkio", "blkio.throttle.read_bps_device"); got != "" {
+		t.Errorf("read_bps_device after clearing = %q", got)
+	}
+}
+
+// firstBlockDevice returns a whole-disk block device of the host, or
+// skips.
+func firstBlockDevice(t *testing.T) (int64, int64) {
+	t.Helper()
+	ents, _ := os.ReadDir("/sys/block")
+	for _, e := range ents {
+		s, err := readFile(filepath.Join("/sys/block", e.Name()), "dev")
+		if err != nil || strings.HasPrefix(e.Name(), "zram") {
+			continue
+		}
+		var maj, min int64
+		if _, err := fmt.Sscanf(s, "%d:%d", &maj, &min); err == nil {
+			return maj, min
+		}
+	}
+	t.Skip("skip: host limitation: no block device to throttle")
+	return 0, 0
+}
+
+// TestRootBlockIOWeight sets a weight where the I/O scheduler has them,
+// and checks the error names the field where it has not.
+func TestRootBlockIOWeight(t *testing.T) {
+	mode := requireRoot(t)
+	if mode == Unified {
+		requireController(t, "io")
+	} else {
+		requireController(t, "blkio")
+	}
+	m := newTest(t, Config{})
+	key, files := "blkio", []string{"blkio.weight", "blkio.bfq.weight"}
+	if mode == Unified {
+		key, files = "", []string{"io.bfq.weight", "io.weight"}
+	}
+	have := ""
+	for _, f := range files {
+		if have == "" && fileExists(m.State().Paths[key], f) {
+			have = f
+		}
+	}
+	err := m.Set(bio(specs.LinuxBlockIO{Weight: u16(500)}))
+	if have == "" {
+		want := "linux.resources.blockIO.weight: this kernel has no " + files[0] + " or " + files[1]
+		if mode == Unified {
+			want = "linux.resources.blockIO.weight: " + files[0] + " or " + files[1] + " does not exist"
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Fatalf("Set weight without weight files: %v, want %q", err, want)
+		}
+		t.Logf("no weight files (I/O scheduler without weights): %v", err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"blkio.weight": "500", "blkio.bfq.weight": "500", "io.bfq.weight": "default 500", "io.weight": "default 4950"}[have]
+	if got := readIn(t, m, key, have); got != want {
+		t.Errorf("%s = %q, want %q", have, got, want)
+	}
+}

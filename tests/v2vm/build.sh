@@ -115,7 +115,7 @@ fi
 # Wanted modules; their dependencies are read from each module's modinfo
 # ("depends=" in its .modinfo section: the .deb ships no modules.dep and
 # depmod/kmod may be absent), and loaded first.
-WANT="virtio_pci virtio_console virtio_rng 9pnet_virtio 9p overlay"
+WANT="virtio_pci virtio_console virtio_rng virtio_blk 9pnet_virtio 9p overlay"
 declare -A PATHOF=() SEEN=()
 while read -r f; do
 	n=${f##*/}; n=${n%%.ko*}; n=${n//-/_}

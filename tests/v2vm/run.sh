@@ -35,6 +35,8 @@
 #   V2VM_TIMING   [] 1: print accel, wall time and guest uptime on stderr
 #   V2VM_DEBUG    [] 1: copy the guest's kernel console to stderr
 #   V2VM_APPEND   [] extra kernel command-line words
+#   V2VM_DISK     [16] MiB of an empty scratch disk, /dev/vda in the guest
+#                 (block I/O tests need a block device); 0: none
 #
 # Exit codes: COMMAND's; 2 usage; 124 timeout; 125 build, boot or guest
 # failure (no exit code came back); 130 interrupted.
@@ -136,6 +138,11 @@ SMP=${V2VM_SMP:-$((NCPU > 4 ? 4 : NCPU))}
 TIMEOUT=${V2VM_TIMEOUT:-1800}
 
 JOB=$(mktemp -d "${TMPDIR:-/tmp}/v2vm-job.XXXXXX") || exit 125
+DISKDEV=()
+if [ "${V2VM_DISK:-16}" != 0 ]; then
+	truncate -s "${V2VM_DISK:-16}M" "$JOB/disk.img" || exit 125
+	DISKDEV=(-drive "file=${JOB//,/,,}/disk.img,if=virtio,format=raw,cache=unsafe")
+fi
 QPID='' TAILPID='' CATPID=''
 cleanup() {
 	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
@@ -204,6 +211,7 @@ timeout -s TERM "$TIMEOUT" qemu-system-x86_64 "${ACC[@]}" -M q35 -m "$MEM" -smp 
 	-device virtio-serial-pci -chardev "file,id=out,path=${JOB//,/,,}/out" \
 	-device virtserialport,chardev=out,name=v2vm.out \
 	-device virtio-rng-pci \
+	"${DISKDEV[@]}" \
 	-fsdev "local,id=hostroot,path=/,readonly=on,$V9" \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	"${SHAREDEV[@]}" \
