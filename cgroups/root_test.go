@@ -768,3 +768,87 @@ func TestRootBlockIOWeight(t *testing.T) {
 		t.Errorf("%s = %q, want %q", have, got, want)
 	}
 }
+
+// TestRootHugetlb limits huge pages (page-fault and reservation limits)
+// where the hugetlb controller is there, and is refused by name where it
+// is not (on this Hybrid host it is in cgroup2 only).
+func TestRootHugetlb(t *testing.T) {
+	mode := requireRoot(t)
+	sizes := hostHugeSizes()
+	if len(sizes) == 0 {
+		t.Skip("skip: host limitation: no huge page sizes")
+	}
+	r := &specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: sizes[len(sizes)-1], Limit: 0}}}
+	size := sizes[len(sizes)-1]
+	if !hostSysInfo().controllers["hugetlb"] {
+		_, err := New(Config{Path: "/" + testName(t), Resources: r})
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.hugepageLimits[0]: the hugetlb controller is not") {
+			t.Fatalf("New without hugetlb: %v", err)
+		}
+		return
+	}
+	m := newTest(t, Config{Resources: r})
+	key, limit, rsvd := "", "hugetlb."+size+".max", "hugetlb."+size+".rsvd.max"
+	if mode != Unified {
+		key, limit, rsvd = "hugetlb", "hugetlb."+size+".limit_in_bytes", "hugetlb."+size+".rsvd.limit_in_bytes"
+	}
+	if got := readIn(t, m, key, limit); got != "0" {
+		t.Errorf("%s = %s", limit, got)
+	}
+	if fileExists(m.State().Paths[key], rsvd) {
+		if got := readIn(t, m, key, rsvd); got != "0" {
+			t.Errorf("%s = %s", rsvd, got)
+		}
+	}
+	st, err := m.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Hugetlb[size]; !ok {
+		t.Errorf("no %s in stats: %v", size, st.Hugetlb)
+	}
+}
+
+// TestRootUnified writes unified keys on cgroup v2, after the converted
+// values, and reads pressure stats; elsewhere they are refused.
+func TestRootUnified(t *testing.T) {
+	mode := requireRoot(t)
+	r := &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(5)},
+		Unified: map[string]string{"pids.max": "7", "memory.high": "50000000"}}
+	if mode != Unified {
+		_, err := New(Config{Path: "/" + testName(t), Resources: r})
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host") {
+			t.Fatalf("unified keys on %s: %v", mode, err)
+		}
+		return
+	}
+	m := newTest(t, Config{Resources: r})
+	if got := readIn(t, m, "", "pids.max"); got != "7" {
+		t.Errorf("pids.max = %s, want the unified 7", got)
+	}
+	if got := readIn(t, m, "", "memory.high"); got != "49999872" && got != "50000000" {
+		t.Errorf("memory.high = %s", got)
+	}
+	st, err := m.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fileExists(m.State().Paths[""], "cpu.pressure") && st.CPU.PSI == nil {
+		t.Error("cpu.pressure is there, stats have no PSI")
+	}
+}
+
+// TestRootRdmaNamesField: rdma limits for a device that is not there
+// fail naming the field (no RDMA hardware here).
+func TestRootRdmaNamesField(t *testing.T) {
+	requireRoot(t)
+	requireController(t, "rdma")
+	m := newTest(t, Config{})
+	err := m.Set(&specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"berth_nodev": {HcaHandles: u32(1)}}})
+	if err == nil {
+		t.Skip("skip: host limitation: an RDMA device of that name exists")
+	}
+	if !strings.HasPrefix(err.Error(), "linux.resources.rdma[berth_nodev]: write") {
+		t.Errorf("error: %v", err)
+	}
+}
