@@ -45,33 +45,13 @@ func validateSwap(m *specs.LinuxMemory) error {
 	return nil
 }
 
-// v1Memory maps memory to the v1 memory controller. The memory limit and
-// the memory+swap limit are paired: the kernel keeps limit <= memsw at
-// all times, so raising needs memsw first and lowering limit first.
+// v1Memory maps memory to the v1 memory controller.
 func v1Memory(m *specs.LinuxMemory, p *plan) {
 	if m == nil {
 		return
 	}
 	const c = "memory"
-	noSwapAcct := "the kernel has no swap accounting (boot with swapaccount=1)"
-	swapW := fileWrite{ctrl: c, file: "memory.memsw.limit_in_bytes", field: memField + ".swap", flags: warnMissing, why: noSwapAcct}
-	switch {
-	case set(m.Swap):
-		swapW.value = itoa(*m.Swap)
-	case set(m.Limit) && *m.Limit == -1:
-		// unlimited memory with swap unset: memsw must be unlimited too,
-		// else the kernel refuses the limit
-		swapW.value, swapW.flags = "-1", ifExists
-	}
-	if set(m.Limit) {
-		p.add(fileWrite{ctrl: c, file: "memory.limit_in_bytes", value: itoa(*m.Limit), field: memField + ".limit"})
-		if swapW.value != "" {
-			p.pairLast()
-		}
-	}
-	if swapW.value != "" {
-		p.add(swapW)
-	}
+	v1MemoryLimits(m, p)
 	if set(m.Reservation) {
 		p.add(fileWrite{ctrl: c, file: "memory.soft_limit_in_bytes", value: itoa(*m.Reservation), field: memField + ".reservation"})
 	}
@@ -130,6 +110,32 @@ func v2Memory(m *specs.LinuxMemory, p *plan) {
 	}
 	if m.UseHierarchy != nil && !*m.UseHierarchy {
 		p.warn(memField+".useHierarchy", "ignored: cgroup v2 is always hierarchical")
+	}
+}
+
+// v1MemoryLimits maps limit and swap. They are paired: the kernel keeps
+// limit <= memsw at all times, so raising needs memsw first and lowering
+// limit first.
+func v1MemoryLimits(m *specs.LinuxMemory, p *plan) {
+	const c = "memory"
+	noSwapAcct := "the kernel has no swap accounting (boot with swapaccount=1)"
+	swapW := fileWrite{ctrl: c, file: "memory.memsw.limit_in_bytes", field: memField + ".swap", flags: warnMissing, why: noSwapAcct}
+	switch {
+	case set(m.Swap):
+		swapW.value = itoa(*m.Swap)
+	case set(m.Limit) && *m.Limit == -1:
+		// unlimited memory with swap unset: memsw must be unlimited too,
+		// else the kernel refuses the limit
+		swapW.value, swapW.flags = "-1", ifExists
+	}
+	if set(m.Limit) {
+		p.add(fileWrite{ctrl: c, file: "memory.limit_in_bytes", value: itoa(*m.Limit), field: memField + ".limit"})
+		if swapW.value != "" {
+			p.pairLast()
+		}
+	}
+	if swapW.value != "" {
+		p.add(swapW)
 	}
 }
 

@@ -852,3 +852,26 @@ func TestRootRdmaNamesField(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 }
+
+// TestRootKernelMemoryWarns: a kernel memory limit is applied where the
+// kernel honours it, else it comes back as a warning, not an error.
+func TestRootKernelMemoryWarns(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "memory")
+	m := newTest(t, Config{})
+	if err := m.Set(mem(specs.LinuxMemory{Kernel: i64(64 << 20), KernelTCP: i64(32 << 20)})); err != nil {
+		t.Fatal(err)
+	}
+	ws := strings.Join(m.Warnings(), "\n")
+	t.Logf("warnings: %q", ws)
+	if mode == Unified {
+		if !strings.Contains(ws, "linux.resources.memory.kernel: ignored") || !strings.Contains(ws, "linux.resources.memory.kernelTCP: ignored") {
+			t.Errorf("warnings %q", ws)
+		}
+		return
+	}
+	if v, err := readFile(m.State().Paths["memory"], "memory.kmem.limit_in_bytes"); err == nil && v != "67108864" &&
+		!strings.Contains(ws, "linux.resources.memory.kernel: not enforced") {
+		t.Errorf("kmem limit reads %s and no warning: %q", v, ws)
+	}
+}
