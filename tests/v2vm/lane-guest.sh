@@ -26,7 +26,7 @@ run_test() { # name bin dir args
 	local name=$1 bin=$2 dir=$3 log=$OUT/logs/$1.log t0 rc
 	shift 3
 	t0=$(date +%s.%N)
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2048 # ARGS: words
 	(cd "$dir" && timeout -s KILL "$TIMEOUT" "$bin" -test.v -test.count=1 $*) </dev/null >"$log" 2>&1
 	rc=$?
 	echo "== $name: exit $rc in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}")s"
@@ -39,7 +39,8 @@ run_test() { # name bin dir args
 }
 
 run_cmd() { # name command
-	local name=$1 log=$OUT/logs/$(echo "$1" | tr -c 'A-Za-z0-9._-' _).log rc
+	local name=$1 log rc
+	log=$OUT/logs/$(echo "$1" | tr -c 'A-Za-z0-9._-' _).log
 	(cd "$REPO" && timeout -s KILL "$TIMEOUT" bash -c "$2") </dev/null >"$log" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then

@@ -117,6 +117,7 @@ if [ -n "$PROBE" ]; then
 fi
 ACCEL=${V2VM_ACCEL:-auto}
 [ "$ACCEL" = auto ] && ACCEL=$(probe_accel)
+# shellcheck disable=SC2054 # qemu option values contain commas
 case $ACCEL in
 kvm) ACC=(-accel kvm -cpu host,-arch-capabilities) ;;
 tcg) ACC=(-accel tcg,thread=multi,tb-size=256 -cpu max) ;;
@@ -190,6 +191,7 @@ KERNEL=$VMDIR/vmlinuz
 [ -f "$VMDIR/vmlinux" ] && KERNEL=$VMDIR/vmlinux # PVH entry: no in-guest decompression
 V9=security_model=passthrough,multidevs=remap
 SHAREDEV=()
+# shellcheck disable=SC2054
 [ -n "$SHARE" ] && SHAREDEV=( # (a "," in a qemu option value is written ",,")
 	-fsdev "local,id=share,path=${SHARE//,/,,},$V9"
 	-device virtio-9p-pci,fsdev=share,mount_tag=share)
