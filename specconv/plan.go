@@ -28,6 +28,16 @@ type Plan struct {
 	// RootfsPropagation is the MS_* propagation flag applied to the
 	// container's "/" after pivot_root (0: none given).
 	RootfsPropagation uintptr
+	// NoPivot moves the rootfs to / and chroots instead of pivot_root
+	// (Options.NoPivot, for a rootfs on a ramfs).
+	NoPivot bool
+	// NoMountNS is true when linux.namespaces has no mount namespace: the
+	// init only chroots to the rootfs and makes no mounts (Convert refuses
+	// mounts, devices, masked and read-only paths in that case).
+	NoMountNS bool
+	// Rootless is Options.Rootless: berth runs without root on the host,
+	// so the id maps go through newuidmap/newgidmap.
+	Rootless bool
 
 	// Namespaces lists the namespaces to create or join, in the spec's
 	// order; the init joins a user namespace first.
@@ -55,10 +65,16 @@ type Plan struct {
 
 	// Hostname and Domainname are set when the config names them.
 	Hostname, Domainname *string
+	// MountLabel is linux.mountLabel, the SELinux context of the
+	// container's mounts; empty when none is given or SELinux is off.
+	MountLabel string
 	// Sysctls are written through the init's private procfs handle.
 	Sysctls []Sysctl
 	// Personality is the personality(2) value, when linux.personality is set.
 	Personality *uint32
+	// MemoryPolicy is linux.memoryPolicy for set_mempolicy(2), nil when
+	// the config has none.
+	MemoryPolicy *MemoryPolicy
 
 	// Process is the container's process.
 	Process Process
@@ -68,6 +84,19 @@ type Plan struct {
 	// CgroupsPath is linux.cgroupsPath as written; Resources the limits.
 	CgroupsPath string
 	Resources   *specs.LinuxResources
+	// Seccomp is linux.seccomp as written; libcontainer compiles it.
+	Seccomp *specs.LinuxSeccomp
+}
+
+// MemoryPolicy is linux.memoryPolicy resolved for set_mempolicy(2).
+type MemoryPolicy struct {
+	// Mode is the MPOL_* mode ORed with the MPOL_F_* flags.
+	Mode uint32
+	// Nodes is the nodemask, little-endian, a whole number of 64-bit
+	// words, nil for none. The kernel reads maxnode-1 bits of it (an old
+	// off-by-one), so the init passes len(Nodes)*8 as maxnode and Convert
+	// keeps the mask's last bit clear.
+	Nodes []byte
 }
 
 // Namespace is one namespace the container creates (Path == "") or joins.
@@ -208,6 +237,28 @@ type Process struct {
 	// ioprio_set(2).
 	Scheduler  *Scheduler
 	IOPriority *IOPriority
+
+	// ApparmorProfile is the AppArmor profile the process is executed in;
+	// empty for none (Convert refuses a profile on a host without AppArmor).
+	ApparmorProfile string
+	// SelinuxLabel is the SELinux label the process is executed with;
+	// empty for none or when SELinux is disabled on the host.
+	SelinuxLabel string
+	// ExecCPUAffinity is process.execCPUAffinity, nil when not given. It
+	// applies to `berth exec` processes only: the spec says it does not
+	// apply to the container's init process, and runc ignores it there.
+	// It is resolved for config.json too, so that an exec without its own
+	// inherits it, as runc does.
+	ExecCPUAffinity *CPUAffinity
+}
+
+// CPUAffinity is process.execCPUAffinity as CPU masks for
+// sched_setaffinity(2): little-endian, a whole number of 64-bit words,
+// at least 1024 bits (glibc's cpu_set_t); nil when not given.
+type CPUAffinity struct {
+	// Initial is the mask of the runtime's process before it joins the
+	// container's cgroup; Final the mask of the process after it.
+	Initial, Final []byte
 }
 
 // Scheduler is process.scheduler resolved to sched_setattr(2) values.
@@ -219,8 +270,10 @@ type Scheduler struct {
 	Runtime, Deadline, Period uint64
 }
 
-// IOPriority is process.ioPriority as an ioprio_set(2) value.
+// IOPriority is process.ioPriority; Value gives the ioprio_set(2) value.
 type IOPriority struct {
-	Class    int
+	// Class is IOPRIO_CLASS_RT (1), _BE (2) or _IDLE (3).
+	Class int
+	// Priority is the level within the class, 0 (highest) to 7.
 	Priority int
 }
