@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -120,10 +121,10 @@ func readAll(c *net.UnixConn) ([]byte, []int, error) {
 			return nil, fds, ferr
 		case len(data) > maxState:
 			return nil, fds, errors.New("state larger than 1 MiB")
+		case errors.Is(err, io.EOF) || (err == nil && n == 0 && oobn == 0):
+			return data, fds, nil
 		case err != nil:
 			return nil, fds, err
-		case n == 0 && oobn == 0:
-			return data, fds, nil
 		}
 	}
 }
