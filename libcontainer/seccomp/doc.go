@@ -60,4 +60,28 @@
 // only changes the errno), so the stub never allows anything the profile
 // does not. Syscalls libseccomp does not know have numbers above anything
 // it can resolve, so they always get ENOSYS under a denying default.
+//
+// # Loading (the init's side)
+//
+// Order: with process.noNewPrivileges, change the identity and the
+// capabilities, set PR_SET_NO_NEW_PRIVS, then call seccomp(2) as late as
+// possible (right before execve). Without no_new_privs, seccomp(2)
+// needs CAP_SYS_ADMIN: load before the identity and capabilities change
+// (the profile must then allow what the init does after it). The call:
+//
+//	struct sock_fprog fprog = { .len = len(Bytes())/8, .filter = (aligned copy of Bytes()) };
+//	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, Flags, &fprog);
+//
+// It returns 0, or with FlagNewListener a listener fd (O_CLOEXEC). When
+// NeedsNotify, load before the exec fifo wait, while create's parent still
+// listens: send the fd to the parent (sendmsg, SCM_RIGHTS; NOTIFY is
+// refused for sendmsg and write, so these cannot block), let the parent
+// call SendListener(ListenerPath, fd, state with ListenerMetadata), then
+// close it: the container process must not inherit it. CheckKernel, run
+// by the parent at create, turns a flag or action the kernel lacks into an
+// error naming the field instead of an EINVAL (or a kill) in the init.
+//
+// Warnings are for a person (skipped names come with every compile of an
+// older profile, so print them at debug level or once). CompileCached keeps
+// compiled programs (about 10 ms for Moby's profile) in a directory.
 package seccomp
