@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -54,6 +55,7 @@ type creation struct {
 	undo  undoStack
 	files []*os.File // handed to the init, fd 3 onwards
 	fds   initFDs
+	prog  *seccomp.Program // the compiled seccomp profile, nil for none
 	// hookFailed: a create-time hook failed, poststop hooks run after
 	// the container is destroyed
 	hookFailed bool
@@ -166,7 +168,6 @@ func (c *creation) makeCgroup() error {
 func (c *creation) prepareFiles() error {
 	c.files = append(c.files, c.o.ExtraFiles...)
 	c.fds.preserve = len(c.o.ExtraFiles)
-	c.fds.noPivot = c.o.NoPivot
 	c.fds.setgroups = !(c.o.Rootless && createsNamespace(c.plan, unix.CLONE_NEWUSER))
 	fifo, err := c.makeFifo()
 	if err != nil {
@@ -185,6 +186,9 @@ func (c *creation) prepareFiles() error {
 		return err
 	}
 	c.fds.joins = joins
+	if c.fds.seccomp, c.prog, err = compileSeccomp(c.o.Root, c.plan.Seccomp); err != nil {
+		return err
+	}
 	c.undo.push(func() {
 		for _, f := range c.files[len(c.o.ExtraFiles):] {
 			f.Close()
@@ -259,6 +263,8 @@ func (c *creation) drive() error {
 			err = c.recordPid(fr.payload)
 		case msgHooks:
 			err = c.runCreateHooks()
+		case msgSeccompFD:
+			err = c.handOverListener(fr.fd)
 		case msgReady:
 			return nil
 		case msgError:
@@ -354,6 +360,17 @@ func (c *creation) runCreateHooks() error {
 		return err
 	}
 	return c.init.sock.send(msgHooksDone, data)
+}
+
+// handOverListener passes the seccomp listener to the agent.
+func (c *creation) handOverListener(fd *os.File) error {
+	if fd == nil || c.prog == nil {
+		return errors.New("seccomp listener message without a listener")
+	}
+	if err := sendListener(c.prog, int(fd.Fd()), c.ociState(Creating)); err != nil {
+		return err
+	}
+	return c.init.sock.send(msgSeccompDone, nil)
 }
 
 func (c *creation) poststop() {

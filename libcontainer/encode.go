@@ -21,7 +21,6 @@ type initFDs struct {
 	pidFlags uintptr     // namespaces joined through pidfd
 	seccomp  *initFilter // compiled seccomp filter, nil for none
 
-	noPivot   bool // --no-pivot
 	setgroups bool // setgroups(2) is allowed (not in a rootless user namespace)
 }
 
@@ -64,6 +63,14 @@ func encodeCreatePlan(p *specconv.Plan, fds initFDs) []byte {
 	}
 	if p.Personality != nil {
 		e.u32(tPersonality, *p.Personality)
+	}
+	if mp := p.MemoryPolicy; mp != nil {
+		e.nested(tMemPolicy, func(n *tlv) {
+			n.u32(tMPMode, mp.Mode)
+			if len(mp.Nodes) > 0 {
+				n.raw(tMPNodes, mp.Nodes)
+			}
+		})
 	}
 	if fds.fifo >= 0 {
 		e.u32(tFifoFD, uint32(fds.fifo))
@@ -125,7 +132,7 @@ func encodeRootfs(e *tlv, p *specconv.Plan, fds initFDs) {
 	if p.RootfsPropagation != 0 {
 		e.u32(tRootPropagation, uint32(p.RootfsPropagation))
 	}
-	e.flag(tNoPivot, fds.noPivot)
+	e.flag(tNoPivot, p.NoPivot)
 	if !createsNamespace(p, unix.CLONE_NEWNS) {
 		e.flag(tNoMountns, true)
 		return
@@ -224,6 +231,12 @@ func encodeProcess(e *tlv, p *specconv.Process, fds initFDs) {
 		e.raw(tSeccomp, f.insns)
 		e.u32(tSeccompFlags, f.flags)
 		e.flag(tSeccompNotify, f.notify)
+	}
+	if p.SelinuxLabel != "" {
+		e.str(tExecLabel, p.SelinuxLabel)
+	}
+	if p.ApparmorProfile != "" {
+		e.str(tAppArmor, p.ApparmorProfile)
 	}
 }
 

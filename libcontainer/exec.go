@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -46,7 +47,7 @@ func (c *Container) Exec(o *ExecOpts) (int, error) {
 	default:
 		return 0, fmt.Errorf("cannot exec in a %s container", st)
 	}
-	proc, warnings, err := specconv.ResolveProcess(o.Process, c.processContext())
+	proc, warnings, err := specconv.ResolveProcess(o.Process, specconv.Options{Rootless: c.state.Rootless, File: "exec"})
 	for _, w := range warnings {
 		o.Warn(w)
 	}
@@ -63,12 +64,6 @@ func (c *Container) Exec(o *ExecOpts) (int, error) {
 	return pid, nil
 }
 
-// processContext tells ResolveProcess about the container the process
-// joins.
-func (c *Container) processContext() specconv.ProcessContext {
-	return specconv.ProcessContext{Spec: c.state.Config, Rootless: c.state.Rootless}
-}
-
 // execution is one `exec` in progress.
 type execution struct {
 	c     *Container
@@ -77,6 +72,7 @@ type execution struct {
 	init  *initProcess
 	files []*os.File
 	fds   initFDs
+	prog  *seccomp.Program
 	pid   int
 	undo  undoStack
 }
@@ -121,6 +117,11 @@ func (x *execution) prepareFiles() error {
 	}
 	x.fds.pidfd = x.add(os.NewFile(uintptr(pidfd), "pidfd"))
 	x.fds.pidFlags = x.c.namespaceFlags()
+	if cfg := x.c.state.Config; cfg != nil && cfg.Linux != nil {
+		if x.fds.seccomp, x.prog, err = compileSeccomp(x.c.root, cfg.Linux.Seccomp); err != nil {
+			return err
+		}
+	}
 	x.undo.push(func() {
 		for _, f := range x.files[len(x.o.ExtraFiles):] {
 			f.Close()
@@ -185,22 +186,42 @@ func (x *execution) drive() error {
 		if err != nil {
 			return x.failed(err)
 		}
-		if fr.fd != nil {
-			fr.fd.Close()
-		}
-		switch fr.typ {
-		case msgPID:
-			if err := x.recordPid(fr.payload); err != nil {
-				return err
-			}
-		case msgReady:
-			ready = true
-		case msgError, msgHookError:
-			return initError(fr.payload)
-		default:
-			return fmt.Errorf("unexpected message %d from the exec init", fr.typ)
+		if err := x.handle(fr, &ready); err != nil {
+			return err
 		}
 	}
+}
+
+// handle answers one message of the init.
+func (x *execution) handle(fr frame, ready *bool) error {
+	if fr.fd != nil {
+		defer fr.fd.Close()
+	}
+	switch fr.typ {
+	case msgPID:
+		return x.recordPid(fr.payload)
+	case msgReady:
+		*ready = true
+	case msgSeccompFD:
+		return x.handOverListener(fr.fd)
+	case msgError, msgHookError:
+		return initError(fr.payload)
+	default:
+		return fmt.Errorf("unexpected message %d from the exec init", fr.typ)
+	}
+	return nil
+}
+
+func (x *execution) handOverListener(fd *os.File) error {
+	if fd == nil || x.prog == nil {
+		return errors.New("seccomp listener message without a listener")
+	}
+	st := x.c.hookState(Running)
+	st.Pid = x.pid
+	if err := sendListener(x.prog, int(fd.Fd()), st); err != nil {
+		return err
+	}
+	return x.init.sock.send(msgSeccompDone, nil)
 }
 
 func (x *execution) failed(err error) error {

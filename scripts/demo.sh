@@ -10,7 +10,7 @@ cleanup() { "$BERTH" delete --force "$id" >/dev/null 2>&1 || true; rm -rf "$work
 trap cleanup EXIT
 BERTH=$BERTH "$here/mkbundle.sh" "$work/bundle" sh -c '
 echo "hostname:  $(hostname)"
-echo "pid 1:     $(cat /proc/1/cmdline | tr "\0" " ")"
+echo "pid 1:     $(cat /proc/1/comm) (this script)"
 echo "my pid:    $$"
 echo "user:      $(id)"
 echo "mounts:";  cut -d" " -f2,3 /proc/mounts | sed "s/^/  /"

@@ -16,7 +16,7 @@ echo 'root:x:0:' >"$dir/rootfs/etc/group"
 rm -f "$dir/config.json"
 "$BERTH" spec --bundle "$dir"
 if [ $# -gt 0 ]; then
-	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	args=$(for a in "$@"; do printf '%s' "$a" | jq -Rs .; done | jq -s .)
 	jq --argjson a "$args" '.process.args = $a | .process.terminal = false' "$dir/config.json" >"$dir/config.json.new"
 	mv "$dir/config.json.new" "$dir/config.json"
 fi

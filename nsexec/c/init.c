@@ -97,6 +97,7 @@ static void create_container(struct plan *p)
 	set_limits(p);
 	/* without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
 	 * the capabilities are still there */
+	set_labels(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
 	set_identity(p);
@@ -121,6 +122,7 @@ static void exec_in_container(struct plan *p)
 		bail("setsid");
 	setup_console(p);
 	set_limits(p);
+	set_labels(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
 	set_identity(p);

@@ -49,6 +49,7 @@ void mount_console(int slave);
 
 /* process.c */
 void setup_console(struct plan *p);
+void set_labels(struct plan *p);
 void set_identity(struct plan *p);
 void set_limits(struct plan *p);
 void set_capabilities(struct plan *p);

@@ -160,6 +160,28 @@ void set_limits(struct plan *p)
 	set_scheduling(p);
 }
 
+/* set_labels writes the LSM labels the process is executed with: only the
+ * process itself may write its attr/exec files, and they take effect at
+ * execve. Written through the trusted procfs handle (CVE-2019-16884). */
+void set_labels(struct plan *p)
+{
+	if (p->exec_label)
+		write_proc("thread-self/attr/exec", p->exec_label, strlen(p->exec_label));
+	if (p->apparmor) {
+		char buf[4096];
+		int n = snprintf(buf, sizeof(buf), "exec %s", p->apparmor);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			bailx("AppArmor profile name too long");
+		int fd = openat(proc_fd, "thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			write_proc("thread-self/attr/exec", buf, (size_t)n); /* before Linux 5.8 */
+		else if (write(fd, buf, (size_t)n) != n)
+			bail("set AppArmor profile %s", p->apparmor);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void drop_bounding(uint64_t keep)
 {
 	for (int cap = 0; cap < 64; cap++) {
