@@ -74,7 +74,7 @@ func (c *checker) checkSysctl(f, k string, s *specs.Spec, ns nsSet) error {
 // not the runtime's.
 func (c *checker) ownNamespace(f string, t specs.LinuxNamespaceType, ns nsSet) error {
 	if !ns.has(t) {
-		return c.errorf(f, "needs a %s namespace of the container's own in linux.namespaces", t)
+		return c.errorf(f, "needs its own %s namespace in linux.namespaces", t)
 	}
 	if !ns.joined(t) {
 		return nil
