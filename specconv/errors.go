@@ -20,6 +20,7 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error gives the one-line text: "file: line N: field: message".
 func (e *ConfigError) Error() string {
 	s := e.File + ": "
 	if e.Line > 0 {

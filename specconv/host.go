@@ -51,6 +51,7 @@ var theHost = &realHost{}
 // RealHost is the Host berth runs on.
 func RealHost() Host { return theHost }
 
+// CapLastCap reads /proc/sys/kernel/cap_last_cap, once.
 func (h *realHost) CapLastCap() (int, error) {
 	h.capOnce.Do(func() {
 		b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
@@ -63,8 +64,10 @@ func (h *realHost) CapLastCap() (int, error) {
 	return h.lastCap, h.capError
 }
 
+// SELinuxEnabled asks go-selinux.
 func (h *realHost) SELinuxEnabled() bool { return selinux.GetEnabled() }
 
+// AppArmorEnabled reads the apparmor module's parameter.
 func (h *realHost) AppArmorEnabled() bool {
 	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
 	return err == nil && strings.HasPrefix(string(b), "Y")
@@ -79,6 +82,7 @@ func (h *realHost) MountSetattr() bool {
 	return h.setattr
 }
 
+// FileType stats path, following symlinks.
 func (h *realHost) FileType(path string) (fs.FileMode, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -87,10 +91,12 @@ func (h *realHost) FileType(path string) (fs.FileMode, error) {
 	return fi.Mode().Type(), nil
 }
 
+// EvalSymlinks is filepath.EvalSymlinks.
 func (h *realHost) EvalSymlinks(path string) (string, error) {
 	return filepath.EvalSymlinks(path)
 }
 
+// IsHostNamespace compares path with /proc/self/ns/<type> by device and inode.
 func (h *realHost) IsHostNamespace(path string, t specs.LinuxNamespaceType) (bool, error) {
 	var own, other unix.Stat_t
 	if err := unix.Stat("/proc/self/ns/"+nsProcName[t], &own); err != nil {

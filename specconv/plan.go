@@ -174,11 +174,13 @@ type Device struct {
 	// Path is the absolute path inside the container.
 	Path string
 	// Type is 'c', 'b' or 'p' ('u' is normalised to 'c').
-	Type  byte
+	Type byte
+	// Major and Minor are the device numbers (0 for a fifo).
 	Major int64
 	Minor int64
 	// FileMode is the permission bits of the node.
 	FileMode uint32
+	// UID and GID own the node.
 	UID, GID uint32
 	// Bind binds the host's node of the same path instead of mknod, for a
 	// container in a user namespace, where mknod is not allowed.
@@ -206,7 +208,8 @@ type Capabilities struct {
 // Rlimit is one process.rlimits entry.
 type Rlimit struct {
 	// Resource is the RLIMIT_* number.
-	Resource   int
+	Resource int
+	// Soft and Hard are rlim_cur and rlim_max.
 	Soft, Hard uint64
 	// Name is the config's name, for errors.
 	Name string
@@ -214,22 +217,33 @@ type Rlimit struct {
 
 // Process is the container's (or an exec's) process, resolved.
 type Process struct {
+	// Args are the argv; Args[0] is looked up in the PATH of Env.
 	Args []string
-	Env  []string
-	Cwd  string
+	// Env is the environment, "KEY=VALUE" each.
+	Env []string
+	// Cwd is the absolute, clean working directory inside the container.
+	Cwd string
 
+	// UID and GID are the ids the process runs as, AdditionalGids its
+	// supplementary groups (all in the container's user namespace).
 	UID, GID       uint32
 	AdditionalGids []uint32
-	Umask          *uint32
+	// Umask is the process's umask: the config's, or 0022 as runc.
+	Umask *uint32
 
 	// Capabilities is nil when the config has none: the process keeps
 	// what it has, as runc does.
 	Capabilities *Capabilities
-	Rlimits      []Rlimit
+	// Rlimits are set with setrlimit(2), in the config's order.
+	Rlimits []Rlimit
 
+	// NoNewPrivileges sets no_new_privs before the exec.
 	NoNewPrivileges bool
-	OOMScoreAdj     *int
+	// OOMScoreAdj is written to oom_score_adj when not nil.
+	OOMScoreAdj *int
 
+	// Terminal gives the process a new pty, ConsoleSize its size (nil:
+	// none given, or no terminal).
 	Terminal    bool
 	ConsoleSize *specs.Box
 
@@ -263,10 +277,14 @@ type CPUAffinity struct {
 
 // Scheduler is process.scheduler resolved to sched_setattr(2) values.
 type Scheduler struct {
-	Policy                    uint32
-	Flags                     uint64
-	Nice                      int32
-	Priority                  uint32
+	// Policy is the SCHED_* number, Flags the SCHED_FLAG_* bits.
+	Policy uint32
+	Flags  uint64
+	// Nice is for SCHED_OTHER, SCHED_BATCH and SCHED_IDLE; Priority
+	// (1..99) for SCHED_FIFO and SCHED_RR.
+	Nice     int32
+	Priority uint32
+	// Runtime, Deadline and Period (ns) are for SCHED_DEADLINE.
 	Runtime, Deadline, Period uint64
 }
 
