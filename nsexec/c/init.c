@@ -43,18 +43,33 @@ static void hide_fds(struct plan *p)
 	}
 }
 
-/* check_cwd chdirs to the process's cwd and makes sure it is inside the
- * container: a cwd reached through an fd leaked from outside would read
- * "(unreachable)" (CVE-2024-21626). */
-static void enter_cwd(struct plan *p)
+/* open_cwd opens the process's cwd inside the container's root (no
+ * magic links: a cwd such as /proc/self/fd/N naming a leaked host fd is
+ * refused, CVE-2024-21626). It runs before the seccomp filter is loaded, so
+ * a profile that denies openat2 does not stop the init. */
+static int open_cwd(struct plan *p)
 {
-	char buf[PATH_MAX];
 	if (!p->cwd)
-		return;
-	if (chdir(p->cwd) < 0)
+		return -1;
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		bail("open /");
+	int fd = in_root(root, p->cwd, O_PATH | O_DIRECTORY);
+	if (fd < 0)
 		bail("chdir to cwd (\"%s\") set in config.json", p->cwd);
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		bailx("cwd %s is outside the container", p->cwd);
+	close(root);
+	return fd;
+}
+
+/* enter_cwd changes into it as the process's user, so the kernel checks
+ * the user's search permission. */
+static void enter_cwd(struct plan *p, int fd)
+{
+	if (fd < 0)
+		return;
+	if (fchdir(fd) < 0)
+		bail("chdir to cwd (\"%s\") set in config.json", p->cwd);
+	close(fd);
 }
 
 /* wait_for_start blocks until `berth start` opens the exec fifo. The fifo
@@ -98,10 +113,11 @@ static void create_container(struct plan *p)
 	/* without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
 	 * the capabilities are still there */
 	set_labels(p);
+	int cwd = open_cwd(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
 	set_identity(p);
-	enter_cwd(p);
+	enter_cwd(p, cwd);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		bail("set no_new_privs");
 	if (p->seccomp_notify)
@@ -123,10 +139,11 @@ static void exec_in_container(struct plan *p)
 	setup_console(p);
 	set_limits(p);
 	set_labels(p);
+	int cwd = open_cwd(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
 	set_identity(p);
-	enter_cwd(p);
+	enter_cwd(p, cwd);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		bail("set no_new_privs");
 	if (p->seccomp_notify)
