@@ -230,6 +230,14 @@ func (c *creation) consoleSocket() (*os.File, error) {
 }
 
 func (c *creation) spawn() error {
+	if c.plan.NoMountNS {
+		id, err := mountID(c.plan.Rootfs)
+		if err != nil {
+			return err
+		}
+		c.state.RootfsMountBefore = id
+		c.undo.push(func() { detachHostMounts(c.plan.Rootfs, id) })
+	}
 	spec := spawnSpec{stdio: c.o.Stdio, files: c.files, cgroupFD: -1}
 	if fd, ok, err := c.cg.CloneFD(); err != nil {
 		return err

@@ -39,6 +39,9 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 	if err := c.destroyCgroup(); err != nil {
 		return err
 	}
+	if err := detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore); err != nil {
+		return err
+	}
 	if err := d.remove(); err != nil {
 		return err
 	}

@@ -133,10 +133,7 @@ func encodeRootfs(e *tlv, p *specconv.Plan, fds initFDs) {
 		e.u32(tRootPropagation, uint32(p.RootfsPropagation))
 	}
 	e.flag(tNoPivot, p.NoPivot)
-	if !createsNamespace(p, unix.CLONE_NEWNS) {
-		e.flag(tNoMountns, true)
-		return
-	}
+	e.flag(tNoMountns, p.NoMountNS)
 	for _, fd := range fds.trees {
 		e.u32(tTreeFD, uint32(fd))
 	}

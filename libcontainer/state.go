@@ -59,6 +59,10 @@ type State struct {
 	Cgroup *cgroups.State `json:"cgroup,omitempty"`
 	// Rootless is --rootless as it was at create.
 	Rootless bool `json:"rootless,omitempty"`
+	// RootfsMountBefore is, for a container without a mount namespace of
+	// its own, the id of the mount at the rootfs before create: the
+	// container's mounts stack above it until delete.
+	RootfsMountBefore uint64 `json:"rootfs_mount_before,omitempty"`
 }
 
 var idPattern = regexp.MustCompile(`^[\w+\-.]+$`)

@@ -142,8 +142,14 @@ func optional(s string) *string {
 
 // stepMounts: the mounts, and whether the init makes /dev.
 func (c *checker) stepMounts(st *convertState) error {
-	if st.plan.NoMountNS {
-		return c.checkNoMountNS(st)
+	if st.ns.joined(specs.MountNamespace) {
+		if err := c.checkJoinedMountNS(st); err != nil {
+			return err
+		}
+	} else if st.plan.NoMountNS && hasRootfsSetup(st) {
+		// the spec: a namespace not listed is the runtime's; the mounts are
+		// made there, below a bind of the rootfs that delete detaches
+		c.warnf("linux.namespaces", "no mount namespace: the mounts are made in berth's own mount namespace, below the rootfs, until delete")
 	}
 	mc := &mountContext{bundle: st.plan.Bundle, ns: st.ns, uids: st.plan.UIDMappings, gids: st.plan.GIDMappings}
 	mounts, err := c.convertMounts(st.spec.Mounts, mc)
@@ -154,9 +160,18 @@ func (c *checker) stepMounts(st *convertState) error {
 	return c.checkMountIDs(st)
 }
 
-// checkNoMountNS refuses what needs a mount namespace of the container's
-// own: without one, every mount would be made on the host.
-func (c *checker) checkNoMountNS(st *convertState) error {
+// hasRootfsSetup says whether the config asks for anything made in the
+// mount namespace.
+func hasRootfsSetup(st *convertState) bool {
+	l := st.linux
+	return len(st.spec.Mounts) > 0 || st.spec.Root.Readonly || l.RootfsPropagation != "" ||
+		len(l.MaskedPaths) > 0 || len(l.ReadonlyPaths) > 0 || len(l.Devices) > 0
+}
+
+// checkJoinedMountNS refuses what would be made in a mount namespace
+// joined by path: it belongs to other processes too, and berth could not
+// undo it at delete.
+func (c *checker) checkJoinedMountNS(st *convertState) error {
 	l := st.linux
 	needs := []struct {
 		name string
@@ -168,9 +183,10 @@ func (c *checker) checkNoMountNS(st *convertState) error {
 	}
 	for _, n := range needs {
 		if n.set {
-			return c.errorf(n.name, "needs a mount namespace in linux.namespaces")
+			return c.errorf(n.name, "needs a new mount namespace: the mount namespace is joined by path")
 		}
 	}
+	st.plan.NoMountNS = true
 	return nil
 }
 
@@ -178,7 +194,7 @@ func (c *checker) checkNoMountNS(st *convertState) error {
 // user namespace (or rootless) nodes are bound from the host.
 func (c *checker) stepDevices(st *convertState) error {
 	if !st.plan.SetupDev {
-		if len(st.linux.Devices) > 0 && !st.plan.NoMountNS {
+		if len(st.linux.Devices) > 0 {
 			c.warnf("linux.devices", "/dev is bind-mounted from the host: the devices are not made")
 		}
 		return nil

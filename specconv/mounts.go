@@ -156,8 +156,9 @@ func (c *checker) mountDestination(path, dest string) (string, error) {
 // exist, and only options that mean something for a bind.
 func (c *checker) bindMount(path string, m *specs.Mount, o *mountOptions, mc *mountContext, out *Mount) error {
 	if len(o.other) > 0 {
+		// runc hands them to mount(2), which ignores them for a bind
 		bad := o.other[0]
-		return c.errorf(index(field(path, "options"), bad.i), "unknown option %q for a bind mount", bad.s)
+		c.warnf(index(field(path, "options"), bad.i), "%q has no meaning for a bind mount: ignored", bad.s)
 	}
 	if m.Source == "" {
 		return c.errorf(field(path, "source"), "required for a bind mount")

@@ -87,7 +87,7 @@ void setup_console(struct plan *p)
 	send_console(p->console_fd, master, name);
 	close(master);
 	close(p->console_fd);
-	if (p->mode == MODE_CREATE && !p->no_mountns)
+	if (p->mode == MODE_CREATE)
 		mount_console(slave);
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)

@@ -218,15 +218,27 @@ static void prepare_root(struct plan *p)
 		bail("open rootfs %s", p->rootfs);
 }
 
+/* host_root is prepare_root without a mount namespace of the container's
+ * own: the mounts are made in the runtime's namespace, as the spec says,
+ * below a private bind of the rootfs (nothing propagates from it) that
+ * `berth delete` detaches with everything below it. */
+static void host_root(struct plan *p)
+{
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		bail("bind mount rootfs %s on itself", p->rootfs);
+	if (mount(NULL, p->rootfs, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+		bail("make rootfs %s private", p->rootfs);
+	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		bail("open rootfs %s", p->rootfs);
+}
+
 void setup_rootfs(struct plan *p)
 {
-	if (p->no_mountns) {
-		root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (root_fd < 0)
-			bail("open rootfs %s", p->rootfs);
-		return;
-	}
-	prepare_root(p);
+	if (p->no_mountns)
+		host_root(p);
+	else
+		prepare_root(p);
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i], p);
 	if (p->setup_dev) {
@@ -336,8 +348,6 @@ static void mask_path(const char *path, int null_fd)
 void finish_rootfs(struct plan *p)
 {
 	pivot(p);
-	if (p->no_mountns)
-		return;
 	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
 		bail("set propagation of / to %#x", p->root_propagation);
 	if (p->root_readonly) {
