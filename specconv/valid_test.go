@@ -216,7 +216,10 @@ var validCases = []validCase{
 		s.Linux.Namespaces = nil
 		s.Mounts = []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}}
 	}, warnings: []string{`config.json: linux.namespaces: no mount namespace: the mounts are made in berth's own mount namespace, below the rootfs, until delete`},
-		check: func(t *testing.T, p *Plan) { eq(t, "no mount ns", p.NoMountNS, true); eq(t, "mounts", len(p.Mounts), 1) }},
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "no mount ns", p.NoMountNS, true)
+			eq(t, "mounts", len(p.Mounts), 1)
+		}},
 	{name: "bind mount with data options", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/data", Source: "/data", Options: []string{"rbind", "ro", "size=1k"}}}
 	}, warnings: []string{`config.json: mounts[0].options[2]: "size=1k" has no meaning for a bind mount: ignored`},
