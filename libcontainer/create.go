@@ -231,12 +231,14 @@ func (c *creation) consoleSocket() (*os.File, error) {
 
 func (c *creation) spawn() error {
 	if c.plan.NoMountNS {
-		id, err := mountID(c.plan.Rootfs)
+		ns, rootfs := mountNSPath(c.plan.Spec), c.plan.Rootfs
+		var id uint64
+		err := inMountNS(ns, func() (err error) { id, err = mountID(rootfs); return err })
 		if err != nil {
 			return err
 		}
 		c.state.RootfsMountBefore = id
-		c.undo.push(func() { detachHostMounts(c.plan.Rootfs, id) })
+		c.undo.push(func() { inMountNS(ns, func() error { return detachHostMounts(rootfs, id) }) })
 	}
 	spec := spawnSpec{stdio: c.o.Stdio, files: c.files, cgroupFD: -1}
 	if fd, ok, err := c.cg.CloneFD(); err != nil {

@@ -39,7 +39,10 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 	if err := c.destroyCgroup(); err != nil {
 		return err
 	}
-	if err := detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore); err != nil {
+	err = inMountNS(mountNSPath(c.state.Config), func() error {
+		return detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore)
+	})
+	if err != nil {
 		return err
 	}
 	if err := d.remove(); err != nil {

@@ -2,15 +2,51 @@ package libcontainer
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// A container without a mount namespace of its own has its mounts made in
-// berth's namespace, below a private bind of the rootfs on itself (see
-// nsexec/c/rootfs.c). The mount id found at the rootfs before create is
-// kept; whatever stacks on it later is the container's and is detached,
-// with everything below it, when the container is destroyed.
+// A container without a new mount namespace (none, or one joined by path)
+// has its mounts made in that namespace, below a private bind of the
+// rootfs on itself (see nsexec/c/rootfs.c). The mount id found at the
+// rootfs before create is kept; whatever stacks on it later is the
+// container's and is detached, with everything below it, when the
+// container is destroyed.
+
+// inMountNS runs fn in the mount namespace at nsPath ("" for berth's
+// own), on a thread of its own that is thrown away afterwards.
+func inMountNS(nsPath string, fn func() error) error {
+	if nsPath == "" {
+		return fn()
+	}
+	ns, err := os.Open(nsPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil // the namespace is gone, and its mounts with it
+		}
+		return fmt.Errorf("mount namespace %s: %w", nsPath, err)
+	}
+	defer ns.Close()
+	errc := make(chan error, 1)
+	go func() {
+		// the thread never returns to the Go scheduler: it is not
+		// unlocked, so it exits with the goroutine
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- fmt.Errorf("unshare fs: %w", err)
+			return
+		}
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNS); err != nil {
+			errc <- fmt.Errorf("join mount namespace %s: %w", nsPath, err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
 
 // mountID is the id of the mount at path (the topmost one when path is a
 // mount point).
@@ -39,4 +75,18 @@ func detachHostMounts(rootfs string, before uint64) error {
 		return fmt.Errorf("detach the container's mounts at %s: %w", rootfs, err)
 	}
 	return nil
+}
+
+// mountNSPath is the path of the mount namespace the config joins, "" for
+// none.
+func mountNSPath(s *specs.Spec) string {
+	if s == nil || s.Linux == nil {
+		return ""
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			return ns.Path
+		}
+	}
+	return ""
 }

@@ -143,9 +143,9 @@ func optional(s string) *string {
 // stepMounts: the mounts, and whether the init makes /dev.
 func (c *checker) stepMounts(st *convertState) error {
 	if st.ns.joined(specs.MountNamespace) {
-		if err := c.checkJoinedMountNS(st); err != nil {
-			return err
-		}
+		// pivot_root would move the root of every process there: the
+		// init chroots, and its mounts stack on a bind delete detaches
+		st.plan.NoMountNS = true
 	} else if st.plan.NoMountNS && hasRootfsSetup(st) {
 		// the spec: a namespace not listed is the runtime's; the mounts are
 		// made there, below a bind of the rootfs that delete detaches
@@ -166,28 +166,6 @@ func hasRootfsSetup(st *convertState) bool {
 	l := st.linux
 	return len(st.spec.Mounts) > 0 || st.spec.Root.Readonly || l.RootfsPropagation != "" ||
 		len(l.MaskedPaths) > 0 || len(l.ReadonlyPaths) > 0 || len(l.Devices) > 0
-}
-
-// checkJoinedMountNS refuses what would be made in a mount namespace
-// joined by path: it belongs to other processes too, and berth could not
-// undo it at delete.
-func (c *checker) checkJoinedMountNS(st *convertState) error {
-	l := st.linux
-	needs := []struct {
-		name string
-		set  bool
-	}{
-		{"mounts", len(st.spec.Mounts) > 0}, {"root.readonly", st.spec.Root.Readonly},
-		{"linux.rootfsPropagation", l.RootfsPropagation != ""}, {"linux.maskedPaths", len(l.MaskedPaths) > 0},
-		{"linux.readonlyPaths", len(l.ReadonlyPaths) > 0}, {"linux.devices", len(l.Devices) > 0},
-	}
-	for _, n := range needs {
-		if n.set {
-			return c.errorf(n.name, "needs a new mount namespace: the mount namespace is joined by path")
-		}
-	}
-	st.plan.NoMountNS = true
-	return nil
 }
 
 // stepDevices: the device nodes and links of a /dev the init makes. In a

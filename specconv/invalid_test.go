@@ -269,14 +269,6 @@ var invalidCases = []invalidCase{
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 		s.Mounts = []specs.Mount{{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"uid=1000"}}}
 	}, want: `config.json: mounts[0].options: uid=1000 is not mapped in the user namespace (linux.uidMappings)`},
-	{name: "mounts in a joined mount namespace", mutate: func(s *specs.Spec) {
-		s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace, Path: "/proc/9/ns/mnt"}}
-		s.Mounts = []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}}
-	}, want: `config.json: mounts: needs a new mount namespace: the mount namespace is joined by path`},
-	{name: "masked paths in a joined mount namespace", mutate: func(s *specs.Spec) {
-		s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace, Path: "/proc/9/ns/mnt"}}
-		s.Linux.MaskedPaths = []string{"/proc/kcore"}
-	}, want: `config.json: linux.maskedPaths: needs a new mount namespace: the mount namespace is joined by path`},
 
 	// paths
 	{name: "rootfsPropagation unknown", mutate: func(s *specs.Spec) { s.Linux.RootfsPropagation = "rshare" },

@@ -31,9 +31,10 @@ type Plan struct {
 	// NoPivot moves the rootfs to / and chroots instead of pivot_root
 	// (Options.NoPivot, for a rootfs on a ramfs).
 	NoPivot bool
-	// NoMountNS is true when linux.namespaces has no mount namespace: the
-	// init only chroots to the rootfs and makes no mounts (Convert refuses
-	// mounts, devices, masked and read-only paths in that case).
+	// NoMountNS is true when the container makes no mount namespace of
+	// its own (none listed, or one joined by path): the init makes the
+	// mounts in that namespace below a private bind of the rootfs on
+	// itself, which delete detaches, and chroots instead of pivot_root.
 	NoMountNS bool
 	// Rootless is Options.Rootless: berth runs without root on the host,
 	// so the id maps go through newuidmap/newgidmap.
