@@ -27,12 +27,16 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* hide_fds marks every fd past the preserved ones close-on-exec: the
- * process (and the hooks) inherit stdio and the preserved fds only, not
- * what berth's own caller leaked to it. */
+/* hide_fds closes every fd past the sync socket (the last fd berth hands
+ * over: anything above it was leaked to berth by its caller) and marks
+ * every fd past the preserved ones close-on-exec: the process (and the
+ * hooks) inherit stdio and the preserved fds only. */
 static void hide_fds(struct plan *p)
 {
 	unsigned int first = 3 + p->preserve_fds;
+	if (syscall(SYS_close_range, (unsigned int)sync_fd + 1, ~0U, 0) < 0)
+		for (int fd = sync_fd + 1; fd < 4096; fd++)
+			close(fd);
 	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return;
 	/* before Linux 5.11: one fcntl per open fd */
@@ -40,6 +44,20 @@ static void hide_fds(struct plan *p)
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0)
 			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+/* join_cgroups moves the init into its v1 cgroups: a thread writing "0"
+ * to a hierarchy's `tasks` file moves itself without the kernel's global
+ * threadgroup lock, whose writers wait an RCU grace period; the init is
+ * single-threaded, so the whole process moves. (The cgroup2 part, if any,
+ * was done by clone3 CLONE_INTO_CGROUP.) */
+static void join_cgroups(struct plan *p)
+{
+	for (size_t i = 0; i < p->ncgroup_tasks; i++) {
+		if (write(p->cgroup_tasks[i], "0", 1) != 1)
+			bail("join the container's cgroup (tasks file %zu)", i);
+		close(p->cgroup_tasks[i]);
 	}
 }
 
@@ -172,13 +190,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
+	/* not dumpable until execve: no container process may ptrace the
+	 * init or open its fds through /proc/<pid>/fd (the trusted procfs
+	 * handle, the sync socket), CVE-2016-9962 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("make the init non-dumpable");
 	uint8_t *buf = recv_msg(MSG_PLAN, &len);
 	if (plan_decode(&plan, buf, len, err, sizeof(err)) < 0) {
 		errno = 0;
 		bailx("%s", err);
 	}
-	open_procfs();
+	join_cgroups(&plan);
 	hide_fds(&plan);
+	open_procfs();
 	join_namespaces(&plan);
 	create_namespaces(&plan);
 	enter_pid_namespace(&plan);

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -81,10 +82,16 @@ void create_namespaces(struct plan *p)
 	if (p->new_userns) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			bail("create user namespace");
-		/* the parent writes uid_map/gid_map from outside, then answers */
+		/* the parent writes uid_map/gid_map from outside, then answers;
+		 * a rootless parent may open them only while the init is
+		 * dumpable (nothing else is in the new user namespace yet) */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("make the init dumpable for the id maps");
 		send_msg(MSG_USERNS, NULL, 0);
 		size_t n;
 		(void)recv_msg(MSG_USERNS_DONE, &n);
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("make the init non-dumpable");
 		become_root();
 	} else if (p->njoins || p->ns_pidfd >= 0) {
 		/* a joined user namespace: take its root too, if mapped */
