@@ -11,6 +11,9 @@ INIT_CFLAGS ?= -static -Os -s -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT)
+# urfave_cli_no_docs: no man/markdown generator (and its markdown parser's
+# init at every start)
+BUILDTAGS ?= urfave_cli_no_docs
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
@@ -23,7 +26,7 @@ nsexec/berth-init: $(INIT_SRC)
 	$(CC_INIT) $(INIT_CFLAGS) -o $@ $(filter %.c,$^)
 
 berth: nsexec/berth-init $(GO_SRC)
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ .
+	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $@ .
 
 # deps installs what a fresh Debian 12 machine lacks to build and test berth.
 deps:

@@ -26,6 +26,9 @@ type Manager interface {
 	// Legacy there is no cgroup2 directory, and on Hybrid the process must
 	// be moved into the v1 controllers anyway, so Join does it all.
 	CloneFD() (fd int, ok bool, err error)
+	// OpenEntry opens what lets a new single-threaded process enter the
+	// cgroup without a migration (see Entry); the caller closes it.
+	OpenEntry() (Entry, error)
 	// Set applies a new resource set to the live cgroup: nil parts are
 	// left as they are. Everything is checked before the first write; a
 	// refusal found then leaves the cgroup untouched, and a write the

@@ -70,7 +70,9 @@ func Create(o *CreateOpts) (*Container, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
+	trace("create: start")
 	plan, warnings, err := specconv.Load(o.Bundle, specconv.Options{Rootless: o.Rootless, NoPivot: o.NoPivot})
+	trace("create: config loaded")
 	for _, w := range warnings {
 		o.Warn(w)
 	}
@@ -103,10 +105,12 @@ func (c *creation) run() error {
 		c.drive,
 		c.finish,
 	}
-	for _, step := range steps {
+	names := []string{"state dir", "cgroup", "files", "spawn", "init ready", "state saved"}
+	for i, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
+		trace("create: " + names[i])
 	}
 	return nil
 }
@@ -240,22 +244,21 @@ func (c *creation) spawn() error {
 		c.state.RootfsMountBefore = id
 		c.undo.push(func() { inMountNS(ns, func() error { return detachHostMounts(rootfs, id) }) })
 	}
-	spec := spawnSpec{stdio: c.o.Stdio, files: c.files, cgroupFD: -1}
-	if fd, ok, err := c.cg.CloneFD(); err != nil {
-		return err
-	} else if ok {
-		spec.cgroupFD = fd
-		defer unix.Close(fd)
-	}
-	init, err := spawnInit(spec)
+	entry, err := c.cg.OpenEntry()
 	if err != nil {
 		return err
 	}
-	c.init = init
-	c.undo.push(init.kill)
-	if err := c.cg.Join(init.stage.Process.Pid); err != nil {
+	defer entry.Close()
+	for _, f := range entry.Tasks {
+		c.fds.tasks = append(c.fds.tasks, c.add(f))
+	}
+	init, err := spawnInit(spawnSpec{stdio: c.o.Stdio, files: c.files, cgroupFD: entry.CloneFD})
+	if err != nil {
 		return err
 	}
+	trace("create: init started")
+	c.init = init
+	c.undo.push(init.kill)
 	return init.sock.send(msgPlan, encodeCreatePlan(c.plan, c.fds))
 }
 
@@ -268,10 +271,13 @@ func (c *creation) drive() error {
 		}
 		switch fr.typ {
 		case msgUserns:
+			trace("create: init made the user namespace")
 			err = c.writeIDMaps()
 		case msgPID:
+			trace("create: init forked the container process")
 			err = c.recordPid(fr.payload)
 		case msgHooks:
+			trace("create: init mounted the rootfs")
 			err = c.runCreateHooks()
 		case msgSeccompFD:
 			err = c.handOverListener(fr.fd)

@@ -33,12 +33,15 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 			return fmt.Errorf("cannot delete container %s: it is being created (use --force)", c.state.ID)
 		}
 	}
+	trace("delete: locked")
 	if err := c.stopAll(st); err != nil {
 		return err
 	}
+	trace("delete: processes gone")
 	if err := c.destroyCgroup(); err != nil {
 		return err
 	}
+	trace("delete: cgroup removed")
 	err = inMountNS(mountNSPath(c.state.Config), func() error {
 		return detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore)
 	})
@@ -66,6 +69,9 @@ func (c *Container) stopAll(st Status) error {
 	if cg != nil && cg.Exists() {
 		if err := cg.Kill(unix.SIGKILL); err != nil {
 			return fmt.Errorf("delete container %s: %w", c.state.ID, err)
+		}
+		if err := c.thawIfFrozen(); err != nil {
+			return err
 		}
 	} else if st != Stopped {
 		if err := c.killInit(unix.SIGKILL); err != nil && !errors.Is(err, errProcessGone) {

@@ -19,6 +19,7 @@ type initFDs struct {
 	trees    []int       // prepared idmapped mount trees, by Mount.TreeIndex
 	pidfd    int         // container init's pidfd (exec)
 	pidFlags uintptr     // namespaces joined through pidfd
+	tasks    []int       // v1 cgroup `tasks` files the init writes "0" into
 	seccomp  *initFilter // compiled seccomp filter, nil for none
 
 	setgroups bool // setgroups(2) is allowed (not in a rootless user namespace)
@@ -89,6 +90,9 @@ func encodeExecPlan(proc *specconv.Process, fds initFDs, fork bool) []byte {
 }
 
 func encodeJoins(e *tlv, fds initFDs) {
+	for _, fd := range fds.tasks {
+		e.u32(tCgroupTasks, uint32(fd))
+	}
 	if fds.pidfd >= 0 {
 		e.u32(tNSPidfd, uint32(fds.pidfd))
 		e.u32(tNSPidfdFlags, uint32(fds.pidFlags))

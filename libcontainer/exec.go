@@ -152,12 +152,15 @@ func (x *execution) cgroup() (cgroups.Manager, error) {
 func (x *execution) spawn(cg cgroups.Manager) error {
 	spec := spawnSpec{stdio: x.o.Stdio, files: x.files, cgroupFD: -1}
 	if cg != nil {
-		if fd, ok, err := cg.CloneFD(); err != nil {
-			return err
-		} else if ok {
-			spec.cgroupFD = fd
-			defer unix.Close(fd)
+		entry, err := cg.OpenEntry()
+		if err != nil {
+			return fmt.Errorf("exec: join the container's cgroup: %w", err)
 		}
+		defer entry.Close()
+		for _, f := range entry.Tasks {
+			x.fds.tasks = append(x.fds.tasks, x.add(f))
+		}
+		spec.files, spec.cgroupFD = x.files, entry.CloneFD
 	}
 	init, err := spawnInit(spec)
 	if err != nil {
@@ -165,11 +168,6 @@ func (x *execution) spawn(cg cgroups.Manager) error {
 	}
 	x.init = init
 	x.undo.push(init.kill)
-	if cg != nil && spec.cgroupFD < 0 {
-		if err := cg.Join(init.stage.Process.Pid); err != nil {
-			return fmt.Errorf("exec: join the container's cgroup: %w", err)
-		}
-	}
 	fork := x.c.hasNamespace(specs.PIDNamespace) || x.c.hasNamespace(specs.TimeNamespace)
 	return init.sock.send(msgPlan, encodeExecPlan(x.proc, x.fds, fork))
 }

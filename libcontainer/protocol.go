@@ -99,6 +99,7 @@ const (
 	tTreeFD
 	tMemPolicy
 	tNoMountns
+	tCgroupTasks
 )
 
 // Nested tags.

@@ -62,7 +62,7 @@ func enumNames(t *testing.T, h, first string) []string {
 		t.Fatalf("no enum starting with %s in protocol.h", first)
 	}
 	body := h[i : strings.Index(h[i:], "}")+i]
-	body = regexp.MustCompile(`/\*[^*]*\*/`).ReplaceAllString(body, "")
+	body = regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(body, "")
 	var names []string
 	for _, f := range strings.Split(body, ",") {
 		f = strings.TrimSpace(strings.SplitN(f, "=", 2)[0])
@@ -73,44 +73,60 @@ func enumNames(t *testing.T, h, first string) []string {
 	return names
 }
 
+// tag pairs a name of protocol.h with the Go constant of the same tag.
+type tag struct {
+	name string
+	val  uint16
+}
+
 func TestProtocolTags(t *testing.T) {
 	h := readHeader(t)
-	cases := []struct {
-		first string
-		goVal []uint16
-	}{
-		{"T_MODE", []uint16{tMode, tNSJoin, tUnshare, tNewUserns, tTimensOffsets, tFork, tRootfs,
-			tRootReadonly, tRootPropagation, tNoPivot, tMount, tSetupDev, tDevice, tDevSymlink, tMasked,
-			tReadonly, tHostname, tDomainname, tSysctl, tPersonality, tArg, tEnv, tCwd, tUID, tGID,
-			tAdditionalGID, tSetgroups, tUmask, tCaps, tRlimit, tNoNewPrivs, tOOMScoreAdj, tTerminal,
-			tConsoleFD, tConsoleSize, tFifoFD, tPreserveFDs, tHook, tScheduler, tIOPrio, tSeccomp,
-			tSeccompFlags, tSeccompNotify, tExecLabel, tAppArmor, tCPUAffinity, tNSPidfd, tNSPidfdFlags,
-			tTreeFD, tMemPolicy, tNoMountns}},
-		{"T_NS_FLAG", []uint16{tNSFlag, tNSFD}},
-		{"T_M_KIND", []uint16{tMKind, tMSource, tMDest, tMFstype, tMFlags, tMClrFlags, tMData,
-			tMPropagation, tMAttrSet, tMAttrClr, tMFile, tMTree}},
-		{"T_D_PATH", []uint16{tDPath, tDType, tDMajor, tDMinor, tDMode, tDUID, tDGID, tDBind}},
-		{"T_L_TARGET", []uint16{tLTarget, tLPath}},
-		{"T_S_PATH", []uint16{tSPath, tSValue}},
-		{"T_C_BOUNDING", []uint16{tCBounding, tCEffective, tCInheritable, tCPermitted, tCAmbient}},
-		{"T_R_TYPE", []uint16{tRType, tRSoft, tRHard}},
-		{"T_H_KIND", []uint16{tHKind, tHPath, tHArg, tHEnv, tHTimeout}},
-		{"T_SCHED_POLICY", []uint16{tSchedPolicy, tSchedFlags, tSchedNice, tSchedPriority,
-			tSchedRuntime, tSchedDeadline, tSchedPeriod}},
-		{"T_MP_MODE", []uint16{tMPMode, tMPNodes}},
+	enums := [][]tag{
+		{{"T_MODE", tMode}, {"T_NS_JOIN", tNSJoin}, {"T_UNSHARE", tUnshare}, {"T_NEW_USERNS", tNewUserns},
+			{"T_TIMENS_OFFSETS", tTimensOffsets}, {"T_FORK", tFork}, {"T_ROOTFS", tRootfs},
+			{"T_ROOT_READONLY", tRootReadonly}, {"T_ROOT_PROPAGATION", tRootPropagation}, {"T_NO_PIVOT", tNoPivot},
+			{"T_MOUNT", tMount}, {"T_SETUP_DEV", tSetupDev}, {"T_DEVICE", tDevice}, {"T_DEV_SYMLINK", tDevSymlink},
+			{"T_MASKED", tMasked}, {"T_READONLY", tReadonly}, {"T_HOSTNAME", tHostname}, {"T_DOMAINNAME", tDomainname},
+			{"T_SYSCTL", tSysctl}, {"T_PERSONALITY", tPersonality}, {"T_ARG", tArg}, {"T_ENV", tEnv}, {"T_CWD", tCwd},
+			{"T_UID", tUID}, {"T_GID", tGID}, {"T_ADDITIONAL_GID", tAdditionalGID}, {"T_SETGROUPS", tSetgroups},
+			{"T_UMASK", tUmask}, {"T_CAPS", tCaps}, {"T_RLIMIT", tRlimit}, {"T_NO_NEW_PRIVS", tNoNewPrivs},
+			{"T_OOM_SCORE_ADJ", tOOMScoreAdj}, {"T_TERMINAL", tTerminal}, {"T_CONSOLE_FD", tConsoleFD},
+			{"T_CONSOLE_SIZE", tConsoleSize}, {"T_FIFO_FD", tFifoFD}, {"T_PRESERVE_FDS", tPreserveFDs},
+			{"T_HOOK", tHook}, {"T_SCHEDULER", tScheduler}, {"T_IOPRIO", tIOPrio}, {"T_SECCOMP", tSeccomp},
+			{"T_SECCOMP_FLAGS", tSeccompFlags}, {"T_SECCOMP_NOTIFY", tSeccompNotify}, {"T_EXEC_LABEL", tExecLabel},
+			{"T_APPARMOR", tAppArmor}, {"T_CPU_AFFINITY", tCPUAffinity}, {"T_NS_PIDFD", tNSPidfd},
+			{"T_NS_PIDFD_FLAGS", tNSPidfdFlags}, {"T_TREE_FD", tTreeFD}, {"T_MEMPOLICY", tMemPolicy},
+			{"T_NO_MOUNTNS", tNoMountns}, {"T_CGROUP_TASKS", tCgroupTasks}},
+		{{"T_NS_FLAG", tNSFlag}, {"T_NS_FD", tNSFD}},
+		{{"T_M_KIND", tMKind}, {"T_M_SOURCE", tMSource}, {"T_M_DEST", tMDest}, {"T_M_FSTYPE", tMFstype},
+			{"T_M_FLAGS", tMFlags}, {"T_M_CLR_FLAGS", tMClrFlags}, {"T_M_DATA", tMData},
+			{"T_M_PROPAGATION", tMPropagation}, {"T_M_ATTR_SET", tMAttrSet}, {"T_M_ATTR_CLR", tMAttrClr},
+			{"T_M_FILE", tMFile}, {"T_M_TREE", tMTree}},
+		{{"T_D_PATH", tDPath}, {"T_D_TYPE", tDType}, {"T_D_MAJOR", tDMajor}, {"T_D_MINOR", tDMinor},
+			{"T_D_MODE", tDMode}, {"T_D_UID", tDUID}, {"T_D_GID", tDGID}, {"T_D_BIND", tDBind}},
+		{{"T_L_TARGET", tLTarget}, {"T_L_PATH", tLPath}},
+		{{"T_S_PATH", tSPath}, {"T_S_VALUE", tSValue}},
+		{{"T_C_BOUNDING", tCBounding}, {"T_C_EFFECTIVE", tCEffective}, {"T_C_INHERITABLE", tCInheritable},
+			{"T_C_PERMITTED", tCPermitted}, {"T_C_AMBIENT", tCAmbient}},
+		{{"T_R_TYPE", tRType}, {"T_R_SOFT", tRSoft}, {"T_R_HARD", tRHard}},
+		{{"T_H_KIND", tHKind}, {"T_H_PATH", tHPath}, {"T_H_ARG", tHArg}, {"T_H_ENV", tHEnv}, {"T_H_TIMEOUT", tHTimeout}},
+		{{"T_SCHED_POLICY", tSchedPolicy}, {"T_SCHED_FLAGS", tSchedFlags}, {"T_SCHED_NICE", tSchedNice},
+			{"T_SCHED_PRIORITY", tSchedPriority}, {"T_SCHED_RUNTIME", tSchedRuntime},
+			{"T_SCHED_DEADLINE", tSchedDeadline}, {"T_SCHED_PERIOD", tSchedPeriod}},
+		{{"T_MP_MODE", tMPMode}, {"T_MP_NODES", tMPNodes}},
 	}
-	for _, c := range cases {
-		names := enumNames(t, h, c.first)
+	for _, tags := range enums {
+		names := enumNames(t, h, tags[0].name)
 		if names[len(names)-1] == "T_TAG_MAX" {
 			names = names[:len(names)-1]
 		}
-		if len(names) != len(c.goVal) {
-			t.Errorf("enum %s: protocol.h has %d tags (%v), Go has %d", c.first, len(names), names, len(c.goVal))
+		if len(names) != len(tags) {
+			t.Errorf("enum %s: protocol.h has %d tags %v, Go has %d", tags[0].name, len(names), names, len(tags))
 			continue
 		}
-		for i, v := range c.goVal {
-			if int(v) != i+1 {
-				t.Errorf("enum %s: %s is %d in protocol.h, Go has %d", c.first, names[i], i+1, v)
+		for i, tg := range tags {
+			if names[i] != tg.name || int(tg.val) != i+1 {
+				t.Errorf("enum %s: tag %d is %s in protocol.h; Go gives %s the value %d", tags[0].name, i+1, names[i], tg.name, tg.val)
 			}
 		}
 	}

@@ -25,9 +25,11 @@ func (c *Container) Start(warn func(string)) error {
 	if st := c.Status(); st != Created {
 		return fmt.Errorf("cannot start container %s: it is %s, not created", c.state.ID, st)
 	}
+	trace("start: locked")
 	if err := c.releaseInit(); err != nil {
 		return fmt.Errorf("start container %s: %w", c.state.ID, err)
 	}
+	trace("start: the process exec'd")
 	hooks := c.state.Config.Hooks
 	if hooks == nil || len(hooks.Poststart) == 0 {
 		return nil

@@ -16,7 +16,7 @@ import (
 )
 
 // The state store: <root>/<id>/ holds state.json (written atomically:
-// temp file, fsync, rename) and the exec fifo. A command on a container
+// temp file, then rename) and the exec fifo. A command on a container
 // holds an flock on its directory, so commands on one container run one at
 // a time and different containers never wait on each other.
 
@@ -157,7 +157,7 @@ func (d *stateDir) remove() error {
 
 func (d *stateDir) file(name string) string { return filepath.Join(d.path, name) }
 
-// save writes state.json atomically.
+// save writes state.json atomically (temp file, rename).
 func (d *stateDir) save(s *State) error {
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -168,11 +168,10 @@ func (d *stateDir) save(s *State) error {
 		return fmt.Errorf("write state: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// No fsync: the rename makes the record atomic for any process that
+	// reads it, and a record that survived a power cut would describe
+	// containers that did not (costs 0.5 ms a write on a disk-backed /run).
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write state: %w", err)
 	}

@@ -377,6 +377,14 @@ static int push_fd(struct dec *d, const struct tlv *t, struct plan *p)
 	return get_int(d, t, fd);
 }
 
+static int push_task(struct dec *d, const struct tlv *t, struct plan *p)
+{
+	int *fd = NEW(p->cgroup_tasks, p->ncgroup_tasks);
+	if (!fd)
+		return fail(d, "plan: out of memory");
+	return get_int(d, t, fd);
+}
+
 static int push_gid(struct dec *d, const struct tlv *t, struct plan *p)
 {
 	uint32_t *g = NEW(p->additional_gids, p->nadditional_gids);
@@ -410,6 +418,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 	case T_ROOT_PROPAGATION: return get_u32(d, t, &p->root_propagation);
 	case T_NO_PIVOT: return set_flag(d, t, &p->no_pivot);
 	case T_NO_MOUNTNS: return set_flag(d, t, &p->no_mountns);
+	case T_CGROUP_TASKS: return push_task(d, t, p);
 	case T_MOUNT: return dec_mount(d, p, t);
 	case T_TREE_FD: return push_fd(d, t, p);
 	case T_SETUP_DEV: return set_flag(d, t, &p->setup_dev);

@@ -65,6 +65,8 @@ struct plan {
 	const char *timens_offsets;
 	int fork;
 	int ns_pidfd;          /* -1 if none */
+	int *cgroup_tasks;     /* v1 `tasks` files to join by writing "0" */
+	size_t ncgroup_tasks;
 	uint32_t ns_pidfd_flags;
 
 	const char *rootfs;

@@ -85,7 +85,8 @@ enum plan_tag {
 	T_NS_PIDFD_FLAGS,    /* u32 CLONE_NEW* flags joined through T_NS_PIDFD */
 	T_TREE_FD,           /* u32 fd of a prepared mount tree (repeated; index = order) */
 	T_MEMPOLICY,         /* nested: T_MP_* */
-	T_NO_MOUNTNS,        /* u32 1: no mount namespace: chroot to the rootfs, no mounts */
+	T_NO_MOUNTNS,        /* u32 1: no mount namespace of its own: chroot, mounts below a private bind */
+	T_CGROUP_TASKS,      /* u32 fd of a v1 `tasks` file to write "0" into (repeated) */
 	T_TAG_MAX
 };
 
