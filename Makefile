@@ -10,10 +10,12 @@ INIT_CFLAGS ?= -static -Os -s -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous
 	-idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS := -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT)
-# urfave_cli_no_docs: no man/markdown generator (and its markdown parser's
-# init at every start)
-BUILDTAGS ?= urfave_cli_no_docs
+# berth starts for every container operation, so its start-up counts: a
+# static binary (no dynamic loader; libseccomp linked in), stripped, and
+# without urfave/cli's man/markdown generator (its parser's init runs at
+# every start). netgo/osusergo keep glibc's NSS out of the static link.
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT) -linkmode external -extldflags "-static"
+BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 

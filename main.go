@@ -1,4 +1,11 @@
 // Command berth is a low-level OCI container runtime, a drop-in for runc.
+
+// berth runs for milliseconds: no cgroup-aware GOMAXPROCS (reading
+// /proc/self/cgroup, mountinfo and the cpu limits at every start), nor
+// its periodic update.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (
