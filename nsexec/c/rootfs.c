@@ -96,9 +96,31 @@ static void set_attrs(const struct mount_entry *m, int fd)
 		bail("set recursive mount attributes of %s", m->dest);
 }
 
+/* check_proc_dest refuses a procfs or sysfs mount whose destination is a
+ * symlink: the filesystem would land where the link points and leave a
+ * directory of the rootfs's choosing at /proc (CVE-2023-27561,
+ * CVE-2023-28642). */
+static void check_proc_dest(const struct mount_entry *m)
+{
+	struct stat st;
+	if (m->kind != MOUNT_FS || (strcmp(m->fstype, "proc") != 0 && strcmp(m->fstype, "sysfs") != 0))
+		return;
+	int fd = in_root(root_fd, m->dest, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return; /* missing: made below as a directory */
+	if (fstat(fd, &st) < 0)
+		bail("stat mount point %s", m->dest);
+	close(fd);
+	if (S_ISLNK(st.st_mode)) {
+		errno = 0;
+		bailx("mount point %s of %s is a symlink in the rootfs", m->dest, m->fstype);
+	}
+}
+
 /* target opens (making it if missing) the mount point of m inside the root. */
 static int target(const struct mount_entry *m)
 {
+	check_proc_dest(m);
 	int fd = m->is_file ? mkfile_in_root(root_fd, m->dest) : mkdir_in_root(root_fd, m->dest, 0755);
 	if (fd < 0)
 		bail("make mount point %s", m->dest);
@@ -368,12 +390,42 @@ void finish_rootfs(struct plan *p)
 		bail("chdir to /");
 }
 
+/* console_target opens /dev/console without following a final symlink
+ * (making it if missing) and checks it is a file or a character device:
+ * the pty must not be bound wherever a link in the rootfs points
+ * (CVE-2025-52565). The mount goes through this fd. */
+static int console_target(void)
+{
+	struct stat st;
+	int fd = in_root(root_fd, "/dev/console", O_PATH | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		const char *base;
+		int parent = parent_in_root(root_fd, "/dev/console", &base);
+		if (parent < 0)
+			bail("make /dev");
+		int f = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0 && errno != EEXIST)
+			bail("make /dev/console");
+		if (f >= 0)
+			close(f);
+		fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(parent);
+	}
+	if (fd < 0)
+		bail("open /dev/console");
+	if (fstat(fd, &st) < 0)
+		bail("stat /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		errno = 0;
+		bailx("/dev/console is not a file or a character device (mode %#o)", st.st_mode & S_IFMT);
+	}
+	return fd;
+}
+
 void mount_console(int slave)
 {
 	char src[64], buf[64];
-	int fd = mkfile_in_root(root_fd, "/dev/console");
-	if (fd < 0)
-		bail("make /dev/console");
+	int fd = console_target();
 	snprintf(src, sizeof(src), "%s", at_fd(slave, buf, sizeof(buf)));
 	if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
 		bail("bind the console on /dev/console");
