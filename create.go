@@ -66,6 +66,7 @@ func createOpts(ctx *cli.Context) (*libcontainer.CreateOpts, error) {
 	if err := absPaths(ctx, o); err != nil {
 		return nil, err
 	}
+	o.Preload()
 	if o.ExtraFiles, o.ExtraEnv, err = extraFiles(ctx); err != nil {
 		return nil, err
 	}

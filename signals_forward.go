@@ -14,60 +14,80 @@ type signalForwarder struct {
 	ch chan os.Signal
 }
 
+// urgentSignals are caught before the container exists: those a user or
+// an engine sends right away, and SIGCHLD for the reaping.
+var urgentSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGCHLD, unix.SIGWINCH}
+
 // forwardSignals starts catching signals; call it before the container
-// exists so none is lost.
+// exists so none is lost. The Go runtime hands each signal to its signal
+// thread and back (about 25 us each): the urgent ones are caught at once,
+// every other one in the background, while the container is created.
 func forwardSignals() *signalForwarder {
 	f := &signalForwarder{ch: make(chan os.Signal, 128)}
-	signal.Notify(f.ch)
+	signal.Notify(f.ch, urgentSignals...)
+	go signal.Notify(f.ch, otherSignals()...)
 	return f
 }
 
+// otherSignals are the catchable signals not in urgentSignals, the
+// real-time ones included.
+func otherSignals() []os.Signal {
+	var sigs []os.Signal
+	for s := unix.Signal(1); s <= unix.Signal(sigRTMax()); s++ {
+		switch s {
+		case unix.SIGKILL, unix.SIGSTOP, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT,
+			unix.SIGCHLD, unix.SIGWINCH, unix.SIGURG, unix.SIGPROF, unix.Signal(32), unix.Signal(33):
+			continue // uncatchable, urgent, or the Go runtime's and libc's own
+		}
+		sigs = append(sigs, s)
+	}
+	return sigs
+}
+
 // wait forwards signals to pid until it exits, and returns its status.
+// The reaping is a blocking wait4 on a thread of its own, which returns
+// as soon as the process exits (no trip through the signal machinery);
+// other children that exit meanwhile (berth is their subreaper) are reaped
+// on the way.
 func (f *signalForwarder) wait(pid int, tty *ttyProxy) int {
 	defer signal.Stop(f.ch)
-	if pid <= 0 {
-		return reapUntil(0)
+	exited := make(chan int, 1)
+	go func() { exited <- reapUntil(pid) }()
+	for {
+		select {
+		case st := <-exited:
+			return st
+		case sig := <-f.ch:
+			f.forward(sig, pid, tty)
+		}
 	}
-	for sig := range f.ch {
-		s, _ := sig.(unix.Signal)
-		switch s {
-		case unix.SIGCHLD:
-			if st, done := reapPid(pid); done {
-				return st
-			}
-		case unix.SIGWINCH:
-			if tty != nil {
-				tty.resize()
-			}
-		case unix.SIGURG, unix.SIGPIPE:
-			// SIGURG is the Go runtime's own preemption signal
-		default:
+}
+
+func (f *signalForwarder) forward(sig os.Signal, pid int, tty *ttyProxy) {
+	s, _ := sig.(unix.Signal)
+	switch s {
+	case unix.SIGCHLD, unix.SIGURG, unix.SIGPIPE:
+		// the reaper thread waits; SIGURG is the Go runtime's own
+	case unix.SIGWINCH:
+		if tty != nil {
+			tty.resize()
+		}
+	default:
+		if pid > 0 {
 			unix.Kill(pid, s)
 		}
 	}
-	return 0
 }
 
-// reapPid reaps every exited child; done when pid is among them.
-func reapPid(pid int) (int, bool) {
-	for {
-		var ws unix.WaitStatus
-		got, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-		if err != nil || got <= 0 {
-			return 0, false
-		}
-		if got == pid {
-			return exitStatus(ws), true
-		}
-	}
-}
-
-// reapUntil waits for pid (0: any child) and returns its status.
+// reapUntil waits for pid (<= 0: any child) and returns its status.
 func reapUntil(pid int) int {
 	var ws unix.WaitStatus
 	for {
 		got, err := unix.Wait4(-1, &ws, 0, nil)
-		if err != nil || pid == 0 || got == pid {
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 || got == pid {
 			return exitStatus(ws)
 		}
 	}

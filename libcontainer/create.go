@@ -42,6 +42,41 @@ type CreateOpts struct {
 	// Warn receives warnings (spec fields dropped, hooks that failed
 	// where the spec says to go on).
 	Warn func(string)
+
+	preloaded chan loadedPlan // see Preload
+}
+
+type loadedPlan struct {
+	plan     *specconv.Plan
+	warnings []string
+	err      error
+}
+
+// Preload starts reading and checking the bundle's config.json in the
+// background; Create takes the result. Called as early as the options are
+// known, it overlaps the decoding (about half a millisecond, mostly
+// encoding/json's first-use reflection) with the rest of the start-up.
+func (o *CreateOpts) Preload() {
+	ch := make(chan loadedPlan, 1)
+	bundle, opts := o.Bundle, o.specOptions()
+	go func() {
+		p, w, err := specconv.Load(bundle, opts)
+		ch <- loadedPlan{p, w, err}
+	}()
+	o.preloaded = ch
+}
+
+func (o *CreateOpts) specOptions() specconv.Options {
+	return specconv.Options{Rootless: o.Rootless, NoPivot: o.NoPivot}
+}
+
+// loadPlan is the preloaded plan, or loads it now.
+func (o *CreateOpts) loadPlan() (*specconv.Plan, []string, error) {
+	if o.preloaded != nil {
+		r := <-o.preloaded
+		return r.plan, r.warnings, r.err
+	}
+	return specconv.Load(o.Bundle, o.specOptions())
 }
 
 // creation is one `create` in progress.
@@ -71,7 +106,7 @@ func Create(o *CreateOpts) (*Container, error) {
 		return nil, err
 	}
 	trace("create: start")
-	plan, warnings, err := specconv.Load(o.Bundle, specconv.Options{Rootless: o.Rootless, NoPivot: o.NoPivot})
+	plan, warnings, err := o.loadPlan()
 	trace("create: config loaded")
 	for _, w := range warnings {
 		o.Warn(w)
@@ -310,12 +345,11 @@ func (c *creation) initFailed(err error) error {
 		unix.Wait4(c.state.InitPid, &ws, 0, nil)
 		return fmt.Errorf("create container %s: the container init died: %s", c.o.ID, describeWait(ws))
 	}
-	c.init.stage.Wait()
-	return fmt.Errorf("create container %s: the container init died: %s", c.o.ID, c.init.stage.ProcessState)
+	return fmt.Errorf("create container %s: the container init died: %s", c.o.ID, describeWait(c.init.wait()))
 }
 
 func (c *creation) writeIDMaps() error {
-	err := writeIDMaps(c.init.stage.Process.Pid, c.plan.UIDMappings, c.plan.GIDMappings, c.o.Rootless)
+	err := writeIDMaps(c.init.pid, c.plan.UIDMappings, c.plan.GIDMappings, c.o.Rootless)
 	if err != nil {
 		return err
 	}
@@ -332,9 +366,9 @@ func (c *creation) recordPid(payload []byte) error {
 		return fmt.Errorf("container process %d: %w", pid, err)
 	}
 	c.state.InitPid, c.state.InitStartTime = pid, st.startTime
-	if pid != c.init.stage.Process.Pid {
+	if pid != c.init.pid {
 		// the forked process is our child (CLONE_PARENT): reap the stage
-		c.init.stage.Wait()
+		c.init.wait()
 		c.undo.push(func() {
 			unix.Kill(pid, unix.SIGKILL)
 			var ws unix.WaitStatus

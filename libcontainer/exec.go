@@ -231,8 +231,7 @@ func (x *execution) failed(err error) error {
 		unix.Wait4(x.pid, &ws, 0, nil)
 		return fmt.Errorf("exec: the process died before exec: %s", describeWait(ws))
 	}
-	x.init.stage.Wait()
-	return fmt.Errorf("exec: the init died: %s", x.init.stage.ProcessState)
+	return fmt.Errorf("exec: the init died: %s", describeWait(x.init.wait()))
 }
 
 func (x *execution) recordPid(payload []byte) error {
@@ -240,8 +239,8 @@ func (x *execution) recordPid(payload []byte) error {
 		return errors.New("bad pid message from the exec init")
 	}
 	x.pid = int(uint32(payload[0]) | uint32(payload[1])<<8 | uint32(payload[2])<<16 | uint32(payload[3])<<24)
-	if x.pid != x.init.stage.Process.Pid {
-		x.init.stage.Wait()
+	if x.pid != x.init.pid {
+		x.init.wait()
 	}
 	pid := x.pid
 	x.undo.push(func() {

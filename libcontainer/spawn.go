@@ -3,7 +3,6 @@ package libcontainer
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 
@@ -12,12 +11,14 @@ import (
 	"github.com/berth-oci/berth/nsexec"
 )
 
-// initProcess is the parent's handle on a started init: the first process
-// (stage) it exec'd, and the socket to it. The container's process is the
-// stage itself or the child it forks (reported in msgPID).
+// initProcess is the parent's handle on a started init: its first stage
+// (the process berth exec'd) and the socket to it. The container's process
+// is the stage itself or the child it forks (reported in msgPID).
 type initProcess struct {
-	stage *exec.Cmd
-	sock  *syncSocket
+	pid    int // the first stage
+	sock   *syncSocket
+	waited bool
+	status unix.WaitStatus
 }
 
 // spawnSpec says how to start the init.
@@ -26,13 +27,15 @@ type spawnSpec struct {
 	// files are handed to the init as fds 3, 4, ... in this order; fd
 	// numbers in the plan refer to positions here.
 	files []*os.File
-	// cgroupFD, when >= 0, starts the init inside that cgroup (v2,
-	// clone3 CLONE_INTO_CGROUP).
+	// cgroupFD, when >= 0, starts the init inside that cgroup2 directory
+	// (clone3 CLONE_INTO_CGROUP).
 	cgroupFD int
 }
 
 // spawnInit starts the init from its sealed memfd; the returned socket
-// is the sync socket, which the init has as fd 3+len(files).
+// is the sync socket, which the init has as fd 3+len(files). It forks
+// with syscall.ForkExec rather than os/exec, whose first start in a
+// process probes pidfd support by cloning a throw-away child.
 func spawnInit(s spawnSpec) (*initProcess, error) {
 	memfd, err := nsexec.OpenInit()
 	if err != nil {
@@ -44,41 +47,69 @@ func spawnInit(s spawnSpec) (*initProcess, error) {
 		return nil, fmt.Errorf("socketpair for the init: %w", err)
 	}
 	parent := os.NewFile(uintptr(pair[0]), "init-sync")
-	child := os.NewFile(uintptr(pair[1]), "init-sync-child")
-	defer child.Close()
+	defer unix.Close(pair[1])
 
-	files := append(append([]*os.File{}, s.files...), child)
-	cmd := &exec.Cmd{
-		// /proc/PID/fd resolves in the child before exec; the parent's
-		// pid avoids any clash with the fds the child is given
-		Path:       "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(memfd.Fd())),
-		Args:       []string{"berth-init", strconv.Itoa(2 + len(files))},
-		Env:        []string{},
-		Stdin:      s.stdio[0],
-		Stdout:     s.stdio[1],
-		Stderr:     s.stdio[2],
-		ExtraFiles: files,
-		// no Pdeathsig: without a pid namespace the first stage becomes
-		// the container itself and must outlive `create`; if berth dies
-		// early, the init reads EOF on the socket and exits
-		SysProcAttr: &syscall.SysProcAttr{},
+	fds, err := stdioFDs(s.stdio)
+	if err != nil {
+		parent.Close()
+		return nil, err
 	}
+	for _, f := range s.files {
+		fds = append(fds, f.Fd())
+	}
+	fds = append(fds, uintptr(pair[1]))
+	sys := &syscall.SysProcAttr{}
 	if s.cgroupFD >= 0 {
-		cmd.SysProcAttr.UseCgroupFD = true
-		cmd.SysProcAttr.CgroupFD = s.cgroupFD
+		sys.UseCgroupFD, sys.CgroupFD = true, s.cgroupFD
 	}
-	if err := cmd.Start(); err != nil {
+	// /proc/PID/fd resolves in the child before exec; the parent's pid
+	// avoids any clash with the fds the child is given. No Pdeathsig:
+	// without a pid namespace the first stage becomes the container
+	// itself and must outlive `create`; if berth dies early, the init
+	// reads EOF on the socket and exits.
+	path := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(memfd.Fd()))
+	argv := []string{"berth-init", strconv.Itoa(len(fds) - 1)}
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: []string{}, Files: fds, Sys: sys})
+	if err != nil {
 		parent.Close()
 		return nil, fmt.Errorf("start the container init: %w", err)
 	}
-	return &initProcess{stage: cmd, sock: &syncSocket{f: parent}}, nil
+	return &initProcess{pid: pid, sock: &syncSocket{f: parent}}, nil
 }
 
-// kill stops the init's first stage and waits for it.
+// stdioFDs are the init's fds 0-2: the given files, /dev/null for nil.
+func stdioFDs(stdio [3]*os.File) ([]uintptr, error) {
+	fds := make([]uintptr, 0, 8)
+	for _, f := range stdio {
+		if f == nil {
+			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return nil, err
+			}
+			defer null.Close()
+			f = null
+		}
+		fds = append(fds, f.Fd())
+	}
+	return fds, nil
+}
+
+// wait reaps the first stage (once) and returns how it ended.
+func (p *initProcess) wait() unix.WaitStatus {
+	for !p.waited {
+		_, err := unix.Wait4(p.pid, &p.status, 0, nil)
+		if err != unix.EINTR {
+			p.waited = true
+		}
+	}
+	return p.status
+}
+
+// kill stops the first stage and reaps it.
 func (p *initProcess) kill() {
-	if p.stage.Process != nil {
-		p.stage.Process.Kill()
-		p.stage.Wait()
+	if !p.waited {
+		unix.Kill(p.pid, unix.SIGKILL)
+		p.wait()
 	}
 	p.sock.f.Close()
 }
