@@ -19,11 +19,15 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if all {
 		return c.signalAll(sig)
 	}
-	if st := c.Status(); st == Stopped || st == Creating {
+	st := c.Status()
+	if st == Stopped || st == Creating {
 		return fmt.Errorf("container %s is not running", c.state.ID)
 	}
 	if err := c.killInit(sig); err != nil {
 		return fmt.Errorf("signal container %s: %w", c.state.ID, err)
+	}
+	if sig == unix.SIGKILL && st == Paused {
+		return c.thawIfFrozen()
 	}
 	return nil
 }
@@ -52,6 +56,9 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	}
 	if err := cg.Kill(sig); err != nil {
 		return fmt.Errorf("signal the processes of container %s: %w", c.state.ID, err)
+	}
+	if sig == unix.SIGKILL {
+		return c.thawIfFrozen()
 	}
 	return nil
 }
