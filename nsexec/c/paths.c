@@ -64,62 +64,36 @@ int in_root(int root, const char *path, int flags)
 	return fd;
 }
 
-/* prefix copies the first n bytes of path into buf as a string. */
-static const char *prefix(char *buf, const char *path, size_t n)
-{
-	memcpy(buf, path, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 int mkdir_in_root(int root, const char *path, mode_t mode)
 {
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	int fd = in_root(root, path, O_PATH | O_DIRECTORY);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	/* walk down from the root, making each missing component */
-	for (size_t i = 1; i <= len; i++) {
-		if (i < len && path[i] != '/')
-			continue;
-		if (path[i - 1] == '/')
-			continue;
-		fd = in_root(root, prefix(buf, path, i), O_PATH | O_DIRECTORY);
-		if (fd >= 0) {
-			if (i < len)
-				close(fd);
-			continue;
-		}
-		if (errno != ENOENT)
-			return -1;
-		const char *base;
-		int parent = parent_in_root(root, buf, &base);
-		if (parent < 0)
-			return -1;
-		int r = mkdirat(parent, base, mode);
+	/* make the parent (recursively: usually it exists), then this one */
+	const char *base;
+	int parent = parent_in_root(root, path, &base);
+	if (parent < 0)
+		return -1;
+	if (mkdirat(parent, base, mode) < 0 && errno != EEXIST) {
 		int e = errno;
 		close(parent);
-		if (r < 0 && e != EEXIST) {
-			errno = e;
-			return -1;
-		}
-		fd = in_root(root, buf, O_PATH | O_DIRECTORY);
-		if (fd < 0)
-			return -1;
-		if (i < len)
-			close(fd);
+		errno = e;
+		return -1;
 	}
+	/* the entry just made, without following a symlink raced in; any
+	 * surprise goes back to a full resolution inside the root */
+	fd = openat(parent, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(parent);
+	if (fd < 0)
+		fd = in_root(root, path, O_PATH | O_DIRECTORY);
 	return fd;
 }
 
 int parent_in_root(int root, const char *path, const char **base)
 {
 	char dir[PATH_MAX];
+	while (*path == '/' && path[1] == '/')
+		path++;
 	const char *slash = strrchr(path, '/');
 	size_t n = slash ? (size_t)(slash - path) : 0;
 	if (n >= sizeof(dir)) {
@@ -131,7 +105,8 @@ int parent_in_root(int root, const char *path, const char **base)
 		errno = EINVAL;
 		return -1;
 	}
-	prefix(dir, path, n);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
 	return mkdir_in_root(root, n ? dir : "/", 0755);
 }
 

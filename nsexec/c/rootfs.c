@@ -35,13 +35,25 @@ struct mount_attr {
 };
 
 static int root_fd = -1; /* the rootfs (after its self-bind) */
+static int cwd_is_proc;  /* the working directory is the procfs handle */
 
-/* at_fd runs a path-only syscall on fd: cwd is the procfs handle. */
+/* at_fd names fd for a syscall that takes only a path: "self/fd/N",
+ * relative to the working directory, kept on the procfs handle while the
+ * rootfs is set up (chdir_to resets it). */
 static const char *at_fd(int fd, char *buf, size_t len)
 {
-	if (fchdir(proc_fd) < 0)
+	if (!cwd_is_proc && fchdir(proc_fd) < 0)
 		bail("chdir to the procfs handle");
+	cwd_is_proc = 1;
 	return fd_path(fd, buf, len);
+}
+
+/* chdir_to changes the working directory away from the procfs handle. */
+static void chdir_to(int fd, const char *path)
+{
+	if ((fd >= 0 ? fchdir(fd) : chdir(path)) < 0)
+		bail("chdir to %s", path);
+	cwd_is_proc = 0;
 }
 
 static int mount_on(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -276,14 +288,12 @@ void setup_rootfs(struct plan *p)
 			bail("make cwd %s", p->cwd);
 		close(fd);
 	}
-	if (fchdir(root_fd) < 0)
-		bail("chdir to rootfs");
+	chdir_to(root_fd, "the rootfs");
 }
 
 static void pivot(struct plan *p)
 {
-	if (fchdir(root_fd) < 0)
-		bail("chdir to rootfs");
+	chdir_to(root_fd, "the rootfs");
 	if (p->no_mountns) {
 		if (chroot(".") < 0)
 			bail("chroot to %s", p->rootfs);
@@ -302,8 +312,7 @@ static void pivot(struct plan *p)
 		if (umount2(".", MNT_DETACH) < 0)
 			bail("detach the old root");
 	}
-	if (chdir("/") < 0)
-		bail("chdir to /");
+	chdir_to(-1, "/");
 	close(root_fd);
 	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
@@ -386,8 +395,7 @@ void finish_rootfs(struct plan *p)
 			mask_path(p->masked.v[i], null_fd);
 		close(null_fd);
 	}
-	if (chdir("/") < 0)
-		bail("chdir to /");
+	chdir_to(-1, "/");
 }
 
 /* console_target opens /dev/console without following a final symlink
@@ -430,6 +438,5 @@ void mount_console(int slave)
 	if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
 		bail("bind the console on /dev/console");
 	close(fd);
-	if (chdir("/") < 0)
-		bail("chdir to /");
+	chdir_to(-1, "/");
 }
