@@ -48,9 +48,10 @@ func otherSignals() []os.Signal {
 // The reaping is a blocking wait4 on a thread of its own, which returns
 // as soon as the process exits (no trip through the signal machinery);
 // other children that exit meanwhile (berth is their subreaper) are reaped
-// on the way.
+// on the way. The handlers stay: berth exits soon after, and
+// signal.Stop would wait for the runtime's signal thread once per signal
+// (about 2 ms in all).
 func (f *signalForwarder) wait(pid int, tty *ttyProxy) int {
-	defer signal.Stop(f.ch)
 	exited := make(chan int, 1)
 	go func() { exited <- reapUntil(pid) }()
 	for {
