@@ -55,10 +55,24 @@ static void hide_fds(struct plan *p)
 static void join_cgroups(struct plan *p)
 {
 	for (size_t i = 0; i < p->ncgroup_tasks; i++) {
-		if (write(p->cgroup_tasks[i], "0", 1) != 1)
-			bail("join the container's cgroup (tasks file %zu)", i);
+		if (write(p->cgroup_tasks[i], "0", 1) != 1) {
+			/* name the file: the init still sees the host's /proc */
+			char link[64], path[PATH_MAX] = "?";
+			int err = errno;
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", p->cgroup_tasks[i]);
+			ssize_t n = readlink(link, path, sizeof(path) - 1);
+			path[n > 0 ? n : 1] = '\0';
+			errno = err;
+			bail("join cgroup %s", path);
+		}
 		close(p->cgroup_tasks[i]);
 	}
+}
+
+/* cwd_origin names where the cwd came from, for errors. */
+static const char *cwd_origin(struct plan *p)
+{
+	return p->mode == MODE_EXEC ? "the exec's process (--cwd or process.json)" : "config.json";
 }
 
 /* open_cwd opens the process's cwd inside the container's root (no
@@ -74,7 +88,7 @@ static int open_cwd(struct plan *p)
 		bail("open /");
 	int fd = in_root(root, p->cwd, O_PATH | O_DIRECTORY);
 	if (fd < 0)
-		bail("chdir to cwd (\"%s\") set in config.json", p->cwd);
+		bail("chdir to cwd (\"%s\") set in %s", p->cwd, cwd_origin(p));
 	close(root);
 	return fd;
 }
@@ -86,7 +100,7 @@ static void enter_cwd(struct plan *p, int fd)
 	if (fd < 0)
 		return;
 	if (fchdir(fd) < 0)
-		bail("chdir to cwd (\"%s\") set in config.json", p->cwd);
+		bail("chdir to cwd (\"%s\") set in %s", p->cwd, cwd_origin(p));
 	close(fd);
 }
 

@@ -138,7 +138,7 @@ static void set_scheduling(struct plan *p)
 		    p->mempolicy_nodes_len * 8) < 0)
 		bail("set the memory policy (mode %u)", p->mempolicy_mode);
 	if (p->cpu_affinity && sched_setaffinity(0, p->cpu_affinity_len, (const cpu_set_t *)p->cpu_affinity) < 0)
-		bail("set the CPU affinity");
+		bail("set the CPU affinity (execCPUAffinity.final)");
 }
 
 void set_limits(struct plan *p)
