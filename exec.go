@@ -10,6 +10,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/libcontainer"
 )
@@ -20,8 +21,9 @@ var execCommand = cli.Command{
 	ArgsUsage: "<container-id> <command> [command options]  ||  -p process.json <container-id>",
 	Description: `The process joins every namespace and the cgroup of the container and gets the
 container's capabilities, rlimits, LSM labels and seccomp filter unless told
-otherwise. In the foreground berth exits with the process's status; a failure
-to start it exits with 255, as runc does.`,
+otherwise. In the foreground berth forwards the signals it receives to the
+process and exits with its status; a failure to start it exits with 255, as
+runc does.`,
 	SkipArgReorder: true,
 	Flags: []cli.Flag{
 		cli.StringFlag{Name: "console-socket", Usage: "path to an AF_UNIX socket which will receive the pty master"},
@@ -31,15 +33,15 @@ to start it exits with 255, as runc does.`,
 		cli.BoolFlag{Name: "tty, t", Usage: "allocate a pseudo-TTY"},
 		cli.StringFlag{Name: "user, u", Usage: "UID (format: <uid>[:<gid>])"},
 		cli.Int64SliceFlag{Name: "additional-gids, g", Usage: "additional gids"},
-		cli.StringFlag{Name: "process, p", Usage: "path to a process.json"},
+		cli.StringFlag{Name: "process, p", Usage: "path to a process.json (the whole process: no command or process flags with it)"},
 		cli.BoolFlag{Name: "detach, d", Usage: "detach from the process"},
 		cli.StringFlag{Name: "pid-file", Usage: "file to write the process's pid to"},
 		cli.StringFlag{Name: "process-label", Usage: "SELinux label for the process"},
 		cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile for the process"},
 		cli.BoolFlag{Name: "no-new-privs", Usage: "set the no new privileges value for the process"},
 		cli.StringSliceFlag{Name: "cap, c", Usage: "add a capability to the bounding, effective and permitted sets"},
-		cli.IntFlag{Name: "preserve-fds", Usage: "pass N additional file descriptors to the process"},
-		cli.StringSliceFlag{Name: "cgroup", Usage: "run in a sub-cgroup of the container: <path> or <controller>[,<controller>...]:<path>"},
+		cli.IntFlag{Name: "preserve-fds", Usage: "pass N additional file descriptors (3 to 3+N-1) to the process"},
+		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container: <path> or <controller>[,<controller>...]:<path>"},
 		cli.BoolFlag{Name: "ignore-paused", Usage: "allow exec in a paused container"},
 	},
 	Action: func(ctx *cli.Context) error {
@@ -54,48 +56,76 @@ to start it exits with 255, as runc does.`,
 	},
 }
 
-// execFailed is an exec that did not start: berth exits 255, as runc.
+// execFailed is an exec that did not start: berth exits 255 and says
+// "exec failed: ...", as runc does.
 type execFailed struct{ err error }
 
-func (e *execFailed) Error() string { return e.err.Error() }
+func (e *execFailed) Error() string { return "exec failed: " + e.err.Error() }
 func (e *execFailed) Unwrap() error { return e.err }
 
 func execAction(ctx *cli.Context) (int, error) {
+	detach := ctx.Bool("detach")
+	var signals *signalForwarder
+	if !detach {
+		signals = forwardSignals()
+	}
 	if err := checkArgs(ctx, 1, -1); err != nil {
+		return 0, err
+	}
+	o, err := execOpts(ctx)
+	if err != nil {
 		return 0, err
 	}
 	c, err := getContainer(ctx)
 	if err != nil {
 		return 0, err
 	}
-	proc, err := execProcess(ctx, c.Config())
-	if err != nil {
+	if o.ProcessFile == "" {
+		if o.Process, err = execProcess(ctx, c.Config()); err != nil {
+			return 0, err
+		}
+	}
+	if detach {
+		_, err := c.Exec(o)
 		return 0, err
 	}
-	o, err := execOpts(ctx, proc)
-	if err != nil {
-		return 0, err
+	terminal := ctx.Bool("tty")
+	if o.ProcessFile != "" {
+		terminal = processTerminal(o.ProcessFile)
 	}
-	detach := ctx.Bool("detach")
-	if detach || o.ConsoleSocket != "" || !proc.Terminal {
-		return execPlain(c, o, detach)
-	}
-	return execWithTTY(c, o)
+	return execForeground(c, o, signals, terminal && o.ConsoleSocket == "")
 }
 
-func execOpts(ctx *cli.Context, proc *specs.Process) (*libcontainer.ExecOpts, error) {
+// processTerminal peeks at process.json's terminal: in the foreground
+// berth then proxies its own terminal, as with --tty. A file it cannot
+// read is reported when the process is loaded.
+func processTerminal(path string) bool {
+	var p struct {
+		Terminal bool `json:"terminal"`
+	}
+	data, err := os.ReadFile(path)
+	return err == nil && json.Unmarshal(data, &p) == nil && p.Terminal
+}
+
+// execOpts reads the flags that are not about the process itself.
+func execOpts(ctx *cli.Context) (*libcontainer.ExecOpts, error) {
 	o := &libcontainer.ExecOpts{
-		Process:      proc,
 		IgnorePaused: ctx.Bool("ignore-paused"),
 		Stdio:        [3]*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Warn:         warn,
 	}
 	var err error
+	if o.ProcessFile, err = processFile(ctx); err != nil {
+		return nil, err
+	}
 	if o.ConsoleSocket, err = absPath("console-socket", ctx.String("console-socket")); err != nil {
 		return nil, err
 	}
+	if err := checkTerminalFlags(ctx, o.ProcessFile != ""); err != nil {
+		return nil, err
+	}
 	o.PidFile, o.PidfdSocket = ctx.String("pid-file"), ctx.String("pidfd-socket")
-	if o.ExtraFiles, _, err = extraFiles(ctx); err != nil {
+	if o.ExtraFiles, err = preservedFiles(ctx.Int("preserve-fds")); err != nil {
 		return nil, err
 	}
 	if o.SubCgroup, err = parseCgroupFlags(ctx.StringSlice("cgroup")); err != nil {
@@ -104,56 +134,102 @@ func execOpts(ctx *cli.Context, proc *specs.Process) (*libcontainer.ExecOpts, er
 	return o, nil
 }
 
-// execPlain runs the process with berth's stdio (or a console socket).
-func execPlain(c *libcontainer.Container, o *libcontainer.ExecOpts, detach bool) (int, error) {
-	signals := forwardSignals()
-	pid, err := c.Exec(o)
-	if err != nil {
-		return 0, err
+// checkTerminalFlags refuses what runc refuses: a console socket without
+// a terminal, and a terminal nobody would hold when berth detaches. With
+// --process the terminal is process.json's, checked once it is read.
+func checkTerminalFlags(ctx *cli.Context, fromFile bool) error {
+	sock := ctx.String("console-socket") != ""
+	switch {
+	case fromFile:
+	case sock && !ctx.Bool("tty"):
+		return errors.New("--console-socket needs --tty (the socket receives the terminal's master)")
+	case ctx.Bool("tty") && ctx.Bool("detach") && !sock:
+		return errors.New("--tty with --detach needs --console-socket (nobody would hold the terminal)")
 	}
-	if detach {
-		return 0, nil
-	}
-	return signals.wait(pid, nil), nil
+	return nil
 }
 
-// execWithTTY proxies berth's terminal to the process's pty.
-func execWithTTY(c *libcontainer.Container, o *libcontainer.ExecOpts) (int, error) {
-	tty, err := newTTYConsole()
-	if err != nil {
-		return 0, err
+// processFlags shape the process; --process gives the whole process, so
+// they cannot come with it.
+var processFlags = []string{"cwd", "env", "tty", "user", "additional-gids", "process-label", "apparmor", "no-new-privs", "cap"}
+
+// processFile is --process, checked against the flags and arguments that
+// would be ignored with it.
+func processFile(ctx *cli.Context) (string, error) {
+	path := ctx.String("process")
+	if path == "" {
+		if len(ctx.Args().Tail()) == 0 {
+			return "", errors.New("no command given (args cannot be empty without --process)")
+		}
+		return "", nil
 	}
-	defer tty.close()
-	o.Console = tty.theirs
-	signals := forwardSignals()
+	for _, f := range processFlags {
+		if ctx.IsSet(f) {
+			return "", fmt.Errorf("--%s cannot be used with --process: set it in %s", f, path)
+		}
+	}
+	if len(ctx.Args().Tail()) > 0 {
+		return "", fmt.Errorf("--process %s gives the command: no command arguments expected, got %q", path, ctx.Args().Tail())
+	}
+	return absPath("process", path)
+}
+
+// preservedFiles are fds 3..3+n-1 of berth, passed on to the process.
+// Unlike create, exec does not pass systemd's LISTEN_FDS (as runc).
+func preservedFiles(n int) ([]*os.File, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("--preserve-fds: %d is negative", n)
+	}
+	var files []*os.File
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, fmt.Errorf("--preserve-fds %d: fd %d is not open", n, fd)
+		}
+		files = append(files, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
+	}
+	return files, nil
+}
+
+// execForeground runs the process with berth's stdio (or a terminal
+// berth proxies), forwards signals to it and returns its exit status.
+func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals *signalForwarder, proxyTTY bool) (int, error) {
+	var tty *ttyProxy
+	if proxyTTY {
+		var err error
+		if tty, err = newTTYConsole(); err != nil {
+			return 0, err
+		}
+		defer tty.close()
+		o.Console = tty.theirs
+	}
 	pid, err := c.Exec(o)
 	if err != nil {
 		return 0, err
 	}
-	if err := tty.attach(); err != nil {
-		return 0, err
+	if tty != nil {
+		if err := tty.attach(); err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			return 0, err
+		}
 	}
 	status := signals.wait(pid, tty)
-	tty.drain()
+	if tty != nil {
+		tty.drain()
+	}
 	return status, nil
 }
 
-// execProcess is the process to run: --process as given, or the
-// container's process with the command line's changes.
+// execProcess is the container's process with the command line's
+// changes, as runc builds it: args, a terminal only with --tty, env
+// added (a given key replaces the container's), cwd, user, groups
+// added, labels, no_new_privs and capabilities added.
 func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
-	if path := ctx.String("process"); path != "" {
-		return readProcessFile(path)
-	}
-	args := ctx.Args().Tail()
-	if len(args) == 0 {
-		return nil, errors.New("exec: no command given (exec args cannot be empty)")
-	}
 	if spec == nil || spec.Process == nil {
-		return nil, errors.New("exec: the container has no process in its config")
+		return nil, errors.New("the container has no process in its config")
 	}
 	p := *spec.Process
-	p.Args = args
-	p.Env = append(append([]string{}, p.Env...), ctx.StringSlice("env")...)
+	p.Args = ctx.Args().Tail()
+	p.Env = mergeEnv(p.Env, ctx.StringSlice("env"))
 	p.Terminal = ctx.Bool("tty")
 	if cwd := ctx.String("cwd"); cwd != "" {
 		p.Cwd = cwd
@@ -174,70 +250,85 @@ func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
 	return &p, nil
 }
 
-func readProcessFile(path string) (*specs.Process, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--process: %w", err)
+// mergeEnv adds extra to env; a key already in env takes the new value
+// in place (a program reads the first of two entries: the new one must
+// replace the old, not follow it).
+func mergeEnv(env, extra []string) []string {
+	out := append([]string{}, env...)
+	at := map[string]int{}
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, seen := at[k]; !seen {
+			at[k] = i
+		}
 	}
-	var p specs.Process
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("--process %s: %w", path, err)
+	for _, kv := range extra {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := at[k]; ok {
+			out[i] = kv
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, kv)
 	}
-	return &p, nil
+	return out
 }
 
+// execUser applies --user uid[:gid] and adds --additional-gids.
 func execUser(ctx *cli.Context, p *specs.Process) error {
 	if u := ctx.String("user"); u != "" {
 		uid, gid, hasGID := strings.Cut(u, ":")
 		n, err := strconv.ParseUint(uid, 10, 32)
 		if err != nil {
-			return fmt.Errorf("--user %q: the uid must be a number", u)
+			return fmt.Errorf("--user %q: the uid must be a number (format: <uid>[:<gid>])", u)
 		}
 		p.User.UID = uint32(n)
 		if hasGID {
 			g, err := strconv.ParseUint(gid, 10, 32)
 			if err != nil {
-				return fmt.Errorf("--user %q: the gid must be a number", u)
+				return fmt.Errorf("--user %q: the gid must be a number (format: <uid>[:<gid>])", u)
 			}
 			p.User.GID = uint32(g)
 		}
 	}
-	if gids := ctx.Int64Slice("additional-gids"); len(gids) > 0 {
-		p.User.AdditionalGids = nil
-		for _, g := range gids {
-			if g < 0 || g > 1<<32-1 {
-				return fmt.Errorf("--additional-gids: %d is not a valid gid", g)
-			}
-			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
+	gids := append([]uint32{}, p.User.AdditionalGids...)
+	for _, g := range ctx.Int64Slice("additional-gids") {
+		if g < 0 || g > 1<<32-1 {
+			return fmt.Errorf("--additional-gids: %d is not a valid gid", g)
 		}
+		gids = append(gids, uint32(g))
 	}
+	p.User.AdditionalGids = gids
 	return nil
 }
 
-// addCaps adds --cap capabilities to the bounding, effective and
-// permitted sets, not to the inheritable or ambient ones
-// (CVE-2022-29162).
+// addCaps adds --cap capabilities ("CAP_NET_ADMIN", "net_admin") to the
+// bounding, effective and permitted sets, never to the inheritable or
+// ambient ones: a capability there would survive the exec of a program
+// without file capabilities (CVE-2022-29162). A process without a
+// capability list keeps every capability berth has: nothing to add.
 func addCaps(p *specs.Process, caps []string) {
-	if len(caps) == 0 {
+	if len(caps) == 0 || p.Capabilities == nil {
 		return
 	}
-	c := specs.LinuxCapabilities{}
-	if p.Capabilities != nil {
-		c = *p.Capabilities
-	}
+	c := *p.Capabilities
+	c.Bounding = append([]string{}, c.Bounding...)
+	c.Effective = append([]string{}, c.Effective...)
+	c.Permitted = append([]string{}, c.Permitted...)
 	for _, name := range caps {
 		name = strings.ToUpper(name)
 		if !strings.HasPrefix(name, "CAP_") {
 			name = "CAP_" + name
 		}
-		c.Bounding = append(append([]string{}, c.Bounding...), name)
-		c.Effective = append(append([]string{}, c.Effective...), name)
-		c.Permitted = append(append([]string{}, c.Permitted...), name)
+		c.Bounding = append(c.Bounding, name)
+		c.Effective = append(c.Effective, name)
+		c.Permitted = append(c.Permitted, name)
 	}
 	p.Capabilities = &c
 }
 
-// parseCgroupFlags reads --cgroup: "path" or "ctrl[,ctrl]:path".
+// parseCgroupFlags reads --cgroup: "path" (every hierarchy) or
+// "ctrl[,ctrl]:path"; the path is relative to the container's cgroup.
 func parseCgroupFlags(flags []string) (map[string]string, error) {
 	if len(flags) == 0 {
 		return nil, nil
@@ -249,7 +340,7 @@ func parseCgroupFlags(flags []string) (map[string]string, error) {
 			ctrls, path = "", f
 		}
 		if path == "" || strings.Contains("/"+path+"/", "/../") {
-			return nil, fmt.Errorf("--cgroup %q: invalid path", f)
+			return nil, fmt.Errorf("--cgroup %q: %q is not a path below the container's cgroup", f, path)
 		}
 		for _, c := range strings.Split(ctrls, ",") {
 			if _, dup := out[c]; dup {

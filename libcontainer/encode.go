@@ -86,6 +86,11 @@ func encodeExecPlan(proc *specconv.Process, fds initFDs, fork bool) []byte {
 	encodeJoins(&e, fds)
 	e.flag(tFork, fork)
 	encodeProcess(&e, proc, fds)
+	// the final CPUs, set once the process is in the container's cgroup
+	// (the initial ones are the parent's to set, before)
+	if a := proc.ExecCPUAffinity; a != nil && a.Final != nil {
+		e.raw(tCPUAffinity, a.Final)
+	}
 	return e.b
 }
 

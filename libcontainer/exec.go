@@ -4,29 +4,35 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-oci/berth/cgroups"
 	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
 // ExecOpts are the options of `berth exec`.
 type ExecOpts struct {
-	// Process is the process to run, resolved (from --process or from the
-	// container's process with the command line's changes).
-	Process       *specs.Process
+	// Process is the process to run, the container's with the command
+	// line's changes; ProcessFile, when set, is a process.json giving
+	// the whole process instead (--process).
+	Process     *specs.Process
+	ProcessFile string
+	// ConsoleSocket receives the master of the process's terminal;
+	// Console is an already connected one (berth's own proxy).
 	ConsoleSocket string
 	Console       *os.File
-	PidFile       string
-	PidfdSocket   string
-	IgnorePaused  bool
+	// PidFile gets the process's host pid; PidfdSocket a pidfd of it.
+	PidFile     string
+	PidfdSocket string
+	// IgnorePaused allows an exec into a paused container (the process
+	// is frozen with it until it is resumed).
+	IgnorePaused bool
 	// SubCgroup is --cgroup: a sub-cgroup of the container's cgroup, per
 	// controller ("" for all).
-	SubCgroup  map[string]string
+	SubCgroup map[string]string
+	// ExtraFiles become the process's fds 3, 4, ...
 	ExtraFiles []*os.File
 	Stdio      [3]*os.File
 	Warn       func(string)
@@ -38,30 +44,85 @@ func (c *Container) Exec(o *ExecOpts) (int, error) {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
-	switch st := c.Status(); st {
-	case Running, Created:
-	case Paused:
-		if !o.IgnorePaused {
-			return 0, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
-		}
-	default:
-		return 0, fmt.Errorf("cannot exec in a %s container", st)
+	trace("exec: start")
+	if err := c.execAllowed(o.IgnorePaused); err != nil {
+		return 0, err
 	}
-	proc, warnings, err := specconv.ResolveProcess(o.Process, specconv.Options{Rootless: c.state.Rootless, File: "exec"})
-	for _, w := range warnings {
-		o.Warn(w)
-	}
+	proc, err := c.execProcess(o)
 	if err != nil {
 		return 0, err
 	}
-	x := &execution{c: c, o: o, proc: &proc, fds: noFDs()}
+	x := &execution{c: c, o: o, proc: proc, fds: noFDs()}
 	defer x.undo.run()
 	pid, err := x.run()
 	if err != nil {
 		return 0, err
 	}
 	x.undo.forget()
+	trace("exec: done")
 	return pid, nil
+}
+
+// execAllowed refuses a container that is not running (or created), and
+// a paused one unless asked.
+func (c *Container) execAllowed(ignorePaused bool) error {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !ignorePaused {
+			return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+		}
+	default:
+		return fmt.Errorf("cannot exec in a %s container", st)
+	}
+	return nil
+}
+
+// execProcess resolves the process to run. A process built from the
+// container's own repeats the warnings create gave for it: those are
+// logged at debug level only.
+func (c *Container) execProcess(o *ExecOpts) (*specconv.Process, error) {
+	opts := specconv.Options{Rootless: c.state.Rootless, File: "exec"}
+	if o.ProcessFile != "" {
+		opts.File = ""
+		proc, warnings, err := specconv.LoadProcess(o.ProcessFile, opts)
+		for _, w := range warnings {
+			o.Warn(w)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--process %s: %w", o.ProcessFile, err)
+		}
+		return &proc, nil
+	}
+	proc, warnings, err := specconv.ResolveProcess(o.Process, opts)
+	if len(warnings) > 0 && c.state.Config != nil && c.state.Config.Process != nil {
+		_, known, _ := specconv.ResolveProcess(c.state.Config.Process, opts)
+		warnings = newWarnings(warnings, known)
+	}
+	for _, w := range warnings {
+		o.Warn(w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &proc, nil
+}
+
+// newWarnings are the warnings not in known (the rest are traced).
+func newWarnings(warnings, known []string) []string {
+	seen := map[string]bool{}
+	for _, w := range known {
+		seen[w] = true
+	}
+	var out []string
+	for _, w := range warnings {
+		if seen[w] {
+			trace("exec: " + w)
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // execution is one `exec` in progress.
@@ -78,17 +139,13 @@ type execution struct {
 }
 
 func (x *execution) run() (int, error) {
-	if x.proc.Terminal && x.o.ConsoleSocket == "" && x.o.Console == nil {
-		return 0, errors.New("exec: --tty needs --console-socket (berth would detach without a terminal)")
+	if err := x.checkTerminal(); err != nil {
+		return 0, err
 	}
 	if err := x.prepareFiles(); err != nil {
 		return 0, err
 	}
-	cg, err := x.cgroup()
-	if err != nil {
-		return 0, err
-	}
-	if err := x.spawn(cg); err != nil {
+	if err := x.spawn(); err != nil {
 		return 0, err
 	}
 	if err := x.drive(); err != nil {
@@ -97,77 +154,74 @@ func (x *execution) run() (int, error) {
 	return x.pid, x.finish()
 }
 
+// checkTerminal: a terminal needs someone to hold its master, and a
+// console socket a terminal to send.
+func (x *execution) checkTerminal() error {
+	hasSocket := x.o.ConsoleSocket != "" || x.o.Console != nil
+	switch {
+	case x.proc.Terminal && !hasSocket:
+		return errors.New("a terminal needs --console-socket when berth detaches (nobody would hold it)")
+	case !x.proc.Terminal && x.o.ConsoleSocket != "":
+		return errors.New("--console-socket given but the process has no terminal (process.terminal is false)")
+	}
+	return nil
+}
+
 func (x *execution) prepareFiles() error {
 	x.files = append(x.files, x.o.ExtraFiles...)
 	x.fds.preserve = len(x.o.ExtraFiles)
 	x.fds.setgroups = !x.c.state.Rootless || !x.c.hasNamespace(specs.UserNamespace)
-	if x.proc.Terminal {
-		sock := x.o.Console
-		if sock == nil {
-			var err error
-			if sock, err = dialUnix(x.o.ConsoleSocket); err != nil {
-				return err
-			}
-		}
-		x.fds.console = x.add(sock)
-	}
-	pidfd, err := openPidfd(x.c.state.InitPid, x.c.state.InitStartTime)
-	if err != nil {
-		return fmt.Errorf("exec: container %s: %w", x.c.state.ID, err)
-	}
-	x.fds.pidfd = x.add(os.NewFile(uintptr(pidfd), "pidfd"))
-	x.fds.pidFlags = x.c.namespaceFlags()
-	if cfg := x.c.state.Config; cfg != nil && cfg.Linux != nil {
-		if x.fds.seccomp, x.prog, err = compileSeccomp(x.c.root, cfg.Linux.Seccomp); err != nil {
-			return err
-		}
-	}
 	x.undo.push(func() {
 		for _, f := range x.files[len(x.o.ExtraFiles):] {
 			f.Close()
 		}
 	})
+	if x.proc.Terminal {
+		sock := x.o.Console
+		if sock == nil {
+			var err error
+			if sock, err = dialUnix(x.o.ConsoleSocket); err != nil {
+				return fmt.Errorf("--console-socket: %w", err)
+			}
+		}
+		x.fds.console = x.add(sock)
+	}
+	if err := x.namespaces(); err != nil {
+		return err
+	}
+	if cfg := x.c.state.Config; cfg != nil && cfg.Linux != nil {
+		var err error
+		if x.fds.seccomp, x.prog, err = compileSeccomp(x.c.root, cfg.Linux.Seccomp); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
+// add hands f to the init and returns its fd number there.
 func (x *execution) add(f *os.File) int {
 	x.files = append(x.files, f)
 	return 2 + len(x.files)
 }
 
-// cgroup is the container's cgroup, or the --cgroup sub-cgroup.
-func (x *execution) cgroup() (cgroups.Manager, error) {
-	cg, err := x.c.cgroup()
-	if err != nil || cg == nil || len(x.o.SubCgroup) == 0 {
-		return cg, err
-	}
-	st := cg.State()
-	sub, err := subCgroupState(st, x.o.SubCgroup)
+func (x *execution) spawn() error {
+	spec := spawnSpec{stdio: x.o.Stdio, cgroupFD: -1}
+	entry, err := x.cgroupEntry()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return cgroups.Load(sub)
-}
-
-func (x *execution) spawn(cg cgroups.Manager) error {
-	spec := spawnSpec{stdio: x.o.Stdio, files: x.files, cgroupFD: -1}
-	if cg != nil {
-		entry, err := cg.OpenEntry()
-		if err != nil {
-			return fmt.Errorf("exec: join the container's cgroup: %w", err)
-		}
-		defer entry.Close()
-		for _, f := range entry.Tasks {
-			x.fds.tasks = append(x.fds.tasks, x.add(f))
-		}
-		spec.files, spec.cgroupFD = x.files, entry.CloneFD
-	}
+	defer entry.Close()
+	spec.files, spec.cgroupFD = x.files, entry.CloneFD
 	init, err := spawnInit(spec)
 	if err != nil {
 		return err
 	}
 	x.init = init
 	x.undo.push(init.kill)
+	if err := x.setInitialAffinity(); err != nil {
+		return err
+	}
+	trace("exec: init started")
 	fork := x.c.hasNamespace(specs.PIDNamespace) || x.c.hasNamespace(specs.TimeNamespace)
 	return init.sock.send(msgPlan, encodeExecPlan(x.proc, x.fds, fork))
 }
@@ -229,9 +283,9 @@ func (x *execution) failed(err error) error {
 	if x.pid > 0 {
 		var ws unix.WaitStatus
 		unix.Wait4(x.pid, &ws, 0, nil)
-		return fmt.Errorf("exec: the process died before exec: %s", describeWait(ws))
+		return fmt.Errorf("the process died before exec: %s", describeWait(ws))
 	}
-	return fmt.Errorf("exec: the init died: %s", describeWait(x.init.wait()))
+	return fmt.Errorf("the exec init died: %s", describeWait(x.init.wait()))
 }
 
 func (x *execution) recordPid(payload []byte) error {
@@ -248,6 +302,7 @@ func (x *execution) recordPid(payload []byte) error {
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, 0, nil)
 	})
+	trace("exec: process forked")
 	return nil
 }
 
@@ -264,7 +319,7 @@ func (x *execution) finish() error {
 	if x.o.PidfdSocket != "" {
 		st, err := readProcStat(x.pid)
 		if err != nil {
-			return fmt.Errorf("exec: process %d: %w", x.pid, err)
+			return fmt.Errorf("--pidfd-socket: process %d: %w", x.pid, err)
 		}
 		return sendPidfd(x.o.PidfdSocket, x.pid, st.startTime)
 	}
@@ -283,46 +338,4 @@ func (c *Container) hasNamespace(typ specs.LinuxNamespaceType) bool {
 		}
 	}
 	return false
-}
-
-// namespaceFlags are the CLONE_NEW* flags of the container's namespaces,
-// for setns through its pidfd.
-func (c *Container) namespaceFlags() uintptr {
-	var flags uintptr
-	for flag, typ := range nsFlagNames {
-		if c.hasNamespace(typ) {
-			flags |= flag
-		}
-	}
-	return flags
-}
-
-// subCgroupState points a cgroup record at the --cgroup sub-cgroups: an
-// entry "" applies to every hierarchy, a controller name to its own. The
-// sub-cgroup must exist already, as with runc.
-func subCgroupState(st cgroups.State, sub map[string]string) (cgroups.State, error) {
-	out := st
-	out.Paths = map[string]string{}
-	out.Created = nil
-	for ctrl, dir := range st.Paths {
-		rel, ok := sub[ctrl]
-		if !ok {
-			rel = sub[""]
-		}
-		if rel == "" {
-			out.Paths[ctrl] = dir
-			continue
-		}
-		p := filepath.Join(dir, filepath.Clean("/"+rel))
-		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-			return out, fmt.Errorf("--cgroup %s: no sub-cgroup %s", rel, p)
-		}
-		out.Paths[ctrl] = p
-	}
-	for ctrl := range sub {
-		if _, ok := st.Paths[ctrl]; ctrl != "" && !ok {
-			return out, fmt.Errorf("--cgroup %s:%s: the container has no %s cgroup", ctrl, sub[ctrl], ctrl)
-		}
-	}
-	return out, nil
 }
