@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -62,9 +66,25 @@ func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
 		if err != nil {
 			continue // removed meanwhile, or a create still writing its record
 		}
-		states = append(states, c.State())
+		s := c.State()
+		s.Owner = owner(filepath.Join(root, id))
+		states = append(states, s)
 	}
 	return states, nil
+}
+
+// owner is the name of the user owning a container's state directory,
+// which runc's list shows (its state command shows the record's "").
+func owner(dir string) string {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return ""
+	}
+	uid := strconv.FormatUint(uint64(fi.Sys().(*syscall.Stat_t).Uid), 10)
+	if u, err := user.LookupId(uid); err == nil {
+		return u.Username
+	}
+	return "#" + uid
 }
 
 func printTable(states []libcontainer.OCIState) error {
