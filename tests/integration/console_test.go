@@ -1,0 +1,116 @@
+package integration
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// The container's terminal: the pty master sent over --console-socket,
+// and `run` proxying its own terminal.
+
+func TestConsoleSocket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sh")
+	b.spec.Process.Terminal = true
+	b.spec.Process.ConsoleSize = &specs.Box{Height: 40, Width: 100}
+	l, path := unixListener(t)
+	type recv struct {
+		f    *os.File
+		name string
+	}
+	got := make(chan recv, 1)
+	go func() { f, name := recvFD(t, l); got <- recv{f, name} }()
+	id := e.create(b, "--console-socket", path)
+	r := <-got
+	master := r.f
+	defer master.Close()
+	if _, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS); err != nil {
+		t.Fatalf("the received fd (%q) is not a terminal: %v", r.name, err)
+	}
+	ws, err := unix.IoctlGetWinsize(int(master.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Row != 40 || ws.Col != 100 {
+		t.Errorf("consoleSize: the pty is %+v (%v), want 40x100", ws, err)
+	}
+	e.start(id)
+	out := make(chan string, 100)
+	go func() {
+		s := bufio.NewScanner(master)
+		for s.Scan() {
+			out <- strings.TrimRight(s.Text(), "\r")
+		}
+		close(out)
+	}()
+	if _, err := master.WriteString("stty size; tty; readlink /proc/self/fd/1; echo answer=$((6*7))\n"); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	timeout := time.After(commandTimeout)
+	for done := false; !done; {
+		select {
+		case l, ok := <-out:
+			if !ok {
+				t.Fatalf("the terminal closed: %q", lines)
+			}
+			lines = append(lines, l)
+			done = l == "answer=42"
+		case <-timeout:
+			t.Fatalf("no answer through the terminal: %q", lines)
+		}
+	}
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{"\n40 100\n", "/dev/pts/0\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the shell on the terminal printed %q, want %q in it", text, want)
+		}
+	}
+	master.WriteString("exit 5\n")
+	e.waitStatus(id, "stopped")
+}
+
+// TestRunProxiesTerminal: with process.terminal and no --console-socket,
+// `berth run` copies its own terminal (here a pty from script(1)) to the
+// container's and exits with the container's status.
+func TestRunProxiesTerminal(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) from util-linux is not installed: no pty to run berth in")
+	}
+	e := newEnv(t)
+	b := e.newBundle("sh")
+	b.spec.Process.Terminal = true
+	b.save(t)
+	id := e.id()
+	cmd := exec.Command("script", "-qec", "stty rows 30 cols 90; exec "+berthBin+" --root "+e.root+" run --bundle "+b.dir+" "+id, "/dev/null")
+	cmd.Stdin = strings.NewReader("stty size; tty; echo answer=$((6*7)); exit 4\n")
+	out, err := cmd.Output()
+	text := strings.ReplaceAll(string(out), "\r", "")
+	if code := cmd.ProcessState.ExitCode(); code != 4 {
+		t.Errorf("berth run in a terminal exited %d (%v), want the container's 4: %q", code, err, text)
+	}
+	for _, want := range []string{"\n30 90\n", "\n/dev/pts/0\n", "\nanswer=42\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the terminal shows %q, want %q in it", text, want)
+		}
+	}
+	e.assertNothingLeft(id, b)
+}
+
+// TestTerminalWithoutSocket: create (detached) with a terminal needs a
+// console socket.
+func TestTerminalWithoutSocket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sh")
+	b.spec.Process.Terminal = true
+	id := e.id()
+	failsOneLine(t, e.createIO("create", id, b), "terminal", "--console-socket")
+	e.assertNothingLeft(id, b)
+}
