@@ -65,14 +65,19 @@ var commands = []cli.Command{
 	checkpointCommand,
 	createCommand,
 	deleteCommand,
+	eventsCommand,
 	execCommand,
 	killCommand,
 	listCommand,
+	pauseCommand,
+	psCommand,
 	restoreCommand,
+	resumeCommand,
 	runCommand,
 	specCommand,
 	startCommand,
 	stateCommand,
+	updateCommand,
 }
 
 func setupLogging(ctx *cli.Context) error {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"github.com/urfave/cli"
+)
+
+var pauseCommand = cli.Command{
+	Name:      "pause",
+	Usage:     "pause suspends all processes inside the container",
+	ArgsUsage: "<container-id>",
+	Description: `Freezes every process of a running container (the v1 freezer, or
+cgroup.freeze on cgroup v2); berth state then reports it paused.`,
+	Action: func(ctx *cli.Context) error {
+		if err := checkArgs(ctx, 1, 1); err != nil {
+			return err
+		}
+		c, err := getContainer(ctx)
+		if err != nil {
+			return err
+		}
+		return c.Pause()
+	},
+}
+
+var resumeCommand = cli.Command{
+	Name:        "resume",
+	Usage:       "resumes all processes that have been previously paused",
+	ArgsUsage:   "<container-id>",
+	Description: `Thaws the processes of a paused container.`,
+	Action: func(ctx *cli.Context) error {
+		if err := checkArgs(ctx, 1, 1); err != nil {
+			return err
+		}
+		c, err := getContainer(ctx)
+		if err != nil {
+			return err
+		}
+		return c.Resume()
+	},
+}
