@@ -25,6 +25,8 @@ otherwise. In the foreground berth forwards the signals it receives to the
 process and exits with its status; a failure to start it exits with 255, as
 runc does.`,
 	SkipArgReorder: true,
+	// a bad flag is one line and 255, as any exec that does not start
+	OnUsageError: func(_ *cli.Context, err error, _ bool) error { return &execFailed{err} },
 	Flags: []cli.Flag{
 		cli.StringFlag{Name: "console-socket", Usage: "path to an AF_UNIX socket which will receive the pty master"},
 		cli.StringFlag{Name: "pidfd-socket", Usage: "path to an AF_UNIX socket which will receive a pidfd of the process"},
