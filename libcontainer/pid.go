@@ -62,7 +62,9 @@ var errProcessGone = errors.New("the container's process is gone")
 func openPidfd(pid int, start uint64) (int, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		if errors.Is(err, unix.ESRCH) {
+		// EINVAL: the process is gone but its pid still names a process
+		// group or session of others (its children, say)
+		if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.EINVAL) {
 			return -1, errProcessGone
 		}
 		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
