@@ -225,6 +225,13 @@ func (c *creation) prepareFiles() error {
 		return err
 	}
 	c.fds.joins = joins
+	trees, err := prepareIdmapTrees(c.plan.Mounts)
+	if err != nil {
+		return err
+	}
+	for _, t := range trees {
+		c.fds.trees = append(c.fds.trees, c.add(t))
+	}
 	if c.fds.seccomp, c.prog, err = compileSeccomp(c.o.Root, c.plan.Seccomp); err != nil {
 		return err
 	}
