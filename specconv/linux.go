@@ -171,20 +171,27 @@ func (c *checker) checkRefused(s *specs.Spec) error {
 	return nil
 }
 
+// hookList is one kind of hook of a config, by its name there.
+type hookList struct {
+	name  string
+	hooks []specs.Hook
+}
+
+// hookLists are the hooks berth runs, every kind the spec names.
+func hookLists(h *specs.Hooks) []hookList {
+	return []hookList{
+		{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime},
+		{"createContainer", h.CreateContainer}, {"startContainer", h.StartContainer},
+		{"poststart", h.Poststart}, {"poststop", h.Poststop},
+	}
+}
+
 // checkHooks checks every hook: an absolute path, a positive timeout.
 func (c *checker) checkHooks(h *specs.Hooks) error {
 	if h == nil {
 		return nil
 	}
-	lists := []struct {
-		name  string
-		hooks []specs.Hook
-	}{
-		{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime},
-		{"createContainer", h.CreateContainer}, {"startContainer", h.StartContainer},
-		{"poststart", h.Poststart}, {"poststop", h.Poststop},
-	}
-	for _, l := range lists {
+	for _, l := range hookLists(h) {
 		for i, hk := range l.hooks {
 			f := index(field("hooks", l.name), i)
 			if !filepath.IsAbs(hk.Path) {
