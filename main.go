@@ -67,6 +67,7 @@ var commands = []cli.Command{
 	deleteCommand,
 	eventsCommand,
 	execCommand,
+	featuresCommand,
 	killCommand,
 	listCommand,
 	pauseCommand,
