@@ -130,6 +130,10 @@ func (x *execution) cgroupEntry() (cgroups.Entry, error) {
 		if cg, err = cgroups.Load(sub); err != nil {
 			return none, err
 		}
+	} else if st, moved := initCgroupIfNotLeaf(cg.State(), x.c.state.InitPid); moved {
+		if cg, err = cgroups.Load(st); err != nil {
+			return none, err
+		}
 	}
 	entry, err := cg.OpenEntry()
 	if err != nil {
