@@ -1,0 +1,195 @@
+package integration
+
+// One test per runtime CVE (runc's advisories; crun and youki shared most
+// of them): a real container tries the attack, the test asserts it fails
+// and the host is untouched. Racing tests run their race raceRuns times
+// and log how often the attacker ran.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// huntSummary parses cvetool hunt's last line.
+func huntSummary(t *testing.T, out string) map[string]int {
+	t.Helper()
+	m := regexp.MustCompile(`hunt (scans=\d+.*)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no hunt summary in %q", out)
+	}
+	s := map[string]int{}
+	for _, kv := range strings.Fields(m[1]) {
+		k, v, _ := strings.Cut(kv, "=")
+		s[k], _ = strconv.Atoi(v)
+	}
+	return s
+}
+
+// CVE-2016-9962: runc's init stayed dumpable while it held host fds, so a
+// process in the container could ptrace it or open its fds through
+// /proc/<pid>/fd. berth's init holds the host's procfs handle: it is not
+// dumpable until execve, both the waiting init of a created container and
+// the inits of `berth exec`, which a hunter in the container attacks.
+func TestCVE2016_9962(t *testing.T) {
+	e := newEnv(t)
+	b := e.newBundle("sleep", "1000")
+	b.addCvetool(t)
+	b.save(t)
+	id := e.id()
+	e.must("create", "--bundle", b.dir, id)
+
+	out := e.must("exec", id, "/cvetool", "procfds", "1")
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.Contains(l, "EACCES") || strings.Contains(l, "open ok") {
+			t.Errorf("the waiting init's fds are reachable: %s", l)
+		}
+	}
+	if out := e.must("exec", id, "/cvetool", "ptrace", "1"); strings.Contains(out, "ok") {
+		t.Errorf("the waiting init can be traced: %s", out)
+	}
+
+	stop := e.attacker(b, id, "hunt", fileIdent(t, berthBin))
+	for i := 0; i < raceRuns; i++ {
+		e.must("exec", id, "true")
+	}
+	e.must("start", id)
+	s := huntSummary(t, stop())
+	t.Logf("CVE-2016-9962: %d execs raced by a hunter: %d processes seen, %d of them inits; traced %d, fds opened %d",
+		raceRuns, s["processes"], s["inits"], s["traced"], s["fds"])
+	if s["traced"] != 0 || s["fds"] != 0 || s["exe-written"] != 0 || s["host-exe"] != 0 {
+		t.Errorf("an exec'd init was reachable: %v", s)
+	}
+}
+
+// CVE-2019-5736: a container overwrote the runtime's binary through
+// /proc/self/exe, by running a `#!/proc/self/exe` binary (the runtime
+// executes it) or by opening /proc/<pid>/exe of the runtime while it joins
+// the container (exec). berth's init runs from a sealed memfd: every exe
+// the container can reach is that memfd, never the berth binary, and no
+// write to it succeeds; the binary's hash is unchanged.
+func TestCVE2019_5736(t *testing.T) {
+	hash, ident := fileHash(t, berthBin), fileIdent(t, berthBin)
+	e := newEnv(t)
+	b := e.newBundle("sleep", "1000")
+	b.addCvetool(t)
+	b.writeRootfs(t, "evil", "#!/proc/self/exe\n", 0o755)
+	b.save(t)
+	id := e.id()
+	e.must("create", "--bundle", b.dir, id)
+
+	// the waiting init's exe, during create
+	out := e.must("exec", id, "/cvetool", "exewrite", "1")
+	if strings.Contains(out, "write ok") {
+		t.Errorf("the waiting init's exe is writable: %s", out)
+	}
+	stop := e.attacker(b, id, "hunt", ident)
+	e.must("start", id)
+	// the runtime executing #!/proc/self/exe, during exec
+	for i := 0; i < raceRuns; i++ {
+		if r := e.berth("exec", id, "/evil"); r.code == 0 {
+			t.Fatalf("exec of #!/proc/self/exe succeeded: %s", r)
+		}
+	}
+	out = stop()
+	s := huntSummary(t, out)
+	memfds := strings.Count(out, `exe="/memfd:berth-init`)
+	t.Logf("CVE-2019-5736: %d execs of #!/proc/self/exe raced by a hunter: %d processes seen, %d of them run from the init's memfd; exe writes %d, host binary reached %d",
+		raceRuns, s["processes"], memfds, s["exe-written"], s["host-exe"])
+	if s["exe-written"] != 0 || s["host-exe"] != 0 {
+		t.Errorf("the runtime's binary was reachable: %v", s)
+	}
+
+	// the container's own process is #!/proc/self/exe
+	b2 := e.newBundle("/evil")
+	b2.writeRootfs(t, "evil", "#!/proc/self/exe\n", 0o755)
+	if r := e.run(b2); r.code == 0 {
+		t.Errorf("a #!/proc/self/exe process ran: %s", r)
+	}
+	if got := fileHash(t, berthBin); got != hash {
+		t.Fatalf("the berth binary changed: sha256 %s, was %s", got, hash)
+	}
+}
+
+// CVE-2024-21626: runc leaked a host directory fd into its init, and a
+// cwd (process.cwd, exec --cwd) or args[0] of /proc/self/fd/N put the
+// process on the host. berth opens the cwd inside the root refusing magic
+// links, closes what its caller leaked, and closes its procfs handle
+// before execve. Here berth's caller leaks a host directory holding a
+// marker script; no fd number reaches it.
+func TestCVE2024_21626(t *testing.T) {
+	e := newEnv(t)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "pwn"), []byte("#!/bin/sh\necho PWNED\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	leak, err := os.Open(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	leaked := []*os.File{leak, leak, leak, leak}
+	escaped := func(r result) bool {
+		return strings.Contains(r.stdout, "PWNED") || strings.Contains(r.stdout, "pwn")
+	}
+
+	run := e.newBundle("sh", "-c", "ls; ./pwn")
+	for fd := 3; fd <= 12; fd++ {
+		run.spec.Process.Cwd = fmt.Sprintf("/proc/self/fd/%d", fd)
+		run.save(t)
+		r := e.berthLeaking(leaked, "run", "--bundle", run.dir, e.id())
+		if r.code == 0 || escaped(r) || !strings.Contains(r.stderr, "cwd") {
+			t.Errorf("process.cwd %s: %s", run.spec.Process.Cwd, r)
+		}
+	}
+	run.spec.Process.Cwd = "/"
+	for fd := 3; fd <= 12; fd++ {
+		run.spec.Process.Args = []string{fmt.Sprintf("/proc/self/fd/%d/pwn", fd)}
+		run.save(t)
+		if r := e.berthLeaking(leaked, "run", "--bundle", run.dir, e.id()); r.code == 0 || escaped(r) {
+			t.Errorf("process.args %v: %s", run.spec.Process.Args, r)
+		}
+	}
+
+	id := e.startDetached(e.newBundle("sleep", "1000"))
+	for fd := 3; fd <= 12; fd++ {
+		cwd := fmt.Sprintf("/proc/self/fd/%d", fd)
+		if r := e.berthLeaking(leaked, "exec", "--cwd", cwd, id, "sh", "-c", "ls; ./pwn"); r.code == 0 || escaped(r) {
+			t.Errorf("exec --cwd %s: %s", cwd, r)
+		}
+		arg := fmt.Sprintf("/proc/self/fd/%d/pwn", fd)
+		if r := e.berthLeaking(leaked, "exec", id, arg); r.code == 0 || escaped(r) {
+			t.Errorf("exec %s: %s", arg, r)
+		}
+	}
+}
+
+// CVE-2022-29162: runc exec gave processes inheritable capabilities, which
+// a file with inheritable file capabilities turned into permitted ones.
+// The process of `run` and of `exec` (also with --cap) have no
+// inheritable and no ambient capabilities unless the config asks.
+func TestCVE2022_29162(t *testing.T) {
+	e := newEnv(t)
+	b := e.newBundle("grep", "-E", "^Cap(Inh|Amb)", "/proc/self/status")
+	b.spec.Process.Capabilities.Inheritable = nil
+	b.spec.Process.Capabilities.Ambient = nil
+	check := func(what, out string) {
+		t.Helper()
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if !strings.HasSuffix(l, "0000000000000000") {
+				t.Errorf("%s: %s", what, l)
+			}
+		}
+		if strings.Count(out, "Cap") != 2 {
+			t.Errorf("%s: no capability lines: %q", what, out)
+		}
+	}
+	check("run", e.runOK(b))
+	id := e.startDetached(e.newBundle("sleep", "1000"))
+	check("exec", e.must("exec", id, "grep", "-E", "^Cap(Inh|Amb)", "/proc/self/status"))
+	check("exec --cap", e.must("exec", "--cap", "CAP_NET_ADMIN", id, "grep", "-E", "^Cap(Inh|Amb)", "/proc/self/status"))
+}

@@ -1,0 +1,258 @@
+package integration
+
+// Helpers of the security tests (cve_test.go, fds_test.go): an attacker
+// binary in the rootfs, detached containers, host file identities, and
+// berth run with fds leaked into it by its caller.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// raceRuns is how many times a racing test starts its victim container
+// while the attacker races; every such test prints how often the race
+// was run and hit.
+const raceRuns = 300
+
+var (
+	cvetoolOnce sync.Once
+	cvetoolBin  string
+	cvetoolErr  error
+)
+
+// addCvetool copies the attacker (testdata/cvetool, built static once per
+// run) into the bundle's rootfs as /cvetool, and makes the root writable
+// (the attacker writes its report to /tmp).
+func (b *bundle) addCvetool(t *testing.T) {
+	t.Helper()
+	b.spec.Root.Readonly = false
+	cvetoolOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "berth-cvetool-")
+		if err != nil {
+			cvetoolErr = err
+			return
+		}
+		cvetoolBin = filepath.Join(dir, "cvetool")
+		cmd := exec.Command("go", "build", "-o", cvetoolBin, "./testdata/cvetool")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cvetoolErr = fmt.Errorf("build testdata/cvetool: %v: %s", err, out)
+		}
+	})
+	if cvetoolErr != nil {
+		t.Fatal(cvetoolErr)
+	}
+	data, err := os.ReadFile(cvetoolBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.rootfs(), "cvetool"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeRootfs writes a file into the bundle's rootfs.
+func (b *bundle) writeRootfs(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(b.rootfs(), path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startDetached creates and starts the bundle and returns the id; the
+// env's cleanup deletes it.
+func (e *env) startDetached(b *bundle) string {
+	e.t.Helper()
+	b.save(e.t)
+	id := e.id()
+	e.must("create", "--bundle", b.dir, id)
+	e.must("start", id)
+	return id
+}
+
+// containerPid returns the container's process id from its state.
+func (e *env) containerPid(id string) int {
+	e.t.Helper()
+	p, ok := e.state(id)["pid"].(float64)
+	if !ok || p <= 0 {
+		e.t.Fatalf("container %s: no pid in its state", id)
+	}
+	return int(p)
+}
+
+// waitForFile polls path until its content contains want and returns the
+// content. The bound only turns a hang into a failure.
+func waitForFile(t *testing.T, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), want) {
+			return string(data)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never said %q: %q", path, want, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// attacker runs `cvetool cmd STOP args...` detached in the container,
+// its output in the rootfs's /tmp/<cmd>.out, and waits until it runs;
+// stop makes it finish and returns its output.
+func (e *env) attacker(b *bundle, id, cmd string, args ...string) (stop func() string) {
+	e.t.Helper()
+	stopFile, out := "/tmp/"+cmd+".stop", "/tmp/"+cmd+".out"
+	script := fmt.Sprintf("exec /cvetool %s %s %s > %s 2>&1", cmd, stopFile, strings.Join(args, " "), out)
+	e.must("exec", "-d", id, "sh", "-c", script)
+	host := filepath.Join(b.rootfs(), out)
+	waitForFile(e.t, host, "ready")
+	last := map[string]string{"hunt": "hunt scans=", "swap": "swapped", "flip": "flipped"}[cmd]
+	return func() string {
+		e.t.Helper()
+		if err := os.WriteFile(filepath.Join(b.rootfs(), stopFile), nil, 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+		return waitForFile(e.t, host, last)
+	}
+}
+
+// fileIdent is "dev:ino" of a host file, as cvetool prints it.
+func fileIdent(t *testing.T, path string) string {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+}
+
+// fileHash is the sha256 of a host file.
+func fileHash(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// berthLeaking runs berth with files as its fds 3, 4, ... without
+// close-on-exec: a careless caller leaking them.
+func (e *env) berthLeaking(files []*os.File, args ...string) result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, berthBin, append([]string{"--root", e.root}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.ExtraFiles = files
+	cmd.WaitDelay = 2 * time.Second
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case errors.Is(err, exec.ErrWaitDelay):
+		r.code = cmd.ProcessState.ExitCode()
+	case err != nil:
+		e.t.Fatalf("berth %v: %v", args, err)
+	}
+	return r
+}
+
+// ptySocket listens on a unix socket for the pty master berth sends;
+// master waits for it.
+type ptySocket struct {
+	path string
+	ln   *net.UnixListener
+}
+
+func newPtySocket(t *testing.T) *ptySocket {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "console.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return &ptySocket{path: path, ln: ln}
+}
+
+// master accepts one connection and returns the fd it carries.
+func (c *ptySocket) master(t *testing.T) *os.File {
+	t.Helper()
+	c.ln.SetDeadline(time.Now().Add(time.Minute))
+	conn, err := c.ln.AcceptUnix()
+	if err != nil {
+		t.Fatalf("console socket: %v", err)
+	}
+	defer conn.Close()
+	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		t.Fatalf("console socket: %v", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("console socket: no fd (%v)", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		t.Fatalf("console socket: no fd (%v)", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "pty-master")
+}
+
+// mountinfoLines returns the lines of /proc/PID/mountinfo.
+func mountinfoLines(t *testing.T, pid int) []string {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(data)), "\n")
+}
+
+// dirNames lists a host directory.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// mknodChar makes a character device node on the host.
+func mknodChar(t *testing.T, path string, major, minor uint32) {
+	t.Helper()
+	if err := unix.Mknod(path, syscall.S_IFCHR|0o666, int(unix.Mkdev(major, minor))); err != nil {
+		t.Fatal(err)
+	}
+}
