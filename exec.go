@@ -78,7 +78,7 @@ func execAction(ctx *cli.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	c, err := getContainer(ctx)
+	c, err := loadForExec(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -107,6 +107,20 @@ func processTerminal(path string) bool {
 	}
 	data, err := os.ReadFile(path)
 	return err == nil && json.Unmarshal(data, &p) == nil && p.Terminal
+}
+
+// loadForExec loads the container named by the first argument, with the
+// part of its config an exec needs.
+func loadForExec(ctx *cli.Context) (*libcontainer.Container, error) {
+	id, err := containerID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, err := stateRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return libcontainer.LoadForExec(root, id)
 }
 
 // execOpts reads the flags that are not about the process itself.
