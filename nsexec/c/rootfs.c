@@ -232,7 +232,9 @@ static void make_device(const struct device_entry *d)
 /* prepare_root makes / a slave (unless rootfsPropagation asks for shared)
  * so nothing propagates back to the host, and binds the rootfs on itself so
  * that it is a mount point pivot_root accepts: neither it nor its parent
- * mount may be shared. */
+ * mount may be shared. Under the rslave / the bind is a slave too, as the
+ * spec's default and "slave" want: mounts the host makes below the rootfs
+ * later still reach the container. */
 static void prepare_root(struct plan *p)
 {
 	int shared = (p->root_propagation & MS_SHARED) != 0;
@@ -241,10 +243,10 @@ static void prepare_root(struct plan *p)
 		bail("set propagation of / to %#lx", prop);
 	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		bail("bind mount rootfs %s on itself", p->rootfs);
-	if (mount(NULL, p->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+	/* under a shared /, the first bind's parent is shared: make the bind
+	 * private and bind once more on it */
+	if (shared && mount(NULL, p->rootfs, NULL, MS_PRIVATE, NULL) < 0)
 		bail("make rootfs %s private", p->rootfs);
-	/* under a shared /, the first bind's parent is shared: bind once more
-	 * on the now private first bind */
 	if (shared && mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		bail("bind mount rootfs %s on itself", p->rootfs);
 	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -303,10 +305,18 @@ static void pivot(struct plan *p)
 		if (chroot(".") < 0)
 			bail("chroot to %s", p->rootfs);
 	} else {
-		/* pivot_root(".", ".") stacks the old root under the new one;
-		 * detach it after making sure the unmount does not propagate */
+		/* pivot_root(".", ".") stacks the old root on the new one;
+		 * detach it after making sure the unmount does not propagate.
+		 * The cwd stays the new root: enter the old one first, or the
+		 * rslave would undo the propagation of the container's mounts */
+		int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (old_root < 0)
+			bail("open the old root");
 		if (syscall(SYS_pivot_root, ".", ".") < 0)
 			bail("pivot_root to %s", p->rootfs);
+		if (fchdir(old_root) < 0)
+			bail("enter the old root");
+		close(old_root);
 		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 			bail("make the old root a slave");
 		if (umount2(".", MNT_DETACH) < 0)
