@@ -15,6 +15,9 @@ import (
 type Container struct {
 	root  string
 	state State
+	// execSeccomp is linux.seccomp as state.json has it, when LoadForExec
+	// left it undecoded (see execution.seccomp).
+	execSeccomp []byte
 }
 
 // Load reads a container's state.
