@@ -189,13 +189,9 @@ func (x *execution) prepareFiles() error {
 	if err := x.namespaces(); err != nil {
 		return err
 	}
-	if cfg := x.c.state.Config; cfg != nil && cfg.Linux != nil {
-		var err error
-		if x.fds.seccomp, x.prog, err = compileSeccomp(x.c.root, cfg.Linux.Seccomp); err != nil {
-			return err
-		}
-	}
-	return nil
+	var err error
+	x.fds.seccomp, x.prog, err = x.seccomp()
+	return err
 }
 
 // add hands f to the init and returns its fd number there.

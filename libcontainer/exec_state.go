@@ -11,7 +11,8 @@ import (
 
 // LoadForExec reads a container's state for `berth exec`: as Load, but
 // of the config only what an exec uses (the process, the namespaces, the
-// seccomp profile, the annotations), so Config() returns that part. The
+// annotations; the seccomp profile is kept undecoded), so Config()
+// returns that part. The
 // first decoding of a type costs encoding/json a decoder (and an encoder)
 // for every type it can reach: the whole runtime-spec is about half a
 // millisecond, the part exec needs a fraction of it.
@@ -37,7 +38,11 @@ func LoadForExec(root, id string) (*Container, error) {
 	}
 	st := s.State
 	st.Config = s.Config.spec()
-	return &Container{root: root, state: st}, nil
+	c := &Container{root: root, state: st}
+	if s.Config != nil && s.Config.Linux != nil {
+		c.execSeccomp = s.Config.Linux.Seccomp
+	}
+	return c, nil
 }
 
 // execConfig is the part of config.json an exec reads.
@@ -46,7 +51,9 @@ type execConfig struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Linux       *struct {
 		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-		Seccomp    *specs.LinuxSeccomp    `json:"seccomp,omitempty"`
+		// Seccomp is decoded only when the exec has no compiled filter
+		// kept (see execFilterFile).
+		Seccomp json.RawMessage `json:"seccomp,omitempty"`
 	} `json:"linux,omitempty"`
 }
 
@@ -57,7 +64,7 @@ func (c *execConfig) spec() *specs.Spec {
 	}
 	s := &specs.Spec{Process: c.Process, Annotations: c.Annotations}
 	if c.Linux != nil {
-		s.Linux = &specs.Linux{Namespaces: c.Linux.Namespaces, Seccomp: c.Linux.Seccomp}
+		s.Linux = &specs.Linux{Namespaces: c.Linux.Namespaces}
 	}
 	return s
 }

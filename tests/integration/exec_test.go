@@ -239,6 +239,20 @@ func TestExecSeccomp(t *testing.T) {
 	if v := c.statusLine(nil, "Seccomp"); v != "2" {
 		t.Errorf("exec'd process Seccomp %s, want 2 (filter)", v)
 	}
+	// later execs load the filter the first one kept; a damaged one is
+	// compiled again
+	kept := filepath.Join(e.root, c.id, "exec-seccomp.bpf")
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("no filter kept for later execs: %v", err)
+	}
+	for _, damage := range []bool{false, true} {
+		if damage {
+			os.WriteFile(kept, []byte("damaged"), 0o600)
+		}
+		if r := c.run(nil, "mkdir", "/dev/shm/denied"); r.code == 0 || !strings.Contains(r.stderr, "Operation not permitted") {
+			t.Errorf("mkdir with the kept filter (damaged %v): %s", damage, r)
+		}
+	}
 	if out := c.out(nil, "sh", "-c", "touch /dev/shm/allowed && echo ok"); out != "ok\n" {
 		t.Errorf("what the profile allows: %q", out)
 	}
