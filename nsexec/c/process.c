@@ -97,12 +97,24 @@ void setup_console(struct plan *p)
 	close(slave);
 }
 
+/* rlimit_name names a resource for errors, as process.rlimits does */
+static const char *rlimit_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE",
+		"RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",
+		"RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
+		"RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+	};
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "an unknown rlimit";
+}
+
 static void set_rlimits(struct plan *p)
 {
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
 		if (setrlimit((int)p->rlimits[i].type, &rl) < 0)
-			bail("set rlimit %u (soft %llu, hard %llu)", p->rlimits[i].type,
+			bail("process.rlimits: set %s (soft %llu, hard %llu)", rlimit_name(p->rlimits[i].type),
 			     (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
 	}
 }
