@@ -1,0 +1,215 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// The process: args, env, cwd, user, capabilities, rlimits,
+// noNewPrivileges, oomScoreAdj, scheduler, I/O priority, personality,
+// hostname, domainname and sysctl.
+
+func TestArgsEnvCwd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sh", "-c", `printf '[%s]' "$@"; echo; echo "A=$A B=$B"; pwd; env | grep -c =`, "sh", "one two", "", "*")
+	b.spec.Process.Env = []string{"PATH=/bin", "A=1", "B=two words"}
+	b.spec.Process.Cwd = "/does/not/exist/yet"
+	expectLines(t, e.runOK(b), "[one two][][*]", "A=1 B=two words", "/does/not/exist/yet", "5")
+}
+
+func TestUserGroupsUmask(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(`id -u; id -g; id -G; grep Groups /proc/self/status; umask; touch /tmp/f; stat -c '%a %u:%g' /tmp/f`)
+	b.spec.Root.Readonly = false
+	os.Chmod(filepath.Join(b.rootfs(), "tmp"), 0o1777)
+	um := uint32(0o027)
+	b.spec.Process.User = specs.User{UID: 1000, GID: 1001, Umask: &um, AdditionalGids: []uint32{5, 2000}}
+	expectLines(t, e.runOK(b), "1000", "1001", "1001 5 2000", "Groups:\t5 2000 ", "0027", "640 1000:1001")
+}
+
+// capBits renders capability numbers as /proc/PID/status does.
+func capBits(caps ...uint) string {
+	var v uint64
+	for _, c := range caps {
+		v |= 1 << c
+	}
+	return fmt.Sprintf("%016x", v)
+}
+
+// TestCapabilities sets all five sets; after execve the kernel computes
+// the new sets from them (man 7 capabilities): for root, permitted and
+// effective become bounding | inheritable; for another user only the
+// ambient set survives into permitted and effective.
+func TestCapabilities(t *testing.T) {
+	t.Parallel()
+	const chown, kill, netRaw = 0, 5, 13
+	caps := &specs.LinuxCapabilities{
+		Bounding:    []string{"CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"},
+		Effective:   []string{"CAP_CHOWN", "CAP_KILL"},
+		Permitted:   []string{"CAP_CHOWN", "CAP_KILL"},
+		Inheritable: []string{"CAP_KILL"},
+		Ambient:     []string{"CAP_KILL"},
+	}
+	all := capBits(chown, kill, netRaw)
+	for _, c := range []struct {
+		name string
+		uid  uint32
+		nnp  bool
+		want []string
+	}{
+		{"root", 0, false, []string{capBits(kill), all, all, all, capBits(kill)}},
+		// no_new_privs: execve cannot add to the permitted set
+		{"root-nnp", 0, true, []string{capBits(kill), capBits(chown, kill), capBits(chown, kill), all, capBits(kill)}},
+		{"user", 1000, false, []string{capBits(kill), capBits(kill), capBits(kill), all, capBits(kill)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			b := e.newBundle().shell(`for s in Inh Prm Eff Bnd Amb; do grep "^Cap$s:" /proc/self/status | cut -f2; done`)
+			b.spec.Process.User.UID = c.uid
+			b.spec.Process.NoNewPrivileges = c.nnp
+			b.spec.Process.Capabilities = caps
+			expectLines(t, e.runOK(b), c.want...)
+		})
+	}
+}
+
+func TestRlimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(`grep -E '^Max (open files|processes|core file size)' /proc/self/limits`)
+	b.spec.Process.Rlimits = []specs.POSIXRlimit{
+		{Type: "RLIMIT_NOFILE", Soft: 100, Hard: 200},
+		{Type: "RLIMIT_NPROC", Soft: 50, Hard: 60},
+		{Type: "RLIMIT_CORE", Soft: 0, Hard: 0},
+	}
+	out := normSpaces(e.runOK(b))
+	expectLines(t, out, "Max core file size 0 0 bytes", "Max processes 50 60 processes", "Max open files 100 200 files")
+}
+
+// TestRlimitAboveHard: raising a hard limit above berth's needs
+// CAP_SYS_RESOURCE, which this host's bounding set lacks: create fails
+// with one line naming the limit.
+func TestRlimitAboveHard(t *testing.T) {
+	t.Parallel()
+	if hasHostCap(24) {
+		t.Skip("the host has CAP_SYS_RESOURCE: raising a hard rlimit works here")
+	}
+	e := newEnv(t)
+	b := e.newBundle("true")
+	b.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1 << 20, Hard: 1 << 20}}
+	id := e.id()
+	failsOneLine(t, e.createIO("create", id, b), "process.rlimits", "RLIMIT_NOFILE")
+	e.assertNothingLeft(id, b)
+}
+
+// hasHostCap says whether the test process's bounding set has cap.
+func hasHostCap(c uint) bool {
+	data, _ := os.ReadFile("/proc/self/status")
+	m := regexp.MustCompile(`(?m)^CapBnd:\s+([0-9a-f]+)$`).FindStringSubmatch(string(data))
+	if m == nil {
+		return false
+	}
+	var v uint64
+	for _, ch := range m[1] {
+		v = v<<4 | uint64(strings.IndexRune("0123456789abcdef", ch))
+	}
+	return v&(1<<c) != 0
+}
+
+func TestNoNewPrivileges(t *testing.T) {
+	t.Parallel()
+	for _, nnp := range []bool{true, false} {
+		t.Run(map[bool]string{true: "on", false: "off"}[nnp], func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			b := e.newBundle().shell(`grep NoNewPrivs /proc/self/status | cut -f2`)
+			b.spec.Process.NoNewPrivileges = nnp
+			expectLines(t, e.runOK(b), map[bool]string{true: "1", false: "0"}[nnp])
+		})
+	}
+}
+
+func TestOOMScoreAdj(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(`cat /proc/self/oom_score_adj`)
+	adj := 123
+	b.spec.Process.OOMScoreAdj = &adj
+	expectLines(t, e.runOK(b), "123")
+
+	t.Run("negative", func(t *testing.T) {
+		if hasHostCap(24) {
+			t.Skip("the host has CAP_SYS_RESOURCE: a negative oomScoreAdj works here")
+		}
+		// this host lacks CAP_SYS_RESOURCE in the bounding set: lowering
+		// oom_score_adj below berth's own is refused
+		b := e.newBundle("true")
+		neg := -100
+		b.spec.Process.OOMScoreAdj = &neg
+		id := e.id()
+		failsOneLine(t, e.createIO("create", id, b), "oom")
+		e.assertNothingLeft(id, b)
+	})
+}
+
+func TestSchedulerAndIOPriority(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// /proc/self/stat after the command name: field 19 is nice, 41 policy
+	b := e.newBundle().shell(`sed 's/.*) //' /proc/self/stat | cut -d' ' -f17,39; ionice -p $$`)
+	b.spec.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: 7}
+	b.spec.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 6}
+	expectLines(t, e.runOK(b), "7 3", "best-effort: prio 6")
+}
+
+func TestPersonality(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("uname", "-m")
+	b.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	expectLines(t, e.runOK(b), "i686")
+}
+
+// TestSysctl: net.* in the container's network namespace, kernel.shm*
+// in its IPC namespace; the host's values do not change.
+func TestSysctl(t *testing.T) {
+	t.Parallel()
+	hostFwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
+	hostShm, _ := os.ReadFile("/proc/sys/kernel/shmmax")
+	e := newEnv(t)
+	b := e.newBundle().shell(`cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_default_ttl`)
+	want := "1"
+	if strings.TrimSpace(string(hostFwd)) == "1" {
+		want = "0"
+	}
+	b.spec.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": want, "kernel.shmmax": "123456789", "net/ipv4/ip_default_ttl": "42"}
+	expectLines(t, e.runOK(b), want, "123456789", "42")
+	if after, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); string(after) != string(hostFwd) {
+		t.Errorf("the host's ip_forward changed: %q -> %q", hostFwd, after)
+	}
+	if after, _ := os.ReadFile("/proc/sys/kernel/shmmax"); string(after) != string(hostShm) {
+		t.Errorf("the host's shmmax changed: %q -> %q", hostShm, after)
+	}
+}
+
+// TestSysctlOutsideNamespace: a net.* sysctl without a network namespace
+// of the container's own would change the host: refused, naming it.
+func TestSysctlOutsideNamespace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("true")
+	b.removeNamespace(specs.NetworkNamespace)
+	b.spec.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	id := e.id()
+	failsOneLine(t, e.createIO("create", id, b), "net.ipv4.ip_forward")
+	e.assertNothingLeft(id, b)
+}
