@@ -359,8 +359,10 @@ func parseCgroupFlags(flags []string) (map[string]string, error) {
 			return nil, fmt.Errorf("--cgroup %q: %q is not a path below the container's cgroup", f, path)
 		}
 		for _, c := range strings.Split(ctrls, ",") {
-			if _, dup := out[c]; dup {
-				return nil, fmt.Errorf("--cgroup %q: %q given twice", f, c)
+			if _, dup := out[c]; dup && c == "" {
+				return nil, fmt.Errorf("--cgroup %q: a path for every hierarchy is given twice", f)
+			} else if dup {
+				return nil, fmt.Errorf("--cgroup %q: controller %q is given twice", f, c)
 			}
 			out[c] = path
 		}

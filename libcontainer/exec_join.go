@@ -187,7 +187,11 @@ func subCgroupState(st cgroups.State, sub map[string]string) (cgroups.State, err
 	out.Paths = map[string]string{}
 	out.Created = nil
 	for ctrl := range sub {
-		if _, ok := st.Paths[ctrl]; ctrl != "" && !ok {
+		switch _, ok := st.Paths[ctrl]; {
+		case ctrl == "" || ok:
+		case st.Mode == cgroups.Unified:
+			return out, fmt.Errorf("--cgroup %s:%s: cgroup v2 has a single hierarchy: give the path alone (--cgroup %s)", ctrl, sub[ctrl], sub[ctrl])
+		default:
 			return out, fmt.Errorf("--cgroup %s:%s: the container has no %s cgroup", ctrl, sub[ctrl], ctrl)
 		}
 	}
