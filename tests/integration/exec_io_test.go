@@ -21,6 +21,7 @@ import (
 // socket and talks to the process through it; berth waits for the
 // process and exits with its status.
 func TestExecTTYConsoleSocket(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	l, sock := unixListener(t)
@@ -51,6 +52,7 @@ func TestExecTTYConsoleSocket(t *testing.T) {
 
 // --preserve-fds N passes fds 3..3+N-1 and nothing above them.
 func TestExecPreserveFDs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	var files []*os.File
@@ -79,6 +81,7 @@ func TestExecPreserveFDs(t *testing.T) {
 // --detach with --pid-file: berth returns at once; the pid file names the
 // process, which runs in the container's pid namespace.
 func TestExecDetachPidFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	pidFile := filepath.Join(t.TempDir(), "exec.pid")
@@ -107,6 +110,7 @@ func readPid(t *testing.T, path string) int {
 // --pidfd-socket: the test receives a pidfd of the exec'd process and
 // kills it through the pidfd.
 func TestExecPidfdSocket(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	l, sock := unixListener(t)
@@ -135,6 +139,7 @@ func TestExecPidfdSocket(t *testing.T) {
 
 // Signals berth receives in the foreground reach the process.
 func TestExecSignalForwarding(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	cmd := c.cmd(nil, "sh", "-c", `trap 'echo "got TERM"; exit 9' TERM; echo ready; while :; do sleep 0.05; done`)
@@ -156,6 +161,7 @@ func TestExecSignalForwarding(t *testing.T) {
 // A paused container refuses exec unless --ignore-paused; the process
 // then runs once the container is resumed.
 func TestExecPaused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	e.must("pause", c.id)
@@ -179,6 +185,7 @@ func TestExecPaused(t *testing.T) {
 // --cgroup puts the process in an existing sub-cgroup of the container:
 // of one controller ("ctrl:path") or of every hierarchy ("path").
 func TestExecSubCgroup(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	dirs := cgroupDirs(t, c.initPid())
@@ -227,6 +234,7 @@ func TestExecSubCgroup(t *testing.T) {
 // container's cgroup (so they may lie outside its cpuset), the final
 // ones after.
 func TestExecCPUAffinity(t *testing.T) {
+	t.Parallel()
 	if onlineCPUs(t) < 2 {
 		t.Skip("needs 2 online CPUs: this host has 1")
 	}
@@ -265,6 +273,7 @@ func TestExecCPUAffinity(t *testing.T) {
 // The exec'd process's output and exit reach the caller through pipes
 // too (no terminal), line by line.
 func TestExecStdio(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	cmd := c.cmd(nil, "sh", "-c", "while read l; do echo \"<$l>\"; done; echo err >&2")

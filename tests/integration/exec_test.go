@@ -18,6 +18,7 @@ import (
 // process, runs the workload's binary (not berth's), and its exit status
 // is berth's.
 func TestExecJoinsContainer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	pid := c.initPid()
@@ -44,6 +45,7 @@ func TestExecJoinsContainer(t *testing.T) {
 // Before Linux 5.8 setns takes no pidfd: exec joins through the
 // container process's /proc/<pid>/ns files instead (forced here).
 func TestExecNamespaceFilesFallback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	b.setNamespace(specs.CgroupNamespace, "")
@@ -63,6 +65,7 @@ func TestExecNamespaceFilesFallback(t *testing.T) {
 // A container with its own user namespace: the exec'd process is in it,
 // root there and nobody on the host.
 func TestExecUserNamespace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	// the container's root (host uid 100000) must reach its rootfs
@@ -92,6 +95,7 @@ func TestExecUserNamespace(t *testing.T) {
 // --env adds or replaces variables, --cwd changes the directory; without
 // them the process has the container's.
 func TestExecEnvCwd(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	b.spec.Process.Env = append(b.spec.Process.Env, "FROMCONFIG=yes")
@@ -119,6 +123,7 @@ func pathOf(b *bundle) string {
 // --user and --additional-gids: the ids given, the groups added to the
 // container's.
 func TestExecUserGroups(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	b.spec.Process.User.AdditionalGids = []uint32{5}
@@ -141,6 +146,7 @@ func TestExecUserGroups(t *testing.T) {
 // the bounding, effective and permitted sets, never to the inheritable
 // or ambient ones (CVE-2022-29162).
 func TestExecCapabilities(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	p := c.process("grep", "^Cap", "/proc/self/status")
@@ -190,6 +196,7 @@ func hexMask(t *testing.T, s string) uint64 {
 
 // no_new_privs: the container's by default, set by --no-new-privs.
 func TestExecNoNewPrivs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	b.spec.Process.NoNewPrivileges = false
@@ -204,6 +211,7 @@ func TestExecNoNewPrivs(t *testing.T) {
 
 // rlimits: the container's, or process.json's.
 func TestExecRlimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	b.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 512, Hard: 512}}
@@ -221,6 +229,7 @@ func TestExecRlimits(t *testing.T) {
 // The container's seccomp filter applies to exec'd processes: a profile
 // that denies mkdir in the container denies it to exec too.
 func TestExecSeccomp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	eperm := uint(1)
@@ -260,6 +269,7 @@ func TestExecSeccomp(t *testing.T) {
 
 // process.json: the whole process; no process flags or command with it.
 func TestExecProcessFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	p := c.process("sh", "-c", `echo "$X"; pwd; id -u`)
@@ -280,6 +290,7 @@ func TestExecProcessFile(t *testing.T) {
 // exec fails clearly, with 255, for a missing program or cwd, in a
 // stopped, paused or unknown container; nothing is left running.
 func TestExecFailures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	for _, tc := range []struct {
@@ -318,6 +329,7 @@ func TestExecFailures(t *testing.T) {
 
 // A created (not yet started) container can be exec'd into, as with runc.
 func TestExecCreated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.execBundle()
 	id := e.create(b)
@@ -333,6 +345,7 @@ func TestExecCreated(t *testing.T) {
 // AppArmor and SELinux are absent here: an AppArmor profile is refused
 // (as the config's), an SELinux label dropped with a warning.
 func TestExecLSMFlags(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.startExec(e.execBundle())
 	if data, _ := os.ReadFile("/sys/module/apparmor/parameters/enabled"); strings.TrimSpace(string(data)) == "Y" {

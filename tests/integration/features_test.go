@@ -14,6 +14,7 @@ import (
 // that specs-go/features decodes with nothing unknown, with what the
 // engines look at (user namespaces, idmapped mounts, rro).
 func TestFeatures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.berth("features")
 	if r.code != 0 || r.stderr != "" {
