@@ -14,6 +14,9 @@ type jsonWalker struct {
 	dec *json.Decoder
 	// unknown is called for each member the type has no field for.
 	unknown func(path string, offset int64)
+	// nul, when set, is the error of a string (or member name) holding a
+	// NUL byte: the init's strings end at the first NUL.
+	nul func(path string, offset int64) error
 	// at is the offset to find; found the path of the value whose first
 	// token ends there.
 	at    int64
@@ -34,6 +37,9 @@ func (w *jsonWalker) value(path string, t reflect.Type) error {
 	}
 	if w.dec.InputOffset() == w.at && w.found == "" {
 		w.found = path
+	}
+	if s, ok := tok.(string); ok && w.nul != nil && strings.IndexByte(s, 0) >= 0 {
+		return w.nul(path, w.dec.InputOffset())
 	}
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -69,6 +75,9 @@ func (w *jsonWalker) object(path string, t reflect.Type) error {
 		}
 		name, _ := tok.(string)
 		member, mt := w.member(path, name, t)
+		if w.nul != nil && strings.IndexByte(name, 0) >= 0 {
+			return w.nul(member, w.dec.InputOffset())
+		}
 		if err := w.value(member, mt); err != nil {
 			return err
 		}

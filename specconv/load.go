@@ -67,6 +67,10 @@ func (c *checker) decode(data []byte, v any, root string) error {
 		c.warnings = append(c.warnings, (&ConfigError{File: c.file, Line: lineAt(data, off),
 			Field: path, Msg: "unknown field, ignored"}).Error())
 	}
+	w.nul = func(path string, off int64) error {
+		return &ConfigError{File: c.file, Line: lineAt(data, off), Field: path,
+			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
+	}
 	return w.value(root, reflect.TypeOf(v).Elem())
 }
 
