@@ -109,9 +109,12 @@ static int push_str(struct dec *d, const struct tlv *t, struct strv *sv)
 	const char *s;
 	if (get_str(d, t, &s) < 0)
 		return -1;
-	/* keep room for the terminating NULL */
+	/* keep room for the terminating NULL; check the count first: a
+	 * failed realloc keeps sv->v, a successful one must be stored */
+	if (sv->n >= (1u << 20))
+		return fail(d, "plan: too many strings");
 	const char **v = realloc(sv->v, (sv->n + 2) * sizeof(*v));
-	if (!v || sv->n >= (1u << 20))
+	if (!v)
 		return fail(d, "plan: out of memory");
 	v[sv->n++] = s;
 	v[sv->n] = NULL;
