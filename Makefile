@@ -52,6 +52,17 @@ test: deps
 	$(MAKE) test-v2
 	$(MAKE) fuzz
 
+# fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
+# and conversion, the plan encoding checked by the init's own decoder, and
+# the decoder itself under libFuzzer (nsexec/c/fuzz/run.sh).
+FUZZTIME ?= 20
+GOFUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME)s -fuzzminimizetime 5s
+fuzz: nsexec/berth-init
+	$(GOFUZZ) -fuzz '^FuzzConvert$$' ./specconv
+	$(GOFUZZ) -fuzz '^FuzzLoad$$' ./specconv
+	$(GOFUZZ) -fuzz '^FuzzPlanEncoding$$' ./libcontainer
+	nsexec/c/fuzz/run.sh $(FUZZTIME)
+
 lint: nsexec/berth-init
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
