@@ -1,0 +1,292 @@
+package libcontainer
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/specconv"
+)
+
+// The plan the parent sends must always be one the init decodes, to what
+// was encoded: FuzzPlanEncoding converts fuzzed config.json bytes, encodes
+// the plan, walks the TLV stream in Go (framing, tags, lengths, strings),
+// and decodes it with the init's own decoder (nsexec/c/plan.c, built into
+// nsexec/c/fuzz/plan_dump), comparing its dump with the plan. The C
+// decoder is fuzzed on raw bytes by nsexec/c/fuzz/run.sh (libFuzzer).
+
+// fuzzHost is a host where every path exists as a directory (devices as
+// character devices), SELinux and AppArmor are off.
+type fuzzHost struct{}
+
+func (fuzzHost) CapLastCap() (int, error) { return 40, nil }
+func (fuzzHost) SELinuxEnabled() bool     { return false }
+func (fuzzHost) AppArmorEnabled() bool    { return false }
+func (fuzzHost) MountSetattr() bool       { return true }
+func (fuzzHost) FileType(path string) (fs.FileMode, error) {
+	if strings.HasPrefix(path, "/dev/") {
+		return fs.ModeDevice | fs.ModeCharDevice, nil
+	}
+	return fs.ModeDir, nil
+}
+func (fuzzHost) EvalSymlinks(path string) (string, error) { return filepath.Clean(path), nil }
+func (fuzzHost) IsHostNamespace(string, specs.LinuxNamespaceType) (bool, error) {
+	return false, nil
+}
+
+var (
+	planDumpOnce sync.Once
+	planDumpBin  string
+	planDumpErr  error
+)
+
+// planDump builds nsexec/c/fuzz/plan_dump once.
+func planDump(t testing.TB) string {
+	t.Helper()
+	planDumpOnce.Do(func() {
+		cc, err := exec.LookPath("cc")
+		if err != nil {
+			planDumpErr = fmt.Errorf("no C compiler (cc) to build the init's decoder: %w", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "berth-plan-dump-")
+		if err != nil {
+			planDumpErr = err
+			return
+		}
+		planDumpBin = filepath.Join(dir, "plan_dump")
+		out, err := exec.Command(cc, "-O1", "-Wall", "-Werror", "-o", planDumpBin,
+			"../nsexec/c/fuzz/plan_dump.c", "../nsexec/c/plan.c").CombinedOutput()
+		if err != nil {
+			planDumpErr = fmt.Errorf("build plan_dump: %v: %s", err, out)
+		}
+	})
+	if planDumpErr != nil {
+		t.Skip(planDumpErr)
+	}
+	return planDumpBin
+}
+
+// nestedTags are the top-level tags whose value is a TLV stream.
+var nestedTags = map[uint16]bool{
+	tNSJoin: true, tMount: true, tDevice: true, tDevSymlink: true, tSysctl: true,
+	tCaps: true, tRlimit: true, tHook: true, tScheduler: true, tMemPolicy: true,
+}
+
+// stringTags are the top-level tags whose value is a string.
+var stringTags = map[uint16]bool{
+	tTimensOffsets: true, tRootfs: true, tMasked: true, tReadonly: true, tHostname: true,
+	tDomainname: true, tArg: true, tEnv: true, tCwd: true, tExecLabel: true, tAppArmor: true,
+}
+
+// walkPlan checks the framing of a TLV stream: every record fits, its
+// reserved half-word is zero, top-level tags are known, strings end in
+// their only NUL, nested streams are well formed themselves.
+func walkPlan(b []byte, top bool) error {
+	for len(b) > 0 {
+		if len(b) < 8 {
+			return fmt.Errorf("%d bytes left, less than a record header", len(b))
+		}
+		tag, zero := binary.LittleEndian.Uint16(b), binary.LittleEndian.Uint16(b[2:])
+		n := binary.LittleEndian.Uint32(b[4:])
+		if zero != 0 || uint64(n) > uint64(len(b)-8) {
+			return fmt.Errorf("record %d: reserved %d, length %d of %d", tag, zero, n, len(b)-8)
+		}
+		v := b[8 : 8+n]
+		switch {
+		case top && (tag == 0 || tag > tCgroupTasks):
+			return fmt.Errorf("unknown tag %d", tag)
+		case top && stringTags[tag]:
+			if n == 0 || bytes.IndexByte(v, 0) != int(n)-1 {
+				return fmt.Errorf("record %d: %q is not a string", tag, v)
+			}
+		case top && nestedTags[tag]:
+			if err := walkPlan(v, false); err != nil {
+				return fmt.Errorf("in record %d: %w", tag, err)
+			}
+		}
+		b = b[8+n:]
+	}
+	return nil
+}
+
+// fuzzFDs are fd numbers for everything the plan refers to.
+func fuzzFDs(p *specconv.Plan) initFDs {
+	fds := noFDs()
+	fds.fifo = 3
+	if p.Process.Terminal {
+		fds.console = 4
+	}
+	for i, ns := range p.Namespaces {
+		if ns.Path != "" {
+			fds.joins = append(fds.joins, nsJoin{flag: ns.Flag, fd: 10 + i})
+		}
+	}
+	for _, m := range p.Mounts {
+		for len(fds.trees) <= m.TreeIndex && m.Kind == specconv.MountTree {
+			fds.trees = append(fds.trees, 30+len(fds.trees))
+		}
+	}
+	return fds
+}
+
+// expectedDump is what plan_dump prints for the plan encoded by
+// encodeCreatePlan.
+func expectedDump(p *specconv.Plan) string {
+	var b strings.Builder
+	opt := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	fmt.Fprintf(&b, "mode %d\nrootfs %s\n", modeCreate, p.Rootfs)
+	for _, a := range p.Process.Args {
+		fmt.Fprintf(&b, "arg %s\n", a)
+	}
+	for _, e := range p.Process.Env {
+		fmt.Fprintf(&b, "env %s\n", e)
+	}
+	fmt.Fprintf(&b, "cwd %s\nuser %d %d\n", opt(p.Process.Cwd), p.Process.UID, p.Process.GID)
+	for _, g := range p.Process.AdditionalGids {
+		fmt.Fprintf(&b, "gid %d\n", g)
+	}
+	for _, m := range p.Mounts {
+		fmt.Fprintf(&b, "mount %d %s %s %s %d %s\n", initMountKind[m.Kind], m.Destination, opt(m.Source),
+			opt(m.Type), uint32(m.Flags), opt(m.Data))
+	}
+	for _, d := range p.Devices {
+		fmt.Fprintf(&b, "device %s %c %d %d %o\n", d.Path, d.Type, uint32(d.Major), uint32(d.Minor), d.FileMode)
+	}
+	for _, m := range p.MaskedPaths {
+		fmt.Fprintf(&b, "masked %s\n", m)
+	}
+	for _, r := range p.ReadonlyPaths {
+		fmt.Fprintf(&b, "readonly %s\n", r)
+	}
+	host := "-"
+	if p.Hostname != nil {
+		host = *p.Hostname
+	}
+	fmt.Fprintf(&b, "hostname %s\n", host)
+	for _, s := range p.Sysctls {
+		fmt.Fprintf(&b, "sysctl %s %s\n", s.Path, s.Value)
+	}
+	for _, r := range p.Process.Rlimits {
+		fmt.Fprintf(&b, "rlimit %d %d %d\n", r.Resource, r.Soft, r.Hard)
+	}
+	if h := p.Hooks; h != nil {
+		for kind, hooks := range [][]specs.Hook{h.CreateContainer, h.StartContainer} {
+			for _, k := range hooks {
+				fmt.Fprintf(&b, "hook %d %s %d %d\n", kind+1, k.Path, len(k.Args), len(k.Env))
+			}
+		}
+	}
+	return b.String()
+}
+
+// checkEncoding encodes p and checks it against the Go walk and the C
+// decoder.
+func checkEncoding(t *testing.T, p *specconv.Plan) []byte {
+	t.Helper()
+	plan := encodeCreatePlan(p, fuzzFDs(p))
+	if err := walkPlan(plan, true); err != nil {
+		t.Fatalf("the encoded plan is malformed: %v", err)
+	}
+	if len(plan)+4 > maxFrame {
+		return plan // the parent refuses to send it
+	}
+	cmd := exec.Command(planDump(t))
+	cmd.Stdin = bytes.NewReader(plan)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the init's decoder refused the plan: %v: %s", err, out)
+	}
+	if want := expectedDump(p); string(out) != want {
+		t.Fatalf("the init decoded\n%s\nthe parent encoded\n%s", out, want)
+	}
+	return plan
+}
+
+// seedConfigs are config.json documents for the seed corpora.
+func seedConfigs(t testing.TB) [][]byte {
+	t.Helper()
+	ex := specconv.Example()
+	ex.Root.Path = "rootfs"
+	ex.Process.Args = []string{"sh", "-c", "echo hi"}
+	ex.Hostname = "box"
+	ex.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	ex.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}}
+	ex.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1024, Hard: 2048}}
+	ex.Process.User.AdditionalGids = []uint32{10, 20}
+	ex.Hooks = &specs.Hooks{
+		CreateContainer: []specs.Hook{{Path: "/bin/true", Args: []string{"true", "x"}, Env: []string{"A=1"}}},
+		StartContainer:  []specs.Hook{{Path: "/bin/true"}},
+	}
+	ex.Mounts = append(ex.Mounts,
+		specs.Mount{Destination: "/data", Source: "/srv/data", Type: "bind", Options: []string{"rbind", "ro", "nosuid"}},
+		specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=64k", "mode=755"}})
+	var out [][]byte
+	for _, s := range []*specs.Spec{specconv.Example(), ex} {
+		s.Root.Path = "rootfs"
+		data, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// convertFuzzed parses and converts config.json bytes; nil if refused.
+func convertFuzzed(data []byte) *specconv.Plan {
+	var spec specs.Spec
+	if json.Unmarshal(data, &spec) != nil {
+		return nil
+	}
+	p, _, err := specconv.Convert(&spec, "/b", specconv.Options{Host: fuzzHost{}})
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+func FuzzPlanEncoding(f *testing.F) {
+	for _, s := range seedConfigs(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if p := convertFuzzed(data); p != nil {
+			checkEncoding(t, p)
+		}
+	})
+}
+
+// TestPlanSeeds runs the seed configs through the same checks, and with
+// BERTH_WRITE_PLAN_SEEDS=dir writes their encoded plans there (the seed
+// corpus of the libFuzzer harness, nsexec/c/fuzz/corpus).
+func TestPlanSeeds(t *testing.T) {
+	dir := os.Getenv("BERTH_WRITE_PLAN_SEEDS")
+	for i, s := range seedConfigs(t) {
+		p := convertFuzzed(s)
+		if p == nil {
+			t.Fatalf("seed %d does not convert", i)
+		}
+		plan := checkEncoding(t, p)
+		if dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("plan-%d", i)), plan, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
