@@ -62,7 +62,13 @@ func newEnv(t *testing.T) *env {
 
 // id returns a fresh container id for this test.
 func (e *env) id() string {
-	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(e.t.Name()))
+	// only the characters a container id may hold (subtest names have more)
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(e.t.Name()))
 	if len(name) > 40 {
 		name = name[:40]
 	}
