@@ -483,16 +483,6 @@ func nsInode(t *testing.T, pid, name string) uint64 {
 	return st.Ino
 }
 
-// writeScript writes an executable shell script (for hooks) into dir.
-func writeScript(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // namespace returns the bundle's namespace of type typ, or nil.
 func (b *bundle) namespace(typ specs.LinuxNamespaceType) *specs.LinuxNamespace {
 	for i := range b.spec.Linux.Namespaces {

@@ -39,6 +39,7 @@ func TestHooks(t *testing.T) {
 	// is still at its host path); startContainer: in the container
 	before := fmt.Sprintf(`$(test -e %s/bin/busybox && echo at-host-path) $(grep -c ' %s/proc ' /proc/self/mountinfo)`, rootfs, rootfs)
 	b.spec.Hooks = &specs.Hooks{
+		//lint:ignore SA1019 prestart is deprecated, not gone: runtimes still run it
 		Prestart:        []specs.Hook{recordHook("/bin/sh", dir, "prestart1", ""), recordHook("/bin/sh", dir, "prestart2", "")},
 		CreateRuntime:   []specs.Hook{recordHook("/bin/sh", dir, "createRuntime", "")},
 		CreateContainer: []specs.Hook{recordHook("/bin/sh", dir, "createContainer", before)},
@@ -76,8 +77,8 @@ func TestHooks(t *testing.T) {
 		rest     string
 		status   string
 	}{
-		"prestart1":       {hostMnt, hostUts, host, "created"},
-		"createRuntime":   {hostMnt, hostUts, host, "created"},
+		"prestart1":     {hostMnt, hostUts, host, "created"},
+		"createRuntime": {hostMnt, hostUts, host, "created"},
 		// the hostname is set after pivot_root
 		"createContainer": {ctrMnt, ctrUts, host + " at-host-path 1", "created"},
 		"startContainer":  {ctrMnt, ctrUts, "hooked in-rootfs", "created"},
