@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"encoding/binary"
+	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -42,10 +43,16 @@ func noFDs() initFDs {
 	return initFDs{fifo: -1, console: -1, pidfd: -1}
 }
 
+// pathWalkEnv, set to 1 in berth's environment, makes the init resolve
+// paths by its openat2 fallback (kernels before 5.6): the tests of the
+// fallback force it so.
+const pathWalkEnv = "BERTH_FORCE_PATH_WALK"
+
 // encodeCreatePlan is the plan of a new container.
 func encodeCreatePlan(p *specconv.Plan, fds initFDs) []byte {
 	var e tlv
 	e.u32(tMode, modeCreate)
+	e.flag(tPathWalk, os.Getenv(pathWalkEnv) == "1")
 	encodeNamespaces(&e, p, fds)
 	encodeRootfs(&e, p, fds)
 	encodeProcess(&e, &p.Process, fds)
@@ -83,6 +90,7 @@ func encodeCreatePlan(p *specconv.Plan, fds initFDs) []byte {
 func encodeExecPlan(proc *specconv.Process, fds initFDs, fork bool) []byte {
 	var e tlv
 	e.u32(tMode, modeExec)
+	e.flag(tPathWalk, os.Getenv(pathWalkEnv) == "1")
 	encodeJoins(&e, fds)
 	e.flag(tFork, fork)
 	encodeProcess(&e, proc, fds)

@@ -100,6 +100,7 @@ const (
 	tMemPolicy
 	tNoMountns
 	tCgroupTasks
+	tPathWalk
 )
 
 // Nested tags.

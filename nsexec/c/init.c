@@ -215,6 +215,8 @@ int main(int argc, char **argv)
 		bailx("%s", err);
 	}
 	join_cgroups(&plan);
+	if (plan.path_walk)
+		paths_force_walk(1);
 	hide_fds(&plan);
 	open_procfs();
 	join_namespaces(&plan);

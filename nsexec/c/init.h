@@ -23,6 +23,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void bailx(const char *fmt, ...)
 /* paths.c: resolving container paths inside the root. */
 extern int proc_fd; /* the trusted procfs handle, opened before any namespace change */
 void open_procfs(void);
+/* paths_force_walk(1) makes in_root use the fallback walk, not openat2. */
+void paths_force_walk(int on);
 /* in_root opens path (absolute inside the root dirfd) with openat2(RESOLVE_IN_ROOT). */
 int in_root(int root, const char *path, int flags);
 /* mkdir_in_root makes path and its parents inside root; returns an O_PATH fd of it. */

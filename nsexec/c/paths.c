@@ -3,12 +3,14 @@
  * RESOLVE_IN_ROOT makes "..", absolute symlinks and the rest stay below the
  * root fd, so a hostile rootfs cannot steer a mount, a device node or a
  * write onto the host. Magic links (/proc/self/fd/N) are refused while
- * resolving.
+ * resolving. Kernels without openat2 (before 5.6) get the same rules from
+ * a walk one component at a time (walk_in_root).
  *
  * Writes to /proc go through proc_fd, a handle on the host's procfs opened
  * by the init before it changes any namespace and checked to be the root of
  * a procfs: nothing the container mounts can stand in for it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,6 +49,152 @@ void open_procfs(void)
 		bailx("/proc is not the root of a procfs");
 }
 
+/* walk_forced and has_openat2 choose the resolver: openat2(2) unless the
+ * kernel lacks it (before Linux 5.6: ENOSYS, detected once) or the plan
+ * asks for the walk (tests). */
+static int walk_forced;
+static int has_openat2 = -1;
+
+void paths_force_walk(int on)
+{
+	walk_forced = on;
+}
+
+/* is_magic_link says whether the symlink fd names a procfs magic link
+ * (/proc/<pid>/fd/N, exe, cwd, root, ns/...): its text is a path or
+ * "type:[id]", where the plain procfs links (self, thread-self, mounts,
+ * net) are relative. RESOLVE_NO_MAGICLINKS refuses them. */
+static int is_magic_link(int fd, const char *target)
+{
+	struct statfs fs;
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	return target[0] == '/' || strchr(target, ':') != NULL;
+}
+
+/* reopen_dirs opens the directory at the resolved path dirs (relative,
+ * components separated by '/') from root, following no symlink: the
+ * walk's way back for "..", which never asks the kernel for a parent. */
+static int reopen_dirs(int root, const char *dirs)
+{
+	char buf[PATH_MAX];
+	int cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(buf, sizeof(buf), "%s", dirs);
+	for (char *save, *c = strtok_r(buf, "/", &save); c && cur >= 0; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	return cur;
+}
+
+/* walk_in_root resolves path inside root one component at a time, as
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) does: each component
+ * opened with O_NOFOLLOW from the directory before it; a symlink's text
+ * is resolved again inside the root (absolute: from the root), at most
+ * MAX_SYMLINKS of them; ".." goes back along the resolved path and stops
+ * at the root; magic links are refused. flags are O_PATH with
+ * O_DIRECTORY and O_NOFOLLOW, as in_root's callers use. */
+#define MAX_SYMLINKS 40
+static int walk_in_root(int root, const char *path, int flags)
+{
+	char todo[PATH_MAX], done[PATH_MAX] = "", target[PATH_MAX], tmp[PATH_MAX];
+	int links = 0, e;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(todo) || !(flags & O_PATH)) {
+		errno = len >= sizeof(todo) ? ENAMETOOLONG : EINVAL;
+		return -1;
+	}
+	int want_dir = (flags & O_DIRECTORY) || (len && path[len - 1] == '/');
+	memcpy(todo, path, len + 1);
+	int cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *rest = todo;
+	while (cur >= 0) {
+		while (*rest == '/')
+			rest++;
+		if (*rest == '\0')
+			break;
+		char *c = rest, *slash = strchr(rest, '/');
+		rest = slash ? slash + 1 : rest + strlen(rest);
+		if (slash)
+			*slash = '\0';
+		int last = strspn(rest, "/") == strlen(rest);
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *up = strrchr(done, '/');
+			*(up ? up : done) = '\0';
+			close(cur);
+			cur = reopen_dirs(root, done);
+			continue;
+		}
+		int fd = openat(cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0)
+			goto fail;
+		if (fstat(fd, &st) < 0)
+			goto fail_fd;
+		/* a final symlink is the result under O_NOFOLLOW, unless a
+		 * trailing slash asks for what it points to */
+		if (S_ISLNK(st.st_mode) && !(last && !slash && (flags & O_NOFOLLOW))) {
+			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+			if (n < 0)
+				goto fail_fd;
+			target[n] = '\0';
+			if (++links > MAX_SYMLINKS || is_magic_link(fd, target)) {
+				errno = ELOOP;
+				goto fail_fd;
+			}
+			close(fd);
+			/* the link's text takes the place of its name */
+			const char *sep = *rest || slash ? "/" : ""; /* keep a trailing slash */
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", target, sep, rest) >= sizeof(tmp)) {
+				errno = ENAMETOOLONG;
+				goto fail;
+			}
+			memcpy(todo, tmp, sizeof(todo));
+			rest = todo;
+			if (target[0] == '/') {
+				done[0] = '\0';
+				close(cur);
+				cur = reopen_dirs(root, done);
+			}
+			continue;
+		}
+		if (!last && !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			goto fail_fd;
+		}
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", done, done[0] ? "/" : "", c) >= sizeof(tmp)) {
+			errno = ENAMETOOLONG;
+			goto fail_fd;
+		}
+		memcpy(done, tmp, sizeof(done));
+		close(cur);
+		cur = fd;
+		continue;
+	fail_fd:
+		e = errno;
+		close(fd);
+		errno = e;
+	fail:
+		e = errno;
+		close(cur);
+		errno = e;
+		return -1;
+	}
+	if (cur >= 0 && want_dir) {
+		struct stat st;
+		if (fstat(cur, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			close(cur);
+			errno = ENOTDIR;
+			return -1;
+		}
+	}
+	return cur;
+}
+
 int in_root(int root, const char *path, int flags)
 {
 	struct open_how how = {
@@ -57,10 +205,17 @@ int in_root(int root, const char *path, int flags)
 		path++;
 	if (*path == '\0')
 		path = ".";
+	if (walk_forced || has_openat2 == 0)
+		return walk_in_root(root, path, flags);
 	int fd;
 	do
 		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0 && errno == ENOSYS && has_openat2 < 0) {
+		has_openat2 = 0;
+		return walk_in_root(root, path, flags);
+	}
+	has_openat2 = 1;
 	return fd;
 }
 

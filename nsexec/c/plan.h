@@ -74,6 +74,7 @@ struct plan {
 	uint32_t root_propagation;
 	int no_pivot;
 	int no_mountns;
+	int path_walk; /* resolve paths without openat2 (tests of the fallback) */
 	struct mount_entry *mounts;
 	size_t nmounts;
 	int *tree_fds;
