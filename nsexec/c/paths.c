@@ -219,6 +219,34 @@ int in_root(int root, const char *path, int flags)
 	return fd;
 }
 
+/* mkdir_link_target makes the directory a dangling symlink (base in
+ * parent, at path) points to, resolved inside the root as the mount will
+ * be, as runc does: a link to "/../../x" makes <root>/x, never a host
+ * directory. Returns -2 when base is not a symlink. */
+static int mkdir_link_target(int root, int parent, const char *path, const char *base, mode_t mode)
+{
+	static int depth;
+	char target[PATH_MAX], next[PATH_MAX];
+	ssize_t n = readlinkat(parent, base, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == EINVAL ? -2 : -1;
+	target[n] = '\0';
+	int len = target[0] == '/' ? snprintf(next, sizeof(next), "%s", target)
+				  : snprintf(next, sizeof(next), "%.*s/%s", (int)(base - path), path, target);
+	if (len < 0 || (size_t)len >= sizeof(next)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (depth >= MAX_SYMLINKS) {
+		errno = ELOOP;
+		return -1;
+	}
+	depth++;
+	int fd = mkdir_in_root(root, next, mode);
+	depth--;
+	return fd;
+}
+
 int mkdir_in_root(int root, const char *path, mode_t mode)
 {
 	int fd = in_root(root, path, O_PATH | O_DIRECTORY);
@@ -229,11 +257,20 @@ int mkdir_in_root(int root, const char *path, mode_t mode)
 	int parent = parent_in_root(root, path, &base);
 	if (parent < 0)
 		return -1;
-	if (mkdirat(parent, base, mode) < 0 && errno != EEXIST) {
+	int existed = mkdirat(parent, base, mode) < 0;
+	if (existed && errno != EEXIST) {
 		int e = errno;
 		close(parent);
 		errno = e;
 		return -1;
+	}
+	/* ENOENT above, EEXIST here: a symlink to nowhere is in the way */
+	fd = existed ? mkdir_link_target(root, parent, path, base, mode) : -2;
+	if (fd != -2) {
+		int e = errno;
+		close(parent);
+		errno = e;
+		return fd;
 	}
 	/* the entry just made, without following a symlink raced in; any
 	 * surprise goes back to a full resolution inside the root */
