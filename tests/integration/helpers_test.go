@@ -579,3 +579,15 @@ func (e *env) waitLines(id string, n int) []string {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// waitFor polls cond until it holds (at most commandTimeout).
+func (e *env) waitFor(cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(commandTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("gave up waiting after %v", commandTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

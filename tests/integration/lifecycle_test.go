@@ -551,3 +551,52 @@ func TestCgroupPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestRunKillsLeftovers: `run` returns when the container's process
+// exits and its delete kills what the process left running.
+func TestRunKillsLeftovers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell("sleep 1000 & exit 0")
+	id := e.id()
+	b.save(t)
+	if r := e.berth("run", "--bundle", b.dir, id); r.code != 0 {
+		t.Fatal(r)
+	}
+	// the sleep would keep the cgroup (and show in procsUsing)
+	e.assertNothingLeft(id, b)
+}
+
+// TestCreateKilledThenDeleteForce: a create killed half-way (here while a
+// createRuntime hook runs) leaves a record that `delete --force` finishes.
+func TestCreateKilledThenDeleteForce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dir := t.TempDir()
+	b := e.newBundle("true")
+	b.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Env: hookEnv,
+		Args: []string{"sh", "-c", "echo $$ > " + dir + "/hook; exec sleep 1000"}}}}
+	b.save(t)
+	id := e.id()
+	cmd := exec.Command(berthBin, "--root", e.root, "create", "--bundle", b.dir, id)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var hookPid int
+	e.waitFor(func() bool {
+		data, _ := os.ReadFile(filepath.Join(dir, "hook"))
+		hookPid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		return hookPid > 0
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	unix.Kill(hookPid, unix.SIGKILL)
+	if len(cgroupDirsNamed(id)) == 0 {
+		t.Errorf("no cgroup while create was running: the test did not stop it half-way")
+	}
+	if r := e.berth("state", id); r.code == 0 && !strings.Contains(r.stdout, `"creating"`) && !strings.Contains(r.stdout, `"stopped"`) {
+		t.Errorf("state of a half-made container: %s", r)
+	}
+	e.must("delete", "--force", id)
+	e.assertNothingLeft(id, b)
+}
