@@ -45,6 +45,10 @@ func main() {
 	app.Before = setupLogging
 	// urfave/cli prints usage errors itself; make them one line and exit 1
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return err }
+	// (urfave/cli would write "No help topic" to the discarded ErrWriter)
+	app.CommandNotFound = func(_ *cli.Context, name string) {
+		fatal(fmt.Errorf("unknown command %q (see berth --help)", name))
+	}
 	cli.ErrWriter = io.Discard
 	if err := app.Run(os.Args); err != nil {
 		fatal(err)
