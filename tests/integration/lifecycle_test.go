@@ -600,3 +600,43 @@ func TestCreateKilledThenDeleteForce(t *testing.T) {
 	e.must("delete", "--force", id)
 	e.assertNothingLeft(id, b)
 }
+
+// TestNoPivot: --no-pivot jails the process with MS_MOVE + chroot.
+func TestNoPivot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(`cat /marker; awk '$5=="/" {print $4}' /proc/self/mountinfo`)
+	os.WriteFile(filepath.Join(b.rootfs(), "marker"), []byte("inside\n"), 0o644)
+	b.save(t)
+	r := e.berth("run", "--no-pivot", "--bundle", b.dir, e.id())
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "inside\n") {
+		t.Errorf("run --no-pivot: %s", r)
+	}
+}
+
+// TestKillCreated: a created container can be signalled (SIGKILL stops
+// it), as with runc.
+func TestKillCreated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sleep", "1000")
+	id := e.create(b)
+	e.must("kill", id, "KILL")
+	e.waitStatus(id, "stopped")
+	failsOneLine(t, e.berth("start", id), id, "stopped")
+	e.must("delete", id)
+	e.assertNothingLeft(id, b)
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out := e.must("--help")
+	for _, c := range []string{"create", "start", "run", "state", "kill", "delete", "list", "spec", "checkpoint", "restore"} {
+		if !regexp.MustCompile(`(?m)^\s+` + c + `\b`).MatchString(out) {
+			t.Errorf("--help does not list %s", c)
+		}
+	}
+	failsOneLine(t, e.berth("no-such-command"), "no-such-command")
+	failsOneLine(t, e.berth("create"), "create")
+}
