@@ -200,29 +200,29 @@ func newPtySocket(t *testing.T) *ptySocket {
 	return &ptySocket{path: path, ln: ln}
 }
 
-// master accepts one connection and returns the fd it carries.
-func (c *ptySocket) master(t *testing.T) *os.File {
-	t.Helper()
+// master accepts one connection and returns the fd it carries; it may
+// run in its own goroutine (closing the listener ends the wait).
+func (c *ptySocket) master() (*os.File, error) {
 	c.ln.SetDeadline(time.Now().Add(time.Minute))
 	conn, err := c.ln.AcceptUnix()
 	if err != nil {
-		t.Fatalf("console socket: %v", err)
+		return nil, err
 	}
 	defer conn.Close()
 	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4))
 	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 	if err != nil {
-		t.Fatalf("console socket: %v", err)
+		return nil, err
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil || len(msgs) != 1 {
-		t.Fatalf("console socket: no fd (%v)", err)
+		return nil, fmt.Errorf("console socket: no fd (%v)", err)
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
 	if err != nil || len(fds) != 1 {
-		t.Fatalf("console socket: no fd (%v)", err)
+		return nil, fmt.Errorf("console socket: no fd (%v)", err)
 	}
-	return os.NewFile(uintptr(fds[0]), "pty-master")
+	return os.NewFile(uintptr(fds[0]), "pty-master"), nil
 }
 
 // mountinfoLines returns the lines of /proc/PID/mountinfo.
