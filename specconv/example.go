@@ -69,9 +69,9 @@ func exampleLinux() *specs.Linux {
 // ToRootless changes s as `runc spec --rootless` does, for a caller with
 // host ids uid and gid: a user namespace mapping them to root, no network
 // namespace (an unprivileged user cannot configure one), no cgroup
-// resources, /sys bound from the host (sysfs cannot be mounted without a
-// network namespace of its own), and devpts without a gid= option (only
-// one group is mapped).
+// resources, /sys bound from the host recursively read-only (sysfs cannot
+// be mounted without a network namespace of its own), and devpts without a
+// gid= option (only one group is mapped).
 func ToRootless(s *specs.Spec, uid, gid uint32) {
 	if s.Linux == nil {
 		s.Linux = &specs.Linux{}
@@ -95,8 +95,18 @@ func ToRootless(s *specs.Spec, uid, gid uint32) {
 func rootlessMount(m *specs.Mount) {
 	switch m.Type {
 	case "sysfs":
+		// "ro" would leave the host's mounts below /sys (its cgroup
+		// hierarchies among them) writable: the bind is read-only
+		// recursively (CVE-2023-25809)
 		m.Type, m.Source = "none", "/sys"
-		m.Options = append([]string{"rbind"}, m.Options...)
+		opts := []string{"rbind"}
+		for _, o := range m.Options {
+			if o == "ro" {
+				o = "rro"
+			}
+			opts = append(opts, o)
+		}
+		m.Options = opts
 	case "devpts":
 		var opts []string
 		for _, o := range m.Options {

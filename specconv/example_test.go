@@ -45,7 +45,7 @@ func TestToRootless(t *testing.T) {
 	eq(t, "resources", s.Linux.Resources, (*specs.LinuxResources)(nil))
 	eq(t, "devpts", s.Mounts[2].Options, []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"})
 	eq(t, "sysfs", s.Mounts[5], specs.Mount{Destination: "/sys", Type: "none", Source: "/sys",
-		Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}})
+		Options: []string{"rbind", "nosuid", "noexec", "nodev", "rro"}})
 	eq(t, "sys bind", p.Mounts[5].Kind, MountBind)
 	eq(t, "devices bound", p.Devices[0].Bind, true)
 }
