@@ -50,6 +50,18 @@ func TestExecTTYConsoleSocket(t *testing.T) {
 	}
 }
 
+// --tty without a console socket: berth makes the terminal and copies its
+// own stdin and stdout through it (here pipes, not a terminal).
+func TestExecTTYProxy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.startExec(e.execBundle())
+	r := e.berthIn("hello\n", c.argv([]string{"-t"}, "sh", "-c", `[ -t 0 ] && echo "tty $(tty)"; read line; echo "got:$line"; exit 5`)...)
+	if r.code != 5 || !strings.Contains(r.stdout, "tty /dev/pts/") || !strings.Contains(r.stdout, "got:hello") {
+		t.Errorf("exec -t through berth's own terminal: %s", r)
+	}
+}
+
 // --preserve-fds N passes fds 3..3+N-1 and nothing above them.
 func TestExecPreserveFDs(t *testing.T) {
 	t.Parallel()
