@@ -6,6 +6,7 @@ package integration
 // and log how often the attacker ran.
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // huntSummary parses cvetool hunt's last line.
@@ -192,4 +195,79 @@ func TestCVE2022_29162(t *testing.T) {
 	id := e.startDetached(e.newBundle("sleep", "1000"))
 	check("exec", e.must("exec", id, "grep", "-E", "^Cap(Inh|Amb)", "/proc/self/status"))
 	check("exec --cap", e.must("exec", "--cap", "CAP_NET_ADMIN", id, "grep", "-E", "^Cap(Inh|Amb)", "/proc/self/status"))
+}
+
+// CVE-2023-25809: rootless runc without a cgroup namespace left the host's
+// cgroup hierarchies writable in the container (through /sys bound "rbind,
+// ro", whose mounts below stayed read-write). With the config of `berth
+// spec --rootless` (minus the cgroup namespace, and also without its
+// cgroup mount) every mount at or below /sys/fs/cgroup the container sees
+// is read-only and a write there fails. Run as root with --rootless and a
+// user namespace mapping root to an unprivileged host uid; the attack's
+// full setting (an unprivileged user owning a delegated cgroup) needs
+// systemd's delegation, which this host does not have.
+func TestCVE2023_25809(t *testing.T) {
+	e := newEnv(t)
+	probe := fmt.Sprintf("berth-cve-2023-25809-%d", os.Getpid())
+	t.Cleanup(func() { os.Remove("/sys/fs/cgroup/" + probe) }) // made only if the test fails
+	for _, withCgroupMount := range []bool{true, false} {
+		b := e.newBundle()
+		os.Remove(filepath.Join(b.dir, "config.json"))
+		// the mapped root (host uid 100000) must reach the rootfs
+		for _, d := range []string{filepath.Dir(b.dir), b.dir} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.must("spec", "--rootless", "--bundle", b.dir)
+		data, err := os.ReadFile(filepath.Join(b.dir, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.spec = nil
+		if err := json.Unmarshal(data, &b.spec); err != nil {
+			t.Fatal(err)
+		}
+		b.spec.Process.Terminal = false
+		b.spec.Process.Args = []string{"sh", "-c", "grep ' /sys/fs/cgroup' /proc/self/mountinfo | cut -d' ' -f5,6; " +
+			"mkdir /sys/fs/cgroup/" + probe + " 2>&1; for f in /sys/fs/cgroup/*/cgroup.procs /sys/fs/cgroup/*/tasks; do echo 0 > $f; done 2>&1; true"}
+		b.removeNS(specs.CgroupNamespace)
+		b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+		b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+		if !withCgroupMount {
+			b.withoutMount("/sys/fs/cgroup")
+		}
+		b.save(t)
+		r := e.berth("--rootless", "true", "run", "--bundle", b.dir, e.id())
+		if r.code != 0 {
+			t.Fatalf("cgroup mount %v: %s", withCgroupMount, r)
+		}
+		mounts := 0
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			switch {
+			case strings.HasPrefix(l, "/sys/fs/cgroup"):
+				mounts++
+				if !strings.HasPrefix(strings.Fields(l)[1], "ro") {
+					t.Errorf("cgroup mount %v: %s is writable", withCgroupMount, l)
+				}
+			case strings.Contains(l, "Read-only file system"), strings.Contains(l, "Permission denied"):
+			default:
+				t.Errorf("cgroup mount %v: a write to the cgroup tree did not fail: %s", withCgroupMount, l)
+			}
+		}
+		if mounts == 0 {
+			t.Errorf("cgroup mount %v: no mount at /sys/fs/cgroup: %q", withCgroupMount, r.stdout)
+		}
+	}
+}
+
+// removeNS drops the namespace of type typ from the bundle.
+func (b *bundle) removeNS(typ specs.LinuxNamespaceType) {
+	var ns []specs.LinuxNamespace
+	for _, n := range b.spec.Linux.Namespaces {
+		if n.Type != typ {
+			ns = append(ns, n)
+		}
+	}
+	b.spec.Linux.Namespaces = ns
 }
