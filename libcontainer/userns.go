@@ -8,36 +8,75 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // writeIDMaps writes the uid and gid maps of the user namespace that pid
 // just made. As root the files are written directly; a rootless caller
 // uses newuidmap/newgidmap, which check /etc/subuid and /etc/subgid, or
-// maps only itself (then setgroups must be denied first).
+// maps only itself (then setgroups must be denied first). The files are
+// opened below a handle on /proc/<pid> checked to be of a procfs.
 func writeIDMaps(pid int, uids, gids []specs.LinuxIDMapping, rootless bool) error {
-	if !rootless || os.Geteuid() == 0 {
-		if err := writeMap(pid, "uid_map", uids); err != nil {
+	if rootless && os.Geteuid() != 0 && !selfMapOnly(uids, gids) {
+		if err := runIDMapTool("newuidmap", pid, uids); err != nil {
 			return err
 		}
-		return writeMap(pid, "gid_map", gids)
+		return runIDMapTool("newgidmap", pid, gids)
 	}
-	if selfMapOnly(uids, gids) {
-		if err := os.WriteFile(procPath(pid, "setgroups"), []byte("deny"), 0); err != nil {
-			return fmt.Errorf("deny setgroups in the user namespace: %w", err)
-		}
-		if err := writeMap(pid, "uid_map", uids); err != nil {
-			return err
-		}
-		return writeMap(pid, "gid_map", gids)
-	}
-	if err := runIDMapTool("newuidmap", pid, uids); err != nil {
+	dir, err := openProcPid(pid)
+	if err != nil {
 		return err
 	}
-	return runIDMapTool("newgidmap", pid, gids)
+	defer unix.Close(dir)
+	if rootless && os.Geteuid() != 0 {
+		if err := writeProcFile(dir, pid, "setgroups", []byte("deny")); err != nil {
+			return fmt.Errorf("deny setgroups in the user namespace: %w", err)
+		}
+	}
+	if err := writeProcFile(dir, pid, "uid_map", formatMap(uids)); err != nil {
+		return err
+	}
+	return writeProcFile(dir, pid, "gid_map", formatMap(gids))
 }
 
-func procPath(pid int, name string) string {
-	return "/proc/" + strconv.Itoa(pid) + "/" + name
+// openProcPid opens /proc/<pid> of the host's procfs: /proc must be the
+// root of a procfs, and pid a directory in it (no symlink followed).
+func openProcPid(pid int) (int, error) {
+	proc, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /proc: %w", err)
+	}
+	defer unix.Close(proc)
+	var fs unix.Statfs_t
+	var st unix.Stat_t
+	if unix.Fstatfs(proc, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC ||
+		unix.Fstat(proc, &st) != nil || st.Ino != 1 {
+		return -1, fmt.Errorf("/proc is not the root of a procfs")
+	}
+	dir, err := unix.Openat(proc, strconv.Itoa(pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /proc/%d: %w", pid, err)
+	}
+	return dir, nil
+}
+
+// writeProcFile writes data in one write(2) (the kernel wants a whole id
+// map at once) to the file name below dir, a /proc/<pid> handle, checked
+// to be a procfs file.
+func writeProcFile(dir, pid int, name string, data []byte) error {
+	fd, err := unix.Openat(dir, name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /proc/%d/%s of the container: %w", pid, name, err)
+	}
+	defer unix.Close(fd)
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(fd, &fs); err != nil || fs.Type != unix.PROC_SUPER_MAGIC {
+		return fmt.Errorf("/proc/%d/%s is not a procfs file", pid, name)
+	}
+	if _, err := unix.Write(fd, data); err != nil {
+		return fmt.Errorf("write /proc/%d/%s of the container (%q): %w", pid, name, bytes.TrimSpace(data), err)
+	}
+	return nil
 }
 
 func formatMap(m []specs.LinuxIDMapping) []byte {
@@ -46,19 +85,6 @@ func formatMap(m []specs.LinuxIDMapping) []byte {
 		fmt.Fprintf(&b, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
 	}
 	return b.Bytes()
-}
-
-func writeMap(pid int, file string, m []specs.LinuxIDMapping) error {
-	f, err := os.OpenFile(procPath(pid, file), os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("open %s of the container: %w", file, err)
-	}
-	defer f.Close()
-	// the kernel wants the whole map in one write
-	if _, err := f.Write(formatMap(m)); err != nil {
-		return fmt.Errorf("write %s of the container (%q): %w", file, bytes.TrimSpace(formatMap(m)), err)
-	}
-	return nil
 }
 
 // selfMapOnly says whether the maps map just the caller's own ids, which
