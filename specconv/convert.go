@@ -213,6 +213,7 @@ func (c *checker) stepKernel(st *convertState) error {
 		return err
 	}
 	st.plan.MountLabel, err = c.selinuxLabel("linux.mountLabel", st.linux.MountLabel)
+	labelMounts(st.plan.Mounts, st.plan.MountLabel)
 	return err
 }
 

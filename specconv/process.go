@@ -3,6 +3,7 @@ package specconv
 import (
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/selinux/go-selinux"
@@ -104,14 +105,18 @@ func (c *checker) selinuxLabel(path, label string) (string, error) {
 	if label == "" {
 		return "", nil
 	}
-	if _, err := selinux.NewContext(label); err != nil {
+	// go-selinux parses the fields; the kernel also wants user, role and
+	// type present, and nothing the write to attr/exec would cut
+	ctx, err := selinux.NewContext(label)
+	if err != nil || ctx["user"] == "" || ctx["role"] == "" || ctx["type"] == "" ||
+		strings.IndexFunc(label, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return "", c.errorf(path, "%q is not an SELinux label (user:role:type[:level])", label)
 	}
 	if !c.host.SELinuxEnabled() {
 		c.warnf(path, "SELinux is not enabled on this system: label %q ignored", label)
 		return "", nil
 	}
-	return label, nil
+	return ctx.Get(), nil
 }
 
 // processLimits: rlimits and oomScoreAdj.
