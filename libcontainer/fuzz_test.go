@@ -185,6 +185,7 @@ func expectedDump(p *specconv.Plan) string {
 	for _, r := range p.Process.Rlimits {
 		fmt.Fprintf(&b, "rlimit %d %d %d\n", r.Resource, r.Soft, r.Hard)
 	}
+	fmt.Fprintf(&b, "exec_label %s\napparmor %s\n", opt(p.Process.SelinuxLabel), opt(p.Process.ApparmorProfile))
 	if h := p.Hooks; h != nil {
 		for kind, hooks := range [][]specs.Hook{h.CreateContainer, h.StartContainer} {
 			for _, k := range hooks {
@@ -288,5 +289,39 @@ func TestPlanSeeds(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// lsmHost is fuzzHost with SELinux and AppArmor on.
+type lsmHost struct{ fuzzHost }
+
+func (lsmHost) SELinuxEnabled() bool  { return true }
+func (lsmHost) AppArmorEnabled() bool { return true }
+
+// The LSM labels reach the init as the parent encoded them: the SELinux
+// exec label (written by the init to its attr/exec) and the AppArmor
+// profile (attr/apparmor/exec). On this host (no SELinux, no AppArmor)
+// specconv drops the label or refuses the profile, so only this test
+// carries them to the init's decoder.
+func TestLabelsEncoding(t *testing.T) {
+	s := specconv.Example()
+	s.Root.Path = "rootfs"
+	s.Process.SelinuxLabel = "system_u:system_r:container_t:s0:c1,c2"
+	s.Process.ApparmorProfile = "berth-default"
+	s.Linux.MountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+	p, _, err := specconv.Convert(s, "/b", specconv.Options{Host: lsmHost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEncoding(t, p)
+	if p.Process.SelinuxLabel == "" || p.Process.ApparmorProfile == "" {
+		t.Fatalf("labels dropped: %+v", p.Process)
+	}
+	found := false
+	for _, m := range p.Mounts {
+		found = found || strings.Contains(m.Data, `context="system_u:object_r:container_file_t:s0:c1,c2"`)
+	}
+	if !found {
+		t.Error("no mount carries the mount label")
 	}
 }

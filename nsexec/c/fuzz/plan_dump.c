@@ -48,6 +48,7 @@ static void dump(const struct plan *p)
 	for (size_t i = 0; i < p->nrlimits; i++)
 		printf("rlimit %u %llu %llu\n", p->rlimits[i].type, (unsigned long long)p->rlimits[i].soft,
 		       (unsigned long long)p->rlimits[i].hard);
+	printf("exec_label %s\napparmor %s\n", opt(p->exec_label), opt(p->apparmor));
 	for (size_t i = 0; i < p->nhooks; i++)
 		printf("hook %u %s %zu %zu\n", p->hooks[i].kind, p->hooks[i].path, p->hooks[i].args.n,
 		       p->hooks[i].env.n);
