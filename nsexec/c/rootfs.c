@@ -202,18 +202,33 @@ static void make_device(const struct device_entry *d)
 	if (parent < 0)
 		bail("make parent of %s", d->path);
 	if (d->bind) {
-		/* in a user namespace mknod is refused: bind the host's node */
+		/* in a user namespace mknod is refused: bind the host's node,
+		 * checked to be the device the plan names, on a file made in
+		 * the parent (never through a symlink), both by fd */
+		struct stat st;
+		char src[64], buf[64];
+		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		int host = open(d->path, O_PATH | O_CLOEXEC);
+		if (host < 0)
+			bail("open the host's %s", d->path);
+		if (fstat(host, &st) < 0 || (st.st_mode & S_IFMT) != type ||
+		    (type != S_IFIFO && st.st_rdev != makedev(d->major, d->minor))) {
+			errno = 0;
+			bailx("the host's %s is not the device %c %u:%u", d->path, (char)d->type, d->major, d->minor);
+		}
 		int f = openat(parent, base, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
 		if (f < 0 && errno != EEXIST)
 			bail("make %s", d->path);
 		if (f >= 0)
 			close(f);
-		int fd = in_root(root_fd, d->path, O_PATH);
+		int fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			bail("open %s", d->path);
-		if (mount_on(d->path, fd, NULL, MS_BIND, NULL) < 0)
+		snprintf(src, sizeof(src), "%s", at_fd(host, buf, sizeof(buf)));
+		if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
 			bail("bind mount device %s", d->path);
 		close(fd);
+		close(host);
 	} else {
 		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 		if (unlinkat(parent, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
