@@ -149,6 +149,20 @@ func TestCVE2024_21626(t *testing.T) {
 			t.Errorf("process.cwd %s: %s", run.spec.Process.Cwd, r)
 		}
 	}
+	// a cwd through symlinks that climb out stays inside the root
+	if err := os.Symlink("../../../../../../.."+host, filepath.Join(run.rootfs(), "escape")); err != nil {
+		t.Fatal(err)
+	}
+	run.spec.Process.Cwd = "/escape"
+	run.spec.Process.Args = []string{"sh", "-c", "pwd; ls"}
+	run.save(t)
+	if r := e.berthLeaking(leaked, "run", "--bundle", run.dir, e.id()); r.code != 0 || escaped(r) ||
+		strings.TrimSpace(r.stdout) != host {
+		t.Errorf("process.cwd through an escaping symlink: %s", r)
+	}
+	if names := dirNames(t, host); len(names) != 1 {
+		t.Errorf("the host directory got %v", names)
+	}
 	run.spec.Process.Cwd = "/"
 	for fd := 3; fd <= 12; fd++ {
 		run.spec.Process.Args = []string{fmt.Sprintf("/proc/self/fd/%d/pwn", fd)}
