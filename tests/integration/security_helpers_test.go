@@ -225,16 +225,6 @@ func (c *ptySocket) master() (*os.File, error) {
 	return os.NewFile(uintptr(fds[0]), "pty-master"), nil
 }
 
-// mountinfoLines returns the lines of /proc/PID/mountinfo.
-func mountinfoLines(t *testing.T, pid int) []string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSpace(string(data)), "\n")
-}
-
 // dirNames lists a host directory.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
