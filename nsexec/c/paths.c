@@ -331,9 +331,13 @@ const char *fd_path(int fd, char *buf, size_t len)
 
 void write_proc(const char *rel, const char *value, size_t len)
 {
+	struct statfs fs;
 	int fd = openat(proc_fd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		bail("open /proc/%s", rel);
+	/* nothing mounted below the handle may take the write */
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
+		bailx("/proc/%s is not a procfs file", rel);
 	ssize_t n = write(fd, value, len);
 	if (n < 0)
 		bail("write %.*s to /proc/%s", (int)(len > 64 ? 64 : len), value, rel);
