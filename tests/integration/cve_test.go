@@ -9,10 +9,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -284,4 +287,111 @@ func (b *bundle) removeNS(typ specs.LinuxNamespaceType) {
 		}
 	}
 	b.spec.Linux.Namespaces = ns
+}
+
+// The attack of CVE-2023-25809 in full: an unprivileged user owns a
+// delegated cgroup (here a cgroup2 directory chowned to a test user made
+// with useradd) and runs berth rootless, without a cgroup namespace, with
+// the config of `berth spec --rootless`. The container's root is that
+// user: through a writable /sys/fs/cgroup it could create cgroups in, and
+// move processes into, the user's delegated tree on the host. With /sys
+// bound recursively read-only every write fails and the host's tree is
+// untouched.
+func TestCVE2023_25809Unprivileged(t *testing.T) {
+	uid, gid := testUser(t)
+	deleg := fmt.Sprintf("/sys/fs/cgroup/unified/berth-cve-2023-25809-%d", os.Getpid())
+	if err := os.Mkdir(deleg, 0o755); err != nil {
+		t.Skipf("no cgroup2 hierarchy at /sys/fs/cgroup/unified to delegate: %v", err)
+	}
+	t.Cleanup(func() { os.Remove(deleg + "/escape"); os.Remove(deleg) })
+	for _, f := range []string{deleg, deleg + "/cgroup.procs", deleg + "/cgroup.subtree_control"} {
+		if err := os.Chown(f, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	makeRootfs(t, filepath.Join(dir, "rootfs"))
+	state := filepath.Join(dir, "state")
+	giveTree(t, dir, uid, gid)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	asUser := func(args ...string) result {
+		t.Helper()
+		cmd := exec.Command(berthBin, args...)
+		cmd.Dir = dir
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		r := result{stdout: out.String(), stderr: errb.String()}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("berth %v as uid %d: %v", args, uid, err)
+		}
+		return r
+	}
+	if r := asUser("spec", "--rootless"); r.code != 0 {
+		t.Fatalf("spec --rootless: %s", r)
+	}
+	b := &bundle{dir: dir}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &b.spec); err != nil {
+		t.Fatal(err)
+	}
+	b.spec.Process.Terminal = false
+	b.spec.Process.Args = []string{"sh", "-c", "mkdir " + deleg + "/escape; echo $$ > " + deleg + "/cgroup.procs; id -u"}
+	b.removeNS(specs.CgroupNamespace)
+	b.withoutMount("/sys/fs/cgroup") // the rbind of /sys shows the host's hierarchies there
+	b.save(t)
+	os.Chown(filepath.Join(dir, "config.json"), uid, gid)
+	r := asUser("--root", state, "--rootless", "true", "run", "--bundle", dir, fmt.Sprintf("cve-25809-%d", os.Getpid()))
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "0" {
+		t.Fatalf("rootless run: %s", r)
+	}
+	if _, err := os.Stat(deleg + "/escape"); err == nil {
+		t.Errorf("the container made a cgroup in its user's delegated tree on the host")
+	}
+	if procs := readHost(t, deleg+"/cgroup.procs"); procs != "" {
+		t.Errorf("the container moved processes into its user's delegated cgroup: %q", procs)
+	}
+	if strings.Count(r.stderr, "Read-only file system") != 2 {
+		t.Errorf("the writes did not fail as read-only: %s", r.stderr)
+	}
+}
+
+// testUser returns the ids of the user berthtest, made with useradd when
+// missing (and removed after the test).
+func testUser(t *testing.T) (int, int) {
+	t.Helper()
+	if _, err := user.Lookup("berthtest"); err != nil {
+		out, err := exec.Command("useradd", "-M", "-s", "/usr/sbin/nologin", "berthtest").CombinedOutput()
+		if err != nil {
+			t.Skipf("cannot make a test user with useradd: %v: %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("userdel", "berthtest").Run() })
+	}
+	u, err := user.Lookup("berthtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return uid, gid
+}
+
+// giveTree gives dir and everything below it to uid:gid.
+func giveTree(t *testing.T, dir string, uid, gid int) {
+	t.Helper()
+	err := filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
