@@ -12,12 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli"
+	"golang.org/x/sys/unix"
 )
 
 // Set at build time (see Makefile).
@@ -32,6 +34,10 @@ berth creates and runs containers from OCI bundles (a config.json and a root
 filesystem, runtime-spec ` + specs.Version + `), driven the way runc is.`
 
 func main() {
+	// what berth's caller leaked to it (fds without close-on-exec) reaches
+	// no hook and no process: only what berth hands over by name (stdio,
+	// --preserve-fds, LISTEN_FDS) passes on
+	unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 	app := cli.NewApp()
 	app.Name = "berth"
 	app.Usage = usage
