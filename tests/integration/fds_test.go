@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,13 +82,27 @@ func TestFDsBeforeExec(t *testing.T) {
 	}
 	checkFDs(t, "run with hooks", out, 0)
 
-	b.spec.Hooks = nil
+	// the hooks berth runs on the host get none of what leaked to berth
+	out1, out2 := filepath.Join(t.TempDir(), "createRuntime"), filepath.Join(t.TempDir(), "poststart")
+	b.spec.Hooks = &specs.Hooks{
+		CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", listFDs + " > " + out1}}},
+		Poststart:     []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", listFDs + " > " + out2}}},
+	}
 	b.save(t)
 	r := e.berthLeaking(leaked, "run", "--bundle", b.dir, e.id())
 	if r.code != 0 {
 		t.Fatalf("run with leaked fds: %s", r)
 	}
 	checkFDs(t, "run with fds leaked into berth", r.stdout, 0)
+	for _, f := range []string{out1, out2} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFDs(t, "host hook "+filepath.Base(f)+" with fds leaked into berth", string(data), 0)
+	}
+	b.spec.Hooks = nil
+	b.save(t)
 
 	r = e.berthLeaking(leaked, "run", "--preserve-fds", "1", "--bundle", b.dir, e.id())
 	if r.code != 0 {
