@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,39 @@ func testWalkLoop(t *testing.T) {
 	r := e.run(b)
 	if r.code == 0 || !strings.Contains(r.stderr, "/l1/x") || !strings.Contains(r.stderr, "too many levels of symbolic links") {
 		t.Errorf("a mount point through a symlink loop: %s", r)
+	}
+}
+
+// On a kernel without openat2 the init chooses its walk by itself: berth
+// runs under a seccomp filter answering openat2 with ENOSYS
+// (testdata/noopenat2.c); a container with symlinks that climb out of the
+// root still gets its mounts inside the root (without the fallback it
+// could not make any mount point).
+func TestPathWalkChosenOnENOSYS(t *testing.T) {
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skipf("no C compiler (cc) to build testdata/noopenat2.c: %v", err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "noopenat2")
+	if out, err := exec.Command(cc, "-O1", "-Wall", "-Werror", "-o", wrapper, "testdata/noopenat2.c").CombinedOutput(); err != nil {
+		t.Fatalf("build noopenat2: %v: %s", err, out)
+	}
+	e := newEnv(t)
+	host := t.TempDir()
+	b := e.newBundle("cat", "/proc/self/mountinfo")
+	if err := os.Symlink("../../../../../.."+host, filepath.Join(b.rootfs(), "up")); err != nil {
+		t.Fatal(err)
+	}
+	b.spec.Mounts = append(b.spec.Mounts, specs.Mount{Destination: "/up/m", Source: "tmpfs", Type: "tmpfs", Options: []string{"size=1232k"}})
+	b.save(t)
+	out, err := exec.Command(wrapper, berthBin, "--root", e.root, "run", "--bundle", b.dir, e.id()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("run without openat2: %v: %s", err, out)
+	}
+	if !strings.Contains(string(out), " "+host+"/m ") || !strings.Contains(string(out), "size=1232k") {
+		t.Errorf("the tmpfs is not at %s/m inside the root:\n%s", host, out)
+	}
+	if names := dirNames(t, host); len(names) != 0 {
+		t.Errorf("the host directory the symlink names got %v", names)
 	}
 }
