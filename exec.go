@@ -234,7 +234,7 @@ func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals
 	if err != nil {
 		return 0, err
 	}
-	go signal.Notify(signals.ch, otherSignals()...)
+	signals.catchOthers()
 	if tty != nil {
 		if err := tty.attach(); err != nil {
 			unix.Kill(pid, unix.SIGKILL)

@@ -82,6 +82,7 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 	if err := startOrDelete(c); err != nil {
 		return err
 	}
+	signals.catchOthers()
 	status := signals.wait(c.InitPid(), tty)
 	if tty != nil {
 		tty.drain()

@@ -18,15 +18,20 @@ type signalForwarder struct {
 // an engine sends right away, and SIGCHLD for the reaping.
 var urgentSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGCHLD, unix.SIGWINCH}
 
-// forwardSignals starts catching signals; call it before the container
-// exists so none is lost. The Go runtime hands each signal to its signal
-// thread and back (about 25 us each): the urgent ones are caught at once,
-// every other one in the background, while the container is created.
+// forwardSignals starts catching the urgent signals; call it before the
+// process exists so none of them is lost. The Go runtime hands each
+// signal to its signal thread and back (about 25 us each), so the other
+// 55 are caught by catchOthers once the process runs: installed any
+// earlier, they compete with the container's set-up for the CPU.
 func forwardSignals() *signalForwarder {
 	f := &signalForwarder{ch: make(chan os.Signal, 128)}
 	signal.Notify(f.ch, urgentSignals...)
-	go signal.Notify(f.ch, otherSignals()...)
 	return f
+}
+
+// catchOthers catches every other signal, in the background.
+func (f *signalForwarder) catchOthers() {
+	go signal.Notify(f.ch, otherSignals()...)
 }
 
 // otherSignals are the catchable signals not in urgentSignals, the
