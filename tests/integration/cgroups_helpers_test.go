@@ -100,17 +100,11 @@ type cgContainer struct {
 	out  string // file with the container's stdout and stderr
 }
 
-// cgBundleMu serialises newBundle in these parallel tests: makeRootfs
-// fills busyboxApplets on first use without a lock.
-var cgBundleMu sync.Mutex
-
 // cgBundle is a bundle running args whose cgroupsPath is the absolute
 // /berth-it-{id} (cgStart replaces {id}), with empty resources.
 func (e *env) cgBundle(args ...string) *bundle {
 	e.t.Helper()
-	cgBundleMu.Lock()
 	b := e.newBundle(args...)
-	cgBundleMu.Unlock()
 	b.spec.Linux.CgroupsPath = "/berth-it-{id}"
 	if b.spec.Linux.Resources == nil {
 		b.spec.Linux.Resources = &specs.LinuxResources{}

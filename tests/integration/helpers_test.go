@@ -183,7 +183,11 @@ func (b *bundle) save(t *testing.T) {
 	}
 }
 
-var busyboxApplets []string
+// busyboxApplets lists busybox's applets, read once (tests run in parallel).
+var busyboxApplets = sync.OnceValues(func() ([]string, error) {
+	out, err := exec.Command("/bin/busybox", "--list").Output()
+	return strings.Fields(string(out)), err
+})
 
 func makeRootfs(t *testing.T, dir string) {
 	t.Helper()
@@ -199,14 +203,11 @@ func makeRootfs(t *testing.T, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, "bin/busybox"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if busyboxApplets == nil {
-		out, err := exec.Command("/bin/busybox", "--list").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		busyboxApplets = strings.Fields(string(out))
+	applets, err := busyboxApplets()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, a := range busyboxApplets {
+	for _, a := range applets {
 		os.Symlink("busybox", filepath.Join(dir, "bin", a))
 	}
 	os.WriteFile(filepath.Join(dir, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n"), 0o644)
