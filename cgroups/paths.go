@@ -207,12 +207,12 @@ func resolvePaths(l *layout, inner string) (map[string]string, error) {
 	return paths, nil
 }
 
-// uniqueDirs returns the distinct directories of paths, sorted, so that
+// Dirs returns the distinct directories of the cgroup, sorted, so that
 // co-mounted controllers (cpu,cpuacct) are handled once.
-func uniqueDirs(paths map[string]string) []string {
+func (s State) Dirs() []string {
 	seen := make(map[string]bool)
 	var dirs []string
-	for _, d := range paths {
+	for _, d := range s.Paths {
 		if !seen[d] {
 			seen[d] = true
 			dirs = append(dirs, d)

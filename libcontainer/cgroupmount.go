@@ -2,7 +2,6 @@ package libcontainer
 
 import (
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -56,7 +55,7 @@ func cgroupMounts(m specconv.Mount, st cgroups.State, cgroupns bool) []specconv.
 		Origin:      m.Origin,
 	}
 	out := []specconv.Mount{tmpfs}
-	for _, dir := range sortedDirs(st.Paths) {
+	for _, dir := range st.Dirs() {
 		name := hierarchyName(dir)
 		if name == "" {
 			continue
@@ -91,17 +90,4 @@ func hierarchyName(dir string) string {
 		return ""
 	}
 	return strings.SplitN(rel, "/", 2)[0]
-}
-
-func sortedDirs(paths map[string]string) []string {
-	seen := map[string]bool{}
-	var dirs []string
-	for _, d := range paths {
-		if !seen[d] {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
-	}
-	sort.Strings(dirs)
-	return dirs
 }

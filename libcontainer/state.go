@@ -74,7 +74,7 @@ func ValidateID(id string) error {
 		return errors.New("container id must not be empty")
 	}
 	if id == "." || id == ".." || !idPattern.MatchString(id) || len(id) > 1024 {
-		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. only, not . or ..", id)
+		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. only (not \".\" or \"..\")", id)
 	}
 	return nil
 }
