@@ -105,16 +105,20 @@ static void enter_cwd(struct plan *p, int fd)
 }
 
 /* wait_for_start blocks until `berth start` opens the exec fifo. The fifo
- * is reopened for writing through the trusted procfs; it stays open
- * (close-on-exec) so that start sees EOF when the exec succeeded and an
- * error line when it did not. */
+ * is reopened for writing through a procfs (the container's own when the
+ * host's handle is released, see release_procfs) and checked to be the
+ * fifo; it stays open (close-on-exec) so that start sees EOF when the exec
+ * succeeded and an error line when it did not. */
 static void wait_for_start(struct plan *p)
 {
 	char rel[64];
-	snprintf(rel, sizeof(rel), "self/fd/%d", p->fifo_fd);
-	int fd = openat(proc_fd, rel, O_WRONLY | O_CLOEXEC);
+	struct stat a, b;
+	snprintf(rel, sizeof(rel), "%sself/fd/%d", proc_fd < 0 ? "/proc/" : "", p->fifo_fd);
+	int fd = openat(proc_fd < 0 ? AT_FDCWD : proc_fd, rel, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		bail("open the exec fifo");
+	if (fstat(fd, &a) < 0 || fstat(p->fifo_fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		bailx("the exec fifo reopened through /proc is another file");
 	close(p->fifo_fd);
 	error_fd = fd;
 }
@@ -145,6 +149,7 @@ static void create_container(struct plan *p)
 	/* without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
 	 * the capabilities are still there */
 	set_labels(p);
+	release_procfs();
 	int cwd = open_cwd(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
@@ -171,6 +176,7 @@ static void exec_in_container(struct plan *p)
 	setup_console(p);
 	set_limits(p);
 	set_labels(p);
+	release_procfs();
 	int cwd = open_cwd(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);

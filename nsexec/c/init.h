@@ -23,6 +23,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void bailx(const char *fmt, ...)
 /* paths.c: resolving container paths inside the root. */
 extern int proc_fd; /* the trusted procfs handle, opened before any namespace change */
 void open_procfs(void);
+/* release_procfs closes the host's procfs handle when the container has
+ * a procfs of its own at /proc: the last host write (the LSM labels) is
+ * done, and a container process that may ptrace the init (CAP_SYS_PTRACE)
+ * must not find the host's /proc among its fds while it waits. */
+void release_procfs(void);
 /* paths_force_walk(1) makes in_root use the fallback walk, not openat2. */
 void paths_force_walk(int on);
 /* in_root opens path (absolute inside the root dirfd) with openat2(RESOLVE_IN_ROOT). */

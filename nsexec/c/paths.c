@@ -195,6 +195,15 @@ static int walk_in_root(int root, const char *path, int flags)
 	return cur;
 }
 
+void release_procfs(void)
+{
+	struct statfs fs;
+	if (proc_fd < 0 || statfs("/proc", &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
+		return;
+	close(proc_fd);
+	proc_fd = -1;
+}
+
 int in_root(int root, const char *path, int flags)
 {
 	struct open_how how = {

@@ -320,7 +320,8 @@ void exec_process(struct plan *p, const char *path)
 	/* the host's procfs must not be reachable while the kernel resolves
 	 * the path: /proc/self/fd/N/... would lead out of the container
 	 * (CVE-2024-21626) */
-	close(proc_fd);
+	if (proc_fd >= 0)
+		close(proc_fd);
 	proc_fd = -1;
 	execve(path, (char *const *)p->args.v, (char *const *)(p->env.v ? p->env.v : (const char *[]){NULL}));
 	bail("exec %s", path);
