@@ -40,7 +40,9 @@ func huntSummary(t *testing.T, out string) map[string]int {
 // process in the container could ptrace it or open its fds through
 // /proc/<pid>/fd. berth's init holds the host's procfs handle: it is not
 // dumpable until execve, both the waiting init of a created container and
-// the inits of `berth exec`, which a hunter in the container attacks.
+// the inits of `berth exec`, which a hunter in the container attacks; and
+// it closes that handle before it waits for `start`, so that even a
+// process with CAP_SYS_PTRACE finds nothing of the host in its fds.
 func TestCVE2016_9962(t *testing.T) {
 	e := newEnv(t)
 	b := e.newBundle("sleep", "1000")
@@ -57,6 +59,13 @@ func TestCVE2016_9962(t *testing.T) {
 	}
 	if out := e.must("exec", id, "/cvetool", "ptrace", "1"); strings.Contains(out, "ok") {
 		t.Errorf("the waiting init can be traced: %s", out)
+	}
+	// a process given CAP_SYS_PTRACE may read the waiting init's fds:
+	// none is a procfs (the host's handle is closed before the wait) or
+	// a directory outside the container's root
+	out = e.must("exec", "--cap", "CAP_SYS_PTRACE", id, "/cvetool", "procfds", "1")
+	if !strings.Contains(out, "open ok") || strings.Contains(out, "procfs") || strings.Contains(out, "dir-outside-root") {
+		t.Errorf("with CAP_SYS_PTRACE, the waiting init's fds: %s", out)
 	}
 
 	stop := e.attacker(b, id, "hunt", fileIdent(t, berthBin))

@@ -94,7 +94,9 @@ func ptrace(pid int) error {
 	return nil
 }
 
-// procFDs reads and opens every fd of pid.
+// procFDs reads and opens every fd of pid, and says of those it opens
+// whether they are of a procfs and whether they are a directory other
+// than its own root.
 func procFDs(pid int) {
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
 	ents, err := os.ReadDir(dir)
@@ -102,29 +104,42 @@ func procFDs(pid int) {
 		fmt.Println("list", result(err))
 		return
 	}
+	var root unix.Stat_t
+	unix.Stat("/", &root)
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
 		target, err := os.Readlink(p)
 		if err != nil {
 			target = result(err)
 		}
-		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		what := ""
+		fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
 		if err == nil {
+			var fs unix.Statfs_t
+			var st unix.Stat_t
+			if unix.Fstatfs(fd, &fs) == nil && fs.Type == unix.PROC_SUPER_MAGIC {
+				what += " procfs"
+			}
+			if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR && (st.Dev != root.Dev || st.Ino != root.Ino) {
+				what += " dir-outside-root"
+			}
 			unix.Close(fd)
 		}
-		fmt.Printf("fd %s readlink %s open %s\n", e.Name(), target, result(err))
+		fmt.Printf("fd %s readlink %s open %s%s\n", e.Name(), target, result(err), what)
 	}
 }
 
 // exeWrite tries to open pid's exe for writing, as CVE-2019-5736 did:
-// directly, and by holding an O_PATH fd and reopening it read-write. It
+// directly, and by holding an O_PATH fd and reopening it read-write. A
+// write puts back the byte that is there (the container's own binaries
+// must stay intact; the question is whether the kernel lets it write). It
 // returns whether any write succeeded; ident gets the exe's dev:ino.
 func exeWrite(pid int, ident *string) bool {
 	p := fmt.Sprintf("/proc/%d/exe", pid)
 	wrote := false
-	fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(p, unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
-		_, err = unix.Write(fd, []byte{0})
+		err = rewrite(fd)
 		wrote = err == nil
 		unix.Close(fd)
 	}
@@ -142,7 +157,7 @@ func exeWrite(pid int, ident *string) bool {
 	target, _ := os.Readlink(p)
 	rw, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", path), unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
-		_, err = unix.Pwrite(rw, []byte{0}, 0)
+		err = rewrite(rw)
 		wrote = wrote || err == nil
 		unix.Close(rw)
 	}
@@ -150,12 +165,22 @@ func exeWrite(pid int, ident *string) bool {
 	return wrote
 }
 
+// rewrite writes the first byte of fd over itself.
+func rewrite(fd int) error {
+	b := make([]byte, 1)
+	if _, err := unix.Pread(fd, b, 0); err != nil {
+		return err
+	}
+	_, err := unix.Pwrite(fd, b, 0)
+	return err
+}
+
 // hunt attacks every process that appears until stop exists and prints
 // one line per process. A berth-init (the comm the init gives itself) that
 // it could trace or open an fd of is a hit only if it was still the init
-// afterwards (not the process it became by execve); a written exe or an
-// exe that is the host file hostExe (dev:ino) is a hit whatever the
-// process.
+// afterwards (not the process it became by execve); so is a written exe
+// that is the init's memfd, and any exe that is the host file hostExe
+// (dev:ino).
 func hunt(stop, hostExe string) {
 	seen := map[int]bool{os.Getpid(): true}
 	var n, inits, traced, fds, wrote, hostHits, scans int
@@ -179,6 +204,9 @@ func hunt(stop, hostExe string) {
 			var ident string
 			w := exeWriteQuiet(pid, &ident)
 			exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+			// the container may write its own binaries: a write counts
+			// when the exe was the init's memfd or the host's file
+			w = w && (strings.HasPrefix(exe, "/memfd:") || ident == hostExe)
 			fmt.Printf("proc %d init=%v exe=%q traced=%v fds=%d exe-written=%v host-exe=%v\n",
 				pid, init, exe, tr, f, w, ident == hostExe)
 			inits += b2i(init)
