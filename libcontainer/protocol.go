@@ -15,6 +15,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -315,9 +318,28 @@ func initError(payload []byte) error {
 		return errors.New("the container init failed")
 	}
 	errno := unix.Errno(binary.LittleEndian.Uint32(payload))
-	text := string(payload[4:])
+	text := oneLine(string(payload[4:]))
 	if errno == 0 {
 		return errors.New(text)
 	}
 	return fmt.Errorf("%s: %w", text, errno)
+}
+
+// oneLine escapes the control characters of a text from the init (it may
+// quote values of config.json, such as args[0]): an error stays one line,
+// and a container's config cannot forge lines in berth's output.
+func oneLine(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
