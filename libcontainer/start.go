@@ -59,7 +59,7 @@ func (c *Container) releaseInit() error {
 		return err
 	}
 	if len(out) > 0 {
-		return errors.New(string(bytes.TrimSpace(out)))
+		return errors.New(oneLine(string(bytes.TrimSpace(out))))
 	}
 	return nil
 }
