@@ -53,14 +53,16 @@ test: deps
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
-# and conversion, the plan encoding checked by the init's own decoder, and
-# the decoder itself under libFuzzer (nsexec/c/fuzz/run.sh).
+# and conversion, the plan encoding checked by the init's own decoder, the
+# parent's reader of the init's messages, and the init's decoder itself
+# under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20
 GOFUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME)s -fuzzminimizetime 5s
 fuzz: nsexec/berth-init
 	$(GOFUZZ) -fuzz '^FuzzConvert$$' ./specconv
 	$(GOFUZZ) -fuzz '^FuzzLoad$$' ./specconv
 	$(GOFUZZ) -fuzz '^FuzzPlanEncoding$$' ./libcontainer
+	$(GOFUZZ) -fuzz '^FuzzInitFrames$$' ./libcontainer
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 
 lint: nsexec/berth-init

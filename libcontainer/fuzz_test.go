@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/specconv"
 )
@@ -324,4 +325,49 @@ func TestLabelsEncoding(t *testing.T) {
 	if !found {
 		t.Error("no mount carries the mount label")
 	}
+}
+
+// FuzzInitFrames feeds bytes, as the init would send them, to the
+// parent's frame reader and error decoder: whatever a broken (or
+// subverted) init sends, the parent must not panic, read past a frame or
+// accept one larger than maxFrame, and an error it reports stays one line.
+func FuzzInitFrames(f *testing.F) {
+	frameOf := func(t msgType, payload []byte) []byte {
+		b := binary.LittleEndian.AppendUint32(nil, uint32(len(payload)+4))
+		return append(binary.LittleEndian.AppendUint32(b, uint32(t)), payload...)
+	}
+	f.Add(frameOf(msgPID, []byte{1, 0, 0, 0}))
+	f.Add(append(frameOf(msgHooks, nil), frameOf(msgError, append([]byte{2, 0, 0, 0}, "exec: \"sh\"\nforged line"...))...))
+	f.Add(frameOf(msgReady, nil)[:5])
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := os.NewFile(uintptr(pair[1]), "init")
+		go func() { w.Write(data); w.Close() }()
+		s := &syncSocket{f: os.NewFile(uintptr(pair[0]), "parent")}
+		defer s.f.Close()
+		read := 0
+		for {
+			fr, err := s.recv()
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("a read error of more than one line: %q", err)
+				}
+				return
+			}
+			read += 8 + len(fr.payload)
+			if read > len(data) || len(fr.payload)+4 > maxFrame {
+				t.Fatalf("frame of %d bytes read from %d", len(fr.payload), len(data))
+			}
+			if e := initError(fr.payload); strings.ContainsAny(e.Error(), "\n\r") {
+				t.Fatalf("the init's error is more than one line: %q", e)
+			}
+		}
+	})
 }
