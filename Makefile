@@ -57,12 +57,11 @@ test: deps
 # parent's reader of the init's messages, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20
-GOFUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME)s -fuzzminimizetime 5s
 fuzz: nsexec/berth-init
-	$(GOFUZZ) -fuzz '^FuzzConvert$$' ./specconv
-	$(GOFUZZ) -fuzz '^FuzzLoad$$' ./specconv
-	$(GOFUZZ) -fuzz '^FuzzPlanEncoding$$' ./libcontainer
-	$(GOFUZZ) -fuzz '^FuzzInitFrames$$' ./libcontainer
+	tests/gofuzz.sh ./specconv FuzzConvert $(FUZZTIME)
+	tests/gofuzz.sh ./specconv FuzzLoad $(FUZZTIME)
+	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
+	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 
 lint: nsexec/berth-init
