@@ -2,7 +2,9 @@ package libcontainer
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -51,31 +53,47 @@ var (
 	planDumpErr  error
 )
 
-// planDump builds nsexec/c/fuzz/plan_dump once.
+// planDump builds nsexec/c/fuzz/plan_dump once per version of the
+// decoder's sources, in /tmp/berth-plan-dump-<hash> (renamed into place:
+// fuzz workers and parallel runs share it).
 func planDump(t testing.TB) string {
 	t.Helper()
-	planDumpOnce.Do(func() {
-		cc, err := exec.LookPath("cc")
-		if err != nil {
-			planDumpErr = fmt.Errorf("no C compiler (cc) to build the init's decoder: %w", err)
-			return
-		}
-		dir, err := os.MkdirTemp("", "berth-plan-dump-")
-		if err != nil {
-			planDumpErr = err
-			return
-		}
-		planDumpBin = filepath.Join(dir, "plan_dump")
-		out, err := exec.Command(cc, "-O1", "-Wall", "-Werror", "-o", planDumpBin,
-			"../nsexec/c/fuzz/plan_dump.c", "../nsexec/c/plan.c").CombinedOutput()
-		if err != nil {
-			planDumpErr = fmt.Errorf("build plan_dump: %v: %s", err, out)
-		}
-	})
+	planDumpOnce.Do(func() { planDumpBin, planDumpErr = buildPlanDump() })
 	if planDumpErr != nil {
 		t.Skip(planDumpErr)
 	}
 	return planDumpBin
+}
+
+func buildPlanDump() (string, error) {
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		return "", fmt.Errorf("no C compiler (cc) to build the init's decoder: %w", err)
+	}
+	srcs := []string{"../nsexec/c/fuzz/plan_dump.c", "../nsexec/c/fuzz/plan_free.h", "../nsexec/c/plan.c",
+		"../nsexec/c/plan.h", "../nsexec/c/protocol.h"}
+	h := sha256.New()
+	for _, f := range srcs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		h.Write(data)
+	}
+	dir := filepath.Join(os.TempDir(), "berth-plan-dump-"+hex.EncodeToString(h.Sum(nil)[:8]))
+	bin := filepath.Join(dir, "plan_dump")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp := fmt.Sprintf("%s.%d", bin, os.Getpid())
+	out, err := exec.Command(cc, "-O1", "-Wall", "-Werror", "-o", tmp, srcs[0], srcs[2]).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build plan_dump: %v: %s", err, out)
+	}
+	return bin, os.Rename(tmp, bin)
 }
 
 // nestedTags are the top-level tags whose value is a TLV stream.

@@ -35,25 +35,13 @@ var (
 	cvetoolErr  error
 )
 
-// addCvetool copies the attacker (testdata/cvetool, built static once per
-// run) into the bundle's rootfs as /cvetool, and makes the root writable
-// (the attacker writes its report to /tmp).
+// addCvetool copies the attacker (testdata/cvetool, built static) into
+// the bundle's rootfs as /cvetool, and makes the root writable (the
+// attacker writes its report to /tmp).
 func (b *bundle) addCvetool(t *testing.T) {
 	t.Helper()
 	b.spec.Root.Readonly = false
-	cvetoolOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "berth-cvetool-")
-		if err != nil {
-			cvetoolErr = err
-			return
-		}
-		cvetoolBin = filepath.Join(dir, "cvetool")
-		cmd := exec.Command("go", "build", "-o", cvetoolBin, "./testdata/cvetool")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cvetoolErr = fmt.Errorf("build testdata/cvetool: %v: %s", err, out)
-		}
-	})
+	cvetoolOnce.Do(func() { cvetoolBin, cvetoolErr = buildCvetool() })
 	if cvetoolErr != nil {
 		t.Fatal(cvetoolErr)
 	}
@@ -64,6 +52,32 @@ func (b *bundle) addCvetool(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(b.rootfs(), "cvetool"), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// buildCvetool builds testdata/cvetool once per version of its source, in
+// /tmp/berth-cvetool-<hash of the source> (renamed into place, so that
+// parallel runs share it).
+func buildCvetool() (string, error) {
+	src, err := os.ReadFile("testdata/cvetool/main.go")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(src)
+	dir := filepath.Join(os.TempDir(), "berth-cvetool-"+hex.EncodeToString(sum[:8]))
+	bin := filepath.Join(dir, "cvetool")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp := fmt.Sprintf("%s.%d", bin, os.Getpid())
+	cmd := exec.Command("go", "build", "-o", tmp, "./testdata/cvetool")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build testdata/cvetool: %v: %s", err, out)
+	}
+	return bin, os.Rename(tmp, bin)
 }
 
 // writeRootfs writes a file into the bundle's rootfs.
