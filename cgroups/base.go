@@ -97,12 +97,19 @@ func (b *base) dirs() []string {
 }
 
 // createDirs makes the directory of every hierarchy. Rootless, a
-// hierarchy berth may not write to is dropped with a warning.
+// hierarchy berth may not write to is dropped, with one warning naming
+// them all.
 func (b *base) createDirs() error {
+	var skipped []string
+	defer func() {
+		if len(skipped) > 0 {
+			b.warn(fmt.Sprintf("cgroups: rootless: no cgroup in %s (not writable by this user)", strings.Join(skipped, ", ")))
+		}
+	}()
 	for _, k := range b.keys() {
 		if err := b.mkdirAll(b.paths[k]); err != nil {
 			if b.rootless && isErrno(err, unix.EACCES, unix.EPERM, unix.EROFS) {
-				b.warn(fmt.Sprintf("cgroups: rootless: skipping the %s hierarchy: %v", keyName(k), err))
+				skipped = append(skipped, keyName(k))
 				delete(b.paths, k)
 				if b.skipped == nil {
 					b.skipped = make(map[string]error)

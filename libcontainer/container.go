@@ -104,8 +104,9 @@ func (c *Container) frozen() bool {
 }
 
 // cgroup loads the container's cgroup manager from its record.
+// A rootless container may have none (every hierarchy was out of reach).
 func (c *Container) cgroup() (cgroups.Manager, error) {
-	if c.state.Cgroup == nil {
+	if c.state.Cgroup == nil || len(c.state.Cgroup.Paths) == 0 {
 		return nil, nil
 	}
 	return cgroups.Load(*c.state.Cgroup)
