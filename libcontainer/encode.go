@@ -209,6 +209,9 @@ func encodeMount(e *tlv, m *specconv.Mount) {
 		if m.Kind == specconv.MountTree {
 			n.u32(tMTree, uint32(m.TreeIndex))
 		}
+		if m.Origin != "" {
+			n.str(tMOrigin, m.Origin)
+		}
 	})
 }
 

@@ -125,6 +125,7 @@ const (
 	tMAttrClr
 	tMFile
 	tMTree
+	tMOrigin
 )
 
 const (

@@ -16,6 +16,9 @@ void send_msg(uint32_t type, const void *payload, size_t len);
 void send_msg_fd(uint32_t type, const void *payload, size_t len, int fd);
 /* recv_msg reads one frame of the wanted type; any other type is fatal. */
 uint8_t *recv_msg(uint32_t want, size_t *len);
+/* error_context, when set, prefixes every error (the config field being
+ * carried out, e.g. "mounts[3]"). */
+extern const char *error_context;
 /* bail reports "what: strerror(errno)" to the parent and exits; bailx without errno. */
 __attribute__((noreturn, format(printf, 1, 2))) void bail(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void bailx(const char *fmt, ...);

@@ -27,6 +27,7 @@ struct mount_entry {
 	uint64_t attr_set, attr_clr;
 	int is_file;
 	int tree; /* index into plan.tree_fds, -1 if none */
+	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };
 
 struct device_entry {

@@ -152,7 +152,7 @@ static void make_symlink(const char *target_path, const char *path, int replace)
 	close(parent);
 }
 
-static void do_mount(const struct mount_entry *m, const struct plan *p)
+static void mount_one(const struct mount_entry *m, const struct plan *p)
 {
 	if (m->kind == MOUNT_SYMLINK) {
 		make_symlink(m->source, m->dest, 0);
@@ -193,6 +193,14 @@ static void do_mount(const struct mount_entry *m, const struct plan *p)
 	set_attrs(m, fd);
 	set_propagation(m, fd);
 	close(fd);
+}
+
+/* do_mount carries out one mount; its errors name the config field. */
+static void do_mount(const struct mount_entry *m, const struct plan *p)
+{
+	error_context = m->origin;
+	mount_one(m, p);
+	error_context = NULL;
 }
 
 static void make_device(const struct device_entry *d)

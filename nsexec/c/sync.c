@@ -84,12 +84,18 @@ uint8_t *recv_msg(uint32_t want, size_t *len)
 	return buf;
 }
 
+const char *error_context;
+
 static void report(int err, const char *fmt, va_list ap)
 {
 	char text[2048];
-	int n = vsnprintf(text, sizeof(text), fmt, ap);
-	if (n < 0)
+	int n = 0;
+	if (error_context)
+		n = snprintf(text, sizeof(text), "%s: ", error_context);
+	if (n < 0 || (size_t)n >= sizeof(text))
 		n = 0;
+	int m = vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
+	n = m < 0 ? n : n + m;
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
 	if (sync_fd >= 0) {
