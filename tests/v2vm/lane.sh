@@ -31,13 +31,22 @@ say() { echo "lane: $*" >&2; }
 [ "$(id -u)" = 0 ] || { say "needs root (qemu, cgroups)"; exit 2; }
 command -v go >/dev/null || { say "go is not on PATH"; exit 2; }
 
+# The guest sees the host's / except /tmp, /run and /dev/shm (fresh tmpfs
+# there) plus one shared directory. Items run in the checkout, so a
+# checkout in one of those (a CI clone in /tmp) is itself the share, and
+# the lane's files go inside it.
+case $REPO/ in
+/tmp/* | /run/* | /dev/shm/*) SHARE=$REPO ;;
+*) SHARE= ;;
+esac
 if [ -n "${LANE_OUT:-}" ]; then
 	mkdir -p "$LANE_OUT"
 	OUT=$(cd "$LANE_OUT" && pwd -P)
 else
-	OUT=$(mktemp -d "${TMPDIR:-/tmp}/v2vm-lane.XXXXXX")
+	OUT=$(mktemp -d "${SHARE:-${TMPDIR:-/tmp}}/.v2vm-lane.XXXXXX")
 	[ -n "${LANE_KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
 fi
+SHARE=${SHARE:-$OUT}
 LANE_BIN=$OUT/bin
 mkdir -p "$LANE_BIN" "$OUT/logs"
 : >"$OUT/items"
@@ -54,7 +63,7 @@ lane_cmd() { printf 'cmd\t%s\t%s\n' "$1" "$2" >>"$OUT/items"; }
 # /dev/shm (fresh tmpfs there), and $OUT (the share)
 guest_visible() {
 	case $1/ in
-	"$OUT"/*) return 0 ;;
+	"$SHARE"/*) return 0 ;;
 	/tmp/* | /run/* | /dev/shm/*) return 1 ;;
 	esac
 	return 0
@@ -119,7 +128,7 @@ export V2VM_TIMEOUT=${V2VM_TIMEOUT:-900}
 export V2VM_ENV="${V2VM_ENV:-} LANE_TIMEOUT=${LANE_TIMEOUT:-300} LANE_REPO=$REPO"
 say "$(wc -l <"$OUT/items") item(s); booting the v2 guest"
 rc=0
-(cd "$OUT" && "$HERE/run.sh" "bash $OUT/lane-guest.sh $OUT" "$OUT") || rc=$?
+(cd "$OUT" && "$HERE/run.sh" "bash $OUT/lane-guest.sh $OUT" "$SHARE") || rc=$?
 say "took $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $T0}")s (host build included); logs in $OUT/logs$([ -n "${LANE_OUT:-}${LANE_KEEP:-}" ] || echo ' (removed)')"
 if [ "$rc" -ge 124 ]; then
 	say "the guest failed (run.sh exit $rc)"
