@@ -44,11 +44,7 @@ its process waiting for "berth start".`,
 // bundle directory, as runc does (hooks run there; relative paths of the
 // command line were made absolute first).
 func createOpts(ctx *cli.Context) (*libcontainer.CreateOpts, error) {
-	id, err := containerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	root, err := stateRoot(ctx)
+	id, root, err := idAndRoot(ctx)
 	if err != nil {
 		return nil, err
 	}

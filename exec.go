@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -70,7 +69,7 @@ func execAction(ctx *cli.Context) (int, error) {
 	detach := ctx.Bool("detach")
 	var signals *signalForwarder
 	if !detach {
-		signals = catchUrgentSignals()
+		signals = forwardSignals()
 	}
 	if err := checkArgs(ctx, 1, -1); err != nil {
 		return 0, err
@@ -113,11 +112,7 @@ func processTerminal(path string) bool {
 // loadForExec loads the container named by the first argument, with the
 // part of its config an exec needs.
 func loadForExec(ctx *cli.Context) (*libcontainer.Container, error) {
-	id, err := containerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	root, err := stateRoot(ctx)
+	id, root, err := idAndRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -207,17 +202,6 @@ func preservedFiles(n int) ([]*os.File, error) {
 	return files, nil
 }
 
-// catchUrgentSignals catches the signals a caller sends right away
-// (urgentSignals) before the process exists; execForeground catches the
-// others once it runs. Each signal costs a round trip to the Go runtime's
-// signal thread: installing the other 55 while the exec is under way took
-// the core the exec needs (0.6 ms more per exec on two cores).
-func catchUrgentSignals() *signalForwarder {
-	f := &signalForwarder{ch: make(chan os.Signal, 128)}
-	signal.Notify(f.ch, urgentSignals...)
-	return f
-}
-
 // execForeground runs the process with berth's stdio (or a terminal
 // berth proxies), forwards signals to it and returns its exit status.
 func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals *signalForwarder, proxyTTY bool) (int, error) {
@@ -234,7 +218,7 @@ func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals
 	if err != nil {
 		return 0, err
 	}
-	signals.catchOthers()
+	signals.caughtAll()
 	if tty != nil {
 		if err := tty.attach(); err != nil {
 			unix.Kill(pid, unix.SIGKILL)

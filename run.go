@@ -79,10 +79,10 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 			return err
 		}
 	}
+	signals.caughtAll()
 	if err := startOrDelete(c); err != nil {
 		return err
 	}
-	signals.catchOthers()
 	status := signals.wait(c.InitPid(), tty)
 	if tty != nil {
 		tty.drain()

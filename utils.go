@@ -48,13 +48,18 @@ func containerID(ctx *cli.Context) (string, error) {
 	return id, libcontainer.ValidateID(id)
 }
 
+// idAndRoot are the container id (the first argument) and --root.
+func idAndRoot(ctx *cli.Context) (id, root string, err error) {
+	if id, err = containerID(ctx); err != nil {
+		return "", "", err
+	}
+	root, err = stateRoot(ctx)
+	return id, root, err
+}
+
 // getContainer loads the container named by the first argument.
 func getContainer(ctx *cli.Context) (*libcontainer.Container, error) {
-	id, err := containerID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	root, err := stateRoot(ctx)
+	id, root, err := idAndRoot(ctx)
 	if err != nil {
 		return nil, err
 	}

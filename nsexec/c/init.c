@@ -130,6 +130,30 @@ static void ready(void)
 	sync_fd = -1;
 }
 
+/* apply_process applies the process's attributes, privileged steps
+ * first, and returns the path to exec. The seccomp filter is loaded as
+ * late as it can be: without no_new_privs it needs CAP_SYS_ADMIN, so
+ * before the identity changes; with a notify listener, while the socket
+ * to the parent is open; otherwise just before execve (the caller). */
+static const char *apply_process(struct plan *p)
+{
+	set_limits(p);
+	set_labels(p);
+	release_procfs();
+	int cwd = open_cwd(p);
+	if (!p->no_new_privs)
+		load_seccomp(p);
+	set_identity(p);
+	enter_cwd(p, cwd);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		bail("set no_new_privs");
+	if (p->seccomp_notify)
+		load_seccomp(p);
+	const char *path = find_executable(p);
+	umask(p->has_umask ? p->umask : 022);
+	return path;
+}
+
 /* create: a new container, left waiting on the exec fifo. */
 static void create_container(struct plan *p)
 {
@@ -145,22 +169,7 @@ static void create_container(struct plan *p)
 	run_hooks(p, HOOK_CREATE_CONTAINER, state, state_len);
 	finish_rootfs(p);
 	setup_console(p);
-	set_limits(p);
-	/* without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
-	 * the capabilities are still there */
-	set_labels(p);
-	release_procfs();
-	int cwd = open_cwd(p);
-	if (!p->no_new_privs)
-		load_seccomp(p);
-	set_identity(p);
-	enter_cwd(p, cwd);
-	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		bail("set no_new_privs");
-	if (p->seccomp_notify)
-		load_seccomp(p); /* the listener fd still needs the socket */
-	const char *path = find_executable(p);
-	umask(p->has_umask ? p->umask : 022);
+	const char *path = apply_process(p);
 	ready();
 	wait_for_start(p);
 	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
@@ -174,20 +183,7 @@ static void exec_in_container(struct plan *p)
 	if (setsid() < 0)
 		bail("setsid");
 	setup_console(p);
-	set_limits(p);
-	set_labels(p);
-	release_procfs();
-	int cwd = open_cwd(p);
-	if (!p->no_new_privs)
-		load_seccomp(p);
-	set_identity(p);
-	enter_cwd(p, cwd);
-	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		bail("set no_new_privs");
-	if (p->seccomp_notify)
-		load_seccomp(p);
-	const char *path = find_executable(p);
-	umask(p->has_umask ? p->umask : 022);
+	const char *path = apply_process(p);
 	/* the socket stays open (close-on-exec): the parent sees EOF when the
 	 * exec succeeded, MSG_ERROR when it did not */
 	send_msg(MSG_READY, NULL, 0);
