@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,9 @@ import (
 type Container struct {
 	root  string
 	state State
+	// rawConfig is state.json's config, of which state.Config holds only
+	// the part the lifecycle commands read (see fullConfig).
+	rawConfig json.RawMessage
 	// execSeccomp is linux.seccomp as state.json has it, when LoadForExec
 	// left it undecoded (see execution.seccomp).
 	execSeccomp []byte
@@ -30,11 +34,11 @@ func Load(root, id string) (*Container, error) {
 		return nil, err
 	}
 	defer d.unlock()
-	st, err := d.load()
+	st, raw, err := d.load()
 	if err != nil {
 		return nil, err
 	}
-	return &Container{root: root, state: *st}, nil
+	return &Container{root: root, state: *st, rawConfig: raw}, nil
 }
 
 // lock locks the container's directory and re-reads its state: commands
@@ -44,19 +48,35 @@ func (c *Container) lock() (*stateDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := d.load()
+	st, raw, err := d.load()
 	if err != nil {
 		d.unlock()
 		return nil, err
 	}
-	c.state = *st
+	c.state, c.rawConfig = *st, raw
 	return d, nil
+}
+
+// fullConfig decodes the whole config into state.Config: a command that
+// saves the state (update) needs all of it.
+func (c *Container) fullConfig() error {
+	if c.rawConfig == nil {
+		return nil
+	}
+	var s specs.Spec
+	if err := json.Unmarshal(c.rawConfig, &s); err != nil {
+		return fmt.Errorf("state of %s is corrupt: %w", c.state.ID, err)
+	}
+	c.state.Config, c.rawConfig = &s, nil
+	return nil
 }
 
 // ID is the container's id.
 func (c *Container) ID() string { return c.state.ID }
 
-// Config is config.json as it was at create.
+// Config is config.json as it was at create: the part the command that
+// loaded the container reads (Load: lifecycleConfig; LoadForExec:
+// execConfig).
 func (c *Container) Config() *specs.Spec { return c.state.Config }
 
 // Pid is the host pid of the container's process, 0 once it stopped.

@@ -57,6 +57,10 @@ func (c *Container) seccompProfile() (*specs.LinuxSeccomp, error) {
 		}
 		return &s, nil
 	}
+	// loaded with Load, the config holds only its lifecycle part
+	if err := c.fullConfig(); err != nil {
+		return nil, err
+	}
 	if cfg := c.state.Config; cfg != nil && cfg.Linux != nil {
 		return cfg.Linux.Seccomp, nil
 	}

@@ -30,6 +30,9 @@ func (c *Container) Update(r *specs.LinuxResources) ([]string, error) {
 	if cg == nil {
 		return nil, fmt.Errorf("cannot update container %s: it has no cgroup", c.state.ID)
 	}
+	if err := c.fullConfig(); err != nil {
+		return nil, err
+	}
 	cur := c.resources()
 	completeSwap(r, cur)
 	if err := cg.Set(r); err != nil {
