@@ -208,6 +208,10 @@ func (c *creation) prepareFiles() error {
 	c.files = append(c.files, c.o.ExtraFiles...)
 	c.fds.preserve = len(c.o.ExtraFiles)
 	c.fds.setgroups = !(c.o.Rootless && createsNamespace(c.plan, unix.CLONE_NEWUSER))
+	if !c.o.NoNewKeyring {
+		// a keyring of its own, not the one of berth's caller, as runc
+		c.fds.keyring = "_ses." + c.o.ID
+	}
 	fifo, err := c.makeFifo()
 	if err != nil {
 		return err

@@ -23,7 +23,8 @@ type initFDs struct {
 	tasks    []int       // v1 cgroup `tasks` files the init writes "0" into
 	seccomp  *initFilter // compiled seccomp filter, nil for none
 
-	setgroups bool // setgroups(2) is allowed (not in a rootless user namespace)
+	setgroups bool   // setgroups(2) is allowed (not in a rootless user namespace)
+	keyring   string // the session keyring to join, "" for none (--no-new-keyring)
 }
 
 // nsJoin is one namespace file opened and checked by the parent.
@@ -57,6 +58,9 @@ func encodeCreatePlan(p *specconv.Plan, fds initFDs) []byte {
 	encodeRootfs(&e, p, fds)
 	encodeProcess(&e, &p.Process, fds)
 	encodeHooks(&e, p)
+	if fds.keyring != "" {
+		e.str(tSessionKeyring, fds.keyring)
+	}
 	if p.Hostname != nil {
 		e.str(tHostname, *p.Hostname)
 	}

@@ -104,6 +104,7 @@ const (
 	tNoMountns
 	tCgroupTasks
 	tPathWalk
+	tSessionKeyring
 )
 
 // Nested tags.

@@ -424,6 +424,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 	case T_NO_MOUNTNS: return set_flag(d, t, &p->no_mountns);
 	case T_CGROUP_TASKS: return push_task(d, t, p);
 	case T_PATH_WALK: return set_flag(d, t, &p->path_walk);
+	case T_SESSION_KEYRING: return get_str(d, t, &p->session_keyring);
 	case T_MOUNT: return dec_mount(d, p, t);
 	case T_TREE_FD: return push_fd(d, t, p);
 	case T_SETUP_DEV: return set_flag(d, t, &p->setup_dev);

@@ -75,6 +75,7 @@ struct plan {
 	uint32_t root_propagation;
 	int no_pivot;
 	int no_mountns;
+	const char *session_keyring; /* join a new session keyring of this name */
 	int path_walk; /* resolve paths without openat2 (tests of the fallback) */
 	struct mount_entry *mounts;
 	size_t nmounts;

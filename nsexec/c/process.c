@@ -153,8 +153,21 @@ static void set_scheduling(struct plan *p)
 		bail("set the CPU affinity (execCPUAffinity.final)");
 }
 
+/* join_keyring gives the container a new session keyring, so it does not
+ * share the caller's. A kernel without keyrings (ENOSYS) or a policy that
+ * refuses (EACCES) leaves the inherited one, as runc does. */
+static void join_keyring(struct plan *p)
+{
+	if (!p->session_keyring)
+		return;
+	if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, p->session_keyring) < 0 &&
+	    errno != ENOSYS && errno != EACCES)
+		bail("join a new session keyring %s", p->session_keyring);
+}
+
 void set_limits(struct plan *p)
 {
+	join_keyring(p);
 	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		bail("set hostname %s", p->hostname);
 	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)

@@ -88,6 +88,7 @@ enum plan_tag {
 	T_NO_MOUNTNS,        /* u32 1: no mount namespace of its own: chroot, mounts below a private bind */
 	T_CGROUP_TASKS,      /* u32 fd of a v1 `tasks` file to write "0" into (repeated) */
 	T_PATH_WALK,         /* u32 1: resolve paths by the openat2 fallback walk (tests) */
+	T_SESSION_KEYRING,   /* string: join a new session keyring of this name */
 	T_TAG_MAX
 };
 
