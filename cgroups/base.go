@@ -96,6 +96,19 @@ func (b *base) dirs() []string {
 	return out
 }
 
+// set validates r against the host, then applies it with apply (the
+// version's own), as an update of a live cgroup.
+func (b *base) set(r *specs.LinuxResources, apply func(*specs.LinuxResources, bool) error) error {
+	b.warnings = nil
+	if r == nil {
+		return nil
+	}
+	if err := validateResources(r, b.host()); err != nil {
+		return err
+	}
+	return apply(r, false)
+}
+
 // createDirs makes the directory of every hierarchy. Rootless, a
 // hierarchy berth may not write to is dropped, with one warning naming
 // them all.

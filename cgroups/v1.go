@@ -41,16 +41,7 @@ func (m *v1Manager) Join(pid int) error { return m.join(pid) }
 func (m *v1Manager) CloneFD() (int, bool, error) { return -1, false, nil }
 
 // Set validates r against the host, then applies it.
-func (m *v1Manager) Set(r *specs.LinuxResources) error {
-	m.warnings = nil
-	if r == nil {
-		return nil
-	}
-	if err := validateResources(r, m.host()); err != nil {
-		return err
-	}
-	return m.apply(r, false)
-}
+func (m *v1Manager) Set(r *specs.LinuxResources) error { return m.set(r, m.apply) }
 
 // apply binds every write (resources, then device rules) to the cgroup
 // before writing any; on Set it checks the memory limit against the

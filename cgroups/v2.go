@@ -98,16 +98,7 @@ func (m *v2Manager) CloneFD() (int, bool, error) {
 }
 
 // Set validates r against the host, then applies it.
-func (m *v2Manager) Set(r *specs.LinuxResources) error {
-	m.warnings = nil
-	if r == nil {
-		return nil
-	}
-	if err := validateResources(r, m.host()); err != nil {
-		return err
-	}
-	return m.apply(r, false)
-}
+func (m *v2Manager) Set(r *specs.LinuxResources) error { return m.set(r, m.apply) }
 
 // apply binds every write before writing any, checks the memory limit
 // against the usage on Set (checkBeforeUpdate), writes, then attaches

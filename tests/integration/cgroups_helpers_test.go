@@ -5,7 +5,6 @@ package integration
 // path and file name goes through cgMode.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -333,26 +332,8 @@ func (c *cgContainer) stateResources() *specs.LinuxResources {
 // cgProc runs a long-lived berth command (events) in the background.
 type cgProc struct {
 	cmd *exec.Cmd
-	out cgBuffer
-	err cgBuffer
-}
-
-// cgBuffer is a bytes.Buffer safe to read while a command writes it.
-type cgBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *cgBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *cgBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	out lockedBuffer
+	err lockedBuffer
 }
 
 func (e *env) cgBackground(args ...string) *cgProc {

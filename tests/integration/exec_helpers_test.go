@@ -258,7 +258,8 @@ func onlineCPUs(t *testing.T) int {
 	return n
 }
 
-// lockedBuffer collects what a background reader reads.
+// lockedBuffer collects what a background reader (or command) writes; it
+// is safe to read meanwhile.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
