@@ -96,6 +96,19 @@ func (b *base) dirs() []string {
 	return out
 }
 
+// create runs Create's steps in order; on the first error it removes the
+// directories made so far, so nothing is left behind.
+func (b *base) create(steps ...func() error) error {
+	b.warnings = nil
+	for _, step := range steps {
+		if err := step(); err != nil {
+			_ = b.removeCreated()
+			return err
+		}
+	}
+	return nil
+}
+
 // set validates r against the host, then applies it with apply (the
 // version's own), as an update of a live cgroup.
 func (b *base) set(r *specs.LinuxResources, apply func(*specs.LinuxResources, bool) error) error {

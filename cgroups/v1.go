@@ -16,22 +16,7 @@ type v1Manager struct{ base }
 // Create makes the directories, fills empty cpusets from the parents and
 // applies the resources and device rules.
 func (m *v1Manager) Create() error {
-	m.warnings = nil
-	err := m.createDirs()
-	if err == nil {
-		err = m.checkNotInUse()
-	}
-	if err == nil {
-		err = m.initCpuset()
-	}
-	if err == nil {
-		err = m.apply(m.res, true)
-	}
-	if err != nil {
-		_ = m.removeCreated()
-		return err
-	}
-	return nil
+	return m.create(m.createDirs, m.checkNotInUse, m.initCpuset, func() error { return m.apply(m.res, true) })
 }
 
 // Join moves pid into every hierarchy.

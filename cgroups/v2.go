@@ -20,19 +20,7 @@ func (m *v2Manager) dir() string { return m.paths[""] }
 // Create makes the parents, enables the available controllers down to
 // the parent (as runc does), makes the cgroup and applies the resources.
 func (m *v2Manager) Create() error {
-	m.warnings = nil
-	err := m.createCgroup()
-	if err == nil {
-		err = m.checkNotInUse()
-	}
-	if err == nil {
-		err = m.apply(m.res, true)
-	}
-	if err != nil {
-		_ = m.removeCreated()
-		return err
-	}
-	return nil
+	return m.create(m.createCgroup, m.checkNotInUse, func() error { return m.apply(m.res, true) })
 }
 
 func (m *v2Manager) createCgroup() error {

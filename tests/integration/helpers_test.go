@@ -97,10 +97,17 @@ const commandTimeout = 2 * time.Minute
 
 func (e *env) berthIn(stdin string, args ...string) result {
 	e.t.Helper()
+	return e.berthWith(func(cmd *exec.Cmd) { cmd.Stdin = strings.NewReader(stdin) }, args...)
+}
+
+// berthWith runs berth with the test's root, letting setup adjust the
+// command first (stdin, extra files).
+func (e *env) berthWith(setup func(*exec.Cmd), args ...string) result {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, berthBin, append([]string{"--root", e.root}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
+	setup(cmd)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	// a container left running (create, run -d) keeps the pipes open:

@@ -5,11 +5,8 @@ package integration
 // berth run with fds leaked into it by its caller.
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -175,25 +172,7 @@ func fileHash(t *testing.T, path string) string {
 // close-on-exec: a careless caller leaking them.
 func (e *env) berthLeaking(files []*os.File, args ...string) result {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, berthBin, append([]string{"--root", e.root}, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.ExtraFiles = files
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case errors.Is(err, exec.ErrWaitDelay):
-		r.code = cmd.ProcessState.ExitCode()
-	case err != nil:
-		e.t.Fatalf("berth %v: %v", args, err)
-	}
-	return r
+	return e.berthWith(func(cmd *exec.Cmd) { cmd.ExtraFiles = files }, args...)
 }
 
 // ptySocket listens on a unix socket for the pty master berth sends;
