@@ -49,6 +49,8 @@ ST=$(mktemp -d /tmp/profile-state.XXXXXX)
 mkdir -p "$OUT" || exit 1
 cleanup() {
 	local b d
+	# subshells (pipelines in functions) run the EXIT trap too: main shell only
+	[ "$BASHPID" = "$$" ] || return 0
 	for b in "${BINS[@]}"; do
 		for d in "$ST"/root*/prof-*; do
 			[ -e "$d" ] || continue
@@ -71,17 +73,29 @@ measure() {
 	local lab=$1 cmd=$2 b=$3 root=$4 out
 	shift 4
 	prep "$cmd" "$b" "$root"
-	valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$cmd.$lab" --log-file="$OUT/vg.log" \
-		env GODEBUG=asyncpreemptoff=1 "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
+	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$cmd.$lab" \
+		--log-file="$OUT/vg.log" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
 	out=$(awk '/^summary:|^totals:/ { print $2; exit }' "$OUT/cg.$cmd.$lab")
 	rec "$cmd" "$lab" instr "$out"
 	[ -n "$KEEP" ] || rm -f "$OUT/cg.$cmd.$lab"
 	prep "$cmd" "$b" "$root"
-	strace -f -c -o "$OUT/strace.$cmd.$lab" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
+	if [ "$cmd" = create ]; then
+		# strace -f waits for the init, which waits for `start`: end it
+		strace -f -c -o "$OUT/strace.$cmd.$lab" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null &
+		local sp=$! i
+		for i in $(seq 1 500); do
+			"$b" --root "$root" state prof-r 2>/dev/null | grep -q '"status": *"created"' && break
+			sleep 0.02
+		done
+		"$b" --root "$root" delete -f prof-r >/dev/null 2>&1 </dev/null
+		wait "$sp"
+	else
+		strace -f -c -o "$OUT/strace.$cmd.$lab" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
+	fi
 	rec "$cmd" "$lab" syscalls "$(awk '$NF == "total" { print $4 }' "$OUT/strace.$cmd.$lab")"
 	prep "$cmd" "$b" "$root"
 	/usr/bin/time -f '%R %M' -o "$OUT/time.out" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
-	read -r f m <"$OUT/time.out"
+	read -r f m < <(tail -n 1 "$OUT/time.out") # after a "Command exited ..." line if any
 	rec "$cmd" "$lab" faults "$f"; rec "$cmd" "$lab" maxrss "$m"
 	prep "$cmd" "$b" "$root"
 	GODEBUG=inittrace=1 "$b" --root "$root" "$@" 2>"$OUT/inittrace.$cmd.$lab" >/dev/null </dev/null
