@@ -29,7 +29,22 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KEEP=''
 [ "${1:-}" = -c ] && { KEEP=1; shift; }
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; fi
-die() { echo "profile.sh: $*" >&2; exit 1; }
+die() { echo "profile.sh: $*" >&2; cleanup; exit 1; }
+ST=''
+cleanup() {
+	local b d
+	[ -n "$ST" ] || return 0
+	for b in "${BINS[@]}"; do
+		for d in "$ST"/root*/prof-*; do
+			[ -e "$d" ] || continue
+			"$b" --root "${d%/*}" delete -f "${d##*/}" >/dev/null 2>&1
+		done
+	done
+	rm -rf "$ST"
+}
+# cleanup runs at the end and on a signal (not as an EXIT trap: bash runs
+# that in the subshells of $(...) inside functions too)
+trap 'cleanup; exit 130' INT TERM
 [ "$(id -u)" = 0 ] || die "run as root"
 pkgs=()
 command -v valgrind >/dev/null || pkgs+=(valgrind)
@@ -47,19 +62,6 @@ done
 OUT=${OUT:-/tmp/profile-results/$(date +%Y%m%d-%H%M%S)}
 ST=$(mktemp -d /tmp/profile-state.XXXXXX)
 mkdir -p "$OUT" || exit 1
-cleanup() {
-	local b d
-	# subshells (pipelines in functions) run the EXIT trap too: main shell only
-	[ "$BASHPID" = "$$" ] || return 0
-	for b in "${BINS[@]}"; do
-		for d in "$ST"/root*/prof-*; do
-			[ -e "$d" ] || continue
-			"$b" --root "${d%/*}" delete -f "${d##*/}" >/dev/null 2>&1
-		done
-	done
-	rm -rf "$ST"
-}
-trap cleanup EXIT
 if ! "$HERE/mkbundle.sh" "$ST/true" /bin/true >/dev/null 2>&1 ||
 	! "$HERE/mkbundle.sh" "$ST/sleep" /bin/sleep 1000 >/dev/null 2>&1; then
 	die "mkbundle.sh failed"
@@ -74,7 +76,7 @@ measure() {
 	shift 4
 	prep "$cmd" "$b" "$root"
 	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.$cmd.$lab" \
-		--log-file="$OUT/vg.log" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
+		--log-file="$OUT/vg.log" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null || bad callgrind "$@"
 	out=$(awk '/^summary:|^totals:/ { print $2; exit }' "$OUT/cg.$cmd.$lab")
 	rec "$cmd" "$lab" instr "$out"
 	[ -n "$KEEP" ] || rm -f "$OUT/cg.$cmd.$lab"
@@ -88,21 +90,30 @@ measure() {
 			sleep 0.02
 		done
 		"$b" --root "$root" delete -f prof-r >/dev/null 2>&1 </dev/null
-		wait "$sp"
+		wait "$sp" || bad strace "$@"
 	else
-		strace -f -c -o "$OUT/strace.$cmd.$lab" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
+		strace -f -c -o "$OUT/strace.$cmd.$lab" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null || bad strace "$@"
 	fi
 	rec "$cmd" "$lab" syscalls "$(awk '$NF == "total" { print $4 }' "$OUT/strace.$cmd.$lab")"
 	prep "$cmd" "$b" "$root"
 	/usr/bin/time -f '%R %M' -o "$OUT/time.out" "$b" --root "$root" "$@" >/dev/null 2>&1 </dev/null
-	read -r f m < <(tail -n 1 "$OUT/time.out") # after a "Command exited ..." line if any
+	tail -n 1 "$OUT/time.out" >"$OUT/time.last" # after a "Command exited ..." line if any
+	read -r f m <"$OUT/time.last"
+	grep -q '^Command exited' "$OUT/time.out" && bad time "$@"
 	rec "$cmd" "$lab" faults "$f"; rec "$cmd" "$lab" maxrss "$m"
 	prep "$cmd" "$b" "$root"
-	GODEBUG=inittrace=1 "$b" --root "$root" "$@" 2>"$OUT/inittrace.$cmd.$lab" >/dev/null </dev/null
+	GODEBUG=inittrace=1 "$b" --root "$root" "$@" 2>"$OUT/inittrace.$cmd.$lab" >/dev/null </dev/null || bad inittrace "$@"
 	rec "$cmd" "$lab" inits "$(grep -c '^init ' "$OUT/inittrace.$cmd.$lab")"
 	rec "$cmd" "$lab" init_allocs "$(awk '/^init / { n += $(NF-1) } END { print n + 0 }' "$OUT/inittrace.$cmd.$lab")"
 	rec "$cmd" "$lab" init_bytes "$(awk '/^init / { n += $(NF-3) } END { print n + 0 }' "$OUT/inittrace.$cmd.$lab")"
 	post "$cmd" "$b" "$root"
+}
+# bad TOOL ARGS...: the call under TOOL failed (in measure: cmd, lab set)
+bad() {
+	local tool=$1
+	shift
+	echo "profile.sh: $lab: berth $* failed under $tool" >&2
+	rec "$cmd" "$lab" failed 1
 }
 rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV"; }
 # prep CMD BERTH ROOT: the container in the state CMD expects (id prof-c)
@@ -149,7 +160,8 @@ for b in "${BINS[@]}"; do
 	measure "$lab" list "$b" "$root" list
 	measure "$lab" delete "$b" "$root" delete prof-c
 done
-rm -f "$OUT/time.out"
+rm -f "$OUT/time.out" "$OUT/time.last"
+cleanup
 
 {
 	echo "# berth profile $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -161,6 +173,8 @@ rm -f "$OUT/time.out"
 	{ v[$1, $2, $3] = $4; if (!($1 in seen)) { seen[$1] = 1; cmds[++nc] = $1 } }
 	END {
 		split("instr syscalls faults maxrss inits init_allocs init_bytes", M, " ")
+		for (k in v) { split(k, q, SUBSEP); if (q[3] == "failed") bad = bad " " q[1] "(" q[2] ")" }
+		if (bad != "") print "**Failed calls (their figures are not the command\x27s):" bad "**\n"
 		h = "| command"; s = "|---"
 		for (m = 1; m <= 7; m++) for (b = 1; b <= nb; b++) {
 			h = h " | " M[m] (nb > 1 ? " b" b : ""); s = s "|---:"
