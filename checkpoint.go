@@ -12,7 +12,7 @@ var errNoCRIU = errors.New("checkpoint/restore is not supported by berth (no CRI
 
 var checkpointCommand = cli.Command{
 	Name:            "checkpoint",
-	Usage:           "checkpoint a running container (not supported)",
+	Usage:           "save a running container with CRIU (berth has no CRIU support)",
 	ArgsUsage:       "<container-id>",
 	SkipFlagParsing: true,
 	Action:          func(*cli.Context) error { return errNoCRIU },
@@ -20,7 +20,7 @@ var checkpointCommand = cli.Command{
 
 var restoreCommand = cli.Command{
 	Name:            "restore",
-	Usage:           "restore a container from a checkpoint (not supported)",
+	Usage:           "bring a saved container back (berth has no CRIU support)",
 	ArgsUsage:       "<container-id>",
 	SkipFlagParsing: true,
 	Action:          func(*cli.Context) error { return errNoCRIU },

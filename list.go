@@ -20,8 +20,8 @@ var listCommand = cli.Command{
 	Name:  "list",
 	Usage: "list the containers berth knows (under --root)",
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table or json"},
-		cli.BoolFlag{Name: "quiet, q", Usage: "display only container ids"},
+		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table, or json for a list of states"},
+		cli.BoolFlag{Name: "quiet, q", Usage: "print only the ids, one a line"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 0, 0); err != nil {
