@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -93,20 +94,38 @@ func execAction(ctx *cli.Context) (int, error) {
 	}
 	terminal := ctx.Bool("tty")
 	if o.ProcessFile != "" {
-		terminal = processTerminal(o.ProcessFile)
+		terminal = processTerminal(o.ProcessJSON)
 	}
 	return execForeground(c, o, signals, terminal && o.ConsoleSocket == "")
 }
 
 // processTerminal peeks at process.json's terminal: in the foreground
-// berth then proxies its own terminal, as with --tty. A file it cannot
-// read is reported when the process is loaded.
-func processTerminal(path string) bool {
+// berth then proxies its own terminal, as with --tty. A file that does
+// not decode is reported when the process is loaded.
+func processTerminal(data []byte) bool {
 	var p struct {
 		Terminal bool `json:"terminal"`
 	}
+	return json.Unmarshal(data, &p) == nil && p.Terminal
+}
+
+// readProcessFile reads --process once: it may be a pipe or a fifo
+// (--process /dev/stdin). With --tty as well (podman passes both), the
+// file's terminal decides, as with runc; a --tty the file contradicts
+// is said to be ignored.
+func readProcessFile(ctx *cli.Context, path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
-	return err == nil && json.Unmarshal(data, &p) == nil && p.Terminal
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("--process %s: %w", path, err)
+	}
+	if ctx.Bool("tty") && !processTerminal(data) {
+		warn(fmt.Sprintf("--tty ignored: %s does not ask for a terminal, and the file decides", path))
+	}
+	return data, nil
 }
 
 // loadForExec loads the container named by the first argument, with the
@@ -129,6 +148,11 @@ func execOpts(ctx *cli.Context) (*libcontainer.ExecOpts, error) {
 	var err error
 	if o.ProcessFile, err = processFile(ctx); err != nil {
 		return nil, err
+	}
+	if o.ProcessFile != "" {
+		if o.ProcessJSON, err = readProcessFile(ctx, o.ProcessFile); err != nil {
+			return nil, err
+		}
 	}
 	if o.ConsoleSocket, err = absPath("console-socket", ctx.String("console-socket")); err != nil {
 		return nil, err
@@ -162,8 +186,9 @@ func checkTerminalFlags(ctx *cli.Context, fromFile bool) error {
 }
 
 // processFlags shape the process; --process gives the whole process, so
-// they cannot come with it.
-var processFlags = []string{"cwd", "env", "tty", "user", "additional-gids", "process-label", "apparmor", "no-new-privs", "cap"}
+// they cannot come with it. --tty can: podman passes it with --process,
+// and runc takes the file's terminal then.
+var processFlags = []string{"cwd", "env", "user", "additional-gids", "process-label", "apparmor", "no-new-privs", "cap"}
 
 // processFile is --process, checked against the flags and arguments that
 // would be ignored with it.
@@ -213,6 +238,7 @@ func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals
 		}
 		defer tty.close()
 		o.Console = tty.theirs
+		tty.receiveEarly()
 	}
 	pid, err := c.Exec(o)
 	if err != nil {

@@ -81,6 +81,9 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 	}
 	signals.caughtAll()
 	if err := startOrDelete(c); err != nil {
+		if tty != nil {
+			tty.drainAfterFailure()
+		}
 		return err
 	}
 	status := signals.wait(c.InitPid(), tty)
