@@ -53,7 +53,8 @@ func main() {
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return err }
 	// (urfave/cli would write "No help topic" to the discarded ErrWriter)
 	app.CommandNotFound = func(_ *cli.Context, name string) {
-		fatal(fmt.Errorf("unknown command %q (see berth --help)", name))
+		//lint:ignore ST1005 "No help topic for '...'" is urfave/cli's answer, which runc gives and runc's help.bats matches
+		fatal(fmt.Errorf("No help topic for '%s': berth has no such command (see berth --help)", name))
 	}
 	cli.ErrWriter = io.Discard
 	if err := app.Run(os.Args); err != nil {

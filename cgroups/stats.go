@@ -10,26 +10,26 @@ package cgroups
 // Stats is the cgroup statistics of a container.
 type Stats struct {
 	CPU     CPU                `json:"cpu"`            // CPU time and throttling
-	CPUSet  CPUSet             `json:"cpuset"`         // the cpuset
+	Cpuset  CPUSet             `json:"cpuset"`         // the cpuset
 	Memory  Memory             `json:"memory"`         // memory usage and limits
-	Pids    Pids               `json:"pids"`           // process count and limit
-	Blkio   Blkio              `json:"blkio"`          // block I/O counters
-	Hugetlb map[string]Hugetlb `json:"hugetlb"`        // by page size ("2MB")
-	Rdma    []RdmaEntry        `json:"rdma,omitempty"` // RDMA usage by device (rdma.current)
+	Tasks    Pids               `json:"pids"`           // process count and limit
+	BlockIO   Blkio              `json:"blkio"`          // block I/O counters
+	HugePages map[string]Hugetlb `json:"hugetlb"`        // by page size ("2MB")
+	RDMA    []RdmaEntry        `json:"rdma,omitempty"` // RDMA usage by device (rdma.current)
 }
 
 // Hugetlb is the usage of one huge page size.
 type Hugetlb struct {
-	Usage   uint64 `json:"usage,omitempty"` // bytes in use
-	Max     uint64 `json:"max,omitempty"`   // peak bytes (v1 only)
-	Failcnt uint64 `json:"failcnt"`         // allocations refused by the limit
+	Bytes   uint64 `json:"usage,omitempty"` // bytes in use
+	PeakBytes     uint64 `json:"max,omitempty"`   // peak bytes (v1 only)
+	Refused uint64 `json:"failcnt"`         // allocations refused by the limit
 }
 
 // BlkioEntry is one device's value of a block I/O statistic.
 type BlkioEntry struct {
 	Major uint64 `json:"major,omitempty"` // device major
 	Minor uint64 `json:"minor,omitempty"` // device minor
-	Op    string `json:"op,omitempty"`    // Read, Write, Sync, Async, Discard, Total or ""
+	Operation    string `json:"op,omitempty"`    // Read, Write, Sync, Async, Discard, Total or ""
 	Value uint64 `json:"value,omitempty"` // bytes, operations or time, by file
 }
 

@@ -59,12 +59,12 @@ func TestStatsV1(t *testing.T) {
 	if s.Memory.Kernel != (MemoryEntry{}) {
 		t.Errorf("kernel memory without files: %+v", s.Memory.Kernel)
 	}
-	if s.Pids != (Pids{Current: 3}) {
-		t.Errorf("pids %+v", s.Pids)
+	if s.Tasks != (Pids{Current: 3}) {
+		t.Errorf("pids %+v", s.Tasks)
 	}
 	wantBytes := []BlkioEntry{{8, 0, "Read", 4096}, {8, 0, "Write", 512}, {8, 0, "Total", 4608}}
-	if !reflect.DeepEqual(s.Blkio.IoServiceBytesRecursive, wantBytes) || len(s.Blkio.IoServicedRecursive) != 1 {
-		t.Errorf("blkio %+v", s.Blkio)
+	if !reflect.DeepEqual(s.BlockIO.IoServiceBytesRecursive, wantBytes) || len(s.BlockIO.IoServicedRecursive) != 1 {
+		t.Errorf("blkio %+v", s.BlockIO)
 	}
 }
 
@@ -89,20 +89,20 @@ func TestStatsV2(t *testing.T) {
 	if s.CPU.PSI == nil || s.CPU.PSI.Some.Avg10 != 1.5 || s.CPU.PSI.Full.Total != 45 {
 		t.Errorf("psi %+v", s.CPU.PSI)
 	}
-	if !reflect.DeepEqual(s.CPUSet.CPUs, []uint16{0, 1}) || !reflect.DeepEqual(s.CPUSet.Mems, []uint16{0}) {
-		t.Errorf("cpuset %+v", s.CPUSet)
+	if !reflect.DeepEqual(s.Cpuset.CPUs, []uint16{0, 1}) || !reflect.DeepEqual(s.Cpuset.Mems, []uint16{0}) {
+		t.Errorf("cpuset %+v", s.Cpuset)
 	}
 	if s.Memory.Usage != (MemoryEntry{Usage: 1000, Max: 1500, Failcnt: 4, Limit: ^uint64(0)}) || s.Memory.Swap.Usage != 1010 || s.Memory.Cache != 300 {
 		t.Errorf("memory %+v", s.Memory)
 	}
-	if s.Pids != (Pids{Current: 2, Limit: 20}) {
-		t.Errorf("pids %+v", s.Pids)
+	if s.Tasks != (Pids{Current: 2, Limit: 20}) {
+		t.Errorf("pids %+v", s.Tasks)
 	}
 	wantIO := []BlkioEntry{{8, 0, "Read", 100}, {8, 0, "Write", 200}, {8, 0, "Discard", 0}}
-	if !reflect.DeepEqual(s.Blkio.IoServiceBytesRecursive, wantIO) {
-		t.Errorf("io %+v", s.Blkio.IoServiceBytesRecursive)
+	if !reflect.DeepEqual(s.BlockIO.IoServiceBytesRecursive, wantIO) {
+		t.Errorf("io %+v", s.BlockIO.IoServiceBytesRecursive)
 	}
-	if !reflect.DeepEqual(s.Rdma, []RdmaEntry{{Device: "mlx4_0", HcaHandles: 2}}) {
-		t.Errorf("rdma %+v", s.Rdma)
+	if !reflect.DeepEqual(s.RDMA, []RdmaEntry{{Device: "mlx4_0", HcaHandles: 2}}) {
+		t.Errorf("rdma %+v", s.RDMA)
 	}
 }

@@ -11,7 +11,7 @@ const userHZ = 100
 // statsV1 reads the v1 controllers' statistics.
 func statsV1(paths map[string]string) (*Stats, error) {
 	var err error
-	s := &Stats{Hugetlb: map[string]Hugetlb{}}
+	s := &Stats{HugePages: map[string]Hugetlb{}}
 	rd := func(ctrl string) (statReader, bool) {
 		d, ok := paths[ctrl]
 		return statReader{dir: d, err: &err}, ok
@@ -24,25 +24,25 @@ func statsV1(paths map[string]string) (*Stats, error) {
 		s.CPU.Throttling = Throttling{Periods: st["nr_periods"], ThrottledPeriods: st["nr_throttled"], ThrottledTime: st["throttled_time"]}
 	}
 	if r, ok := rd("cpuset"); ok {
-		cpusetV1(r, &s.CPUSet)
+		cpusetV1(r, &s.Cpuset)
 	}
 	if r, ok := rd("memory"); ok {
 		memoryV1(r, &s.Memory)
 	}
 	if r, ok := rd("pids"); ok {
-		s.Pids = Pids{Current: r.uint("pids.current"), Limit: r.limitOrZero("pids.max")}
+		s.Tasks = Pids{Current: r.uint("pids.current"), Limit: r.limitOrZero("pids.max")}
 	}
 	if r, ok := rd("blkio"); ok {
-		blkioV1(r, &s.Blkio)
+		blkioV1(r, &s.BlockIO)
 	}
 	if r, ok := rd("hugetlb"); ok {
 		for _, size := range hostHugeSizes() {
 			p := "hugetlb." + size + "."
-			s.Hugetlb[size] = Hugetlb{Usage: r.uint(p + "usage_in_bytes"), Max: r.uint(p + "max_usage_in_bytes"), Failcnt: r.uint(p + "failcnt")}
+			s.HugePages[size] = Hugetlb{Bytes: r.uint(p + "usage_in_bytes"), PeakBytes: r.uint(p + "max_usage_in_bytes"), Refused: r.uint(p + "failcnt")}
 		}
 	}
 	if r, ok := rd("rdma"); ok && r.has("rdma.current") {
-		s.Rdma = parseRdma(r.str("rdma.current"))
+		s.RDMA = parseRdma(r.str("rdma.current"))
 	}
 	return s, err
 }
@@ -130,7 +130,7 @@ func parseBlkio(s string) []BlkioEntry {
 		e.Minor, _ = strconv.ParseUint(min, 10, 64)
 		val := f[1]
 		if len(f) >= 3 {
-			e.Op, val = f[1], f[2]
+			e.Operation, val = f[1], f[2]
 		}
 		e.Value, _ = strconv.ParseUint(val, 10, 64)
 		out = append(out, e)

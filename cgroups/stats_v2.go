@@ -10,23 +10,23 @@ import (
 func statsV2(dir string) (*Stats, error) {
 	var err error
 	r := statReader{dir: dir, err: &err}
-	s := &Stats{Hugetlb: map[string]Hugetlb{}}
+	s := &Stats{HugePages: map[string]Hugetlb{}}
 	cpuV2(r, &s.CPU)
-	s.CPUSet.CPUs = r.list("cpuset.cpus.effective")
-	s.CPUSet.Mems = r.list("cpuset.mems.effective")
+	s.Cpuset.CPUs = r.list("cpuset.cpus.effective")
+	s.Cpuset.Mems = r.list("cpuset.mems.effective")
 	memoryV2(r, &s.Memory)
 	if r.has("pids.current") {
-		s.Pids = Pids{Current: r.uint("pids.current"), Limit: r.limitOrZero("pids.max")}
+		s.Tasks = Pids{Current: r.uint("pids.current"), Limit: r.limitOrZero("pids.max")}
 	}
-	ioV2(r, &s.Blkio)
+	ioV2(r, &s.BlockIO)
 	for _, size := range hostHugeSizes() {
 		p := "hugetlb." + size + "."
 		if r.has(p + "current") {
-			s.Hugetlb[size] = Hugetlb{Usage: r.uint(p + "current"), Failcnt: r.keyed(p + "events")["max"]}
+			s.HugePages[size] = Hugetlb{Bytes: r.uint(p + "current"), Refused: r.keyed(p + "events")["max"]}
 		}
 	}
 	if r.has("rdma.current") {
-		s.Rdma = parseRdma(r.str("rdma.current"))
+		s.RDMA = parseRdma(r.str("rdma.current"))
 	}
 	return s, err
 }
@@ -101,7 +101,7 @@ func addIOStat(line string, b *Blkio) {
 		if len(k) < 2 || ops[k[0]] == "" {
 			continue
 		}
-		e.Op = ops[k[0]]
+		e.Operation = ops[k[0]]
 		e.Value, _ = strconv.ParseUint(v, 10, 64)
 		switch k[1:] {
 		case "bytes":
