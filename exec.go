@@ -196,7 +196,7 @@ func processFile(ctx *cli.Context) (string, error) {
 	path := ctx.String("process")
 	if path == "" {
 		if len(ctx.Args().Tail()) == 0 {
-			return "", errors.New("no program to run: name one after the container id, or use --process")
+			return "", errors.New("no command to run: name one after the container id, or use --process")
 		}
 		return "", nil
 	}

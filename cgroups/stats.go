@@ -30,12 +30,12 @@ type BlkioEntry struct {
 	Major uint64 `json:"major,omitempty"` // device major
 	Minor uint64 `json:"minor,omitempty"` // device minor
 	Operation    string `json:"op,omitempty"`    // Read, Write, Sync, Async, Discard, Total or ""
-	Value uint64 `json:"value,omitempty"` // bytes, operations or time, by file
+	Count uint64 `json:"value,omitempty"` // bytes, operations or time, by file
 }
 
 // Blkio is the block I/O statistics.
 type Blkio struct {
-	IoServiceBytesRecursive []BlkioEntry `json:"ioServiceBytesRecursive,omitempty"` // bytes transferred
+	Bytes []BlkioEntry `json:"ioServiceBytesRecursive,omitempty"` // bytes transferred
 	IoServicedRecursive     []BlkioEntry `json:"ioServicedRecursive,omitempty"`     // I/O operations
 	IoQueuedRecursive       []BlkioEntry `json:"ioQueueRecursive,omitempty"`        // queued operations (v1 CFQ)
 	IoServiceTimeRecursive  []BlkioEntry `json:"ioServiceTimeRecursive,omitempty"`  // service time, ns (v1 CFQ)

@@ -63,7 +63,7 @@ func TestStatsV1(t *testing.T) {
 		t.Errorf("pids %+v", s.Tasks)
 	}
 	wantBytes := []BlkioEntry{{8, 0, "Read", 4096}, {8, 0, "Write", 512}, {8, 0, "Total", 4608}}
-	if !reflect.DeepEqual(s.BlockIO.IoServiceBytesRecursive, wantBytes) || len(s.BlockIO.IoServicedRecursive) != 1 {
+	if !reflect.DeepEqual(s.BlockIO.Bytes, wantBytes) || len(s.BlockIO.IoServicedRecursive) != 1 {
 		t.Errorf("blkio %+v", s.BlockIO)
 	}
 }
@@ -99,8 +99,8 @@ func TestStatsV2(t *testing.T) {
 		t.Errorf("pids %+v", s.Tasks)
 	}
 	wantIO := []BlkioEntry{{8, 0, "Read", 100}, {8, 0, "Write", 200}, {8, 0, "Discard", 0}}
-	if !reflect.DeepEqual(s.BlockIO.IoServiceBytesRecursive, wantIO) {
-		t.Errorf("io %+v", s.BlockIO.IoServiceBytesRecursive)
+	if !reflect.DeepEqual(s.BlockIO.Bytes, wantIO) {
+		t.Errorf("io %+v", s.BlockIO.Bytes)
 	}
 	if !reflect.DeepEqual(s.RDMA, []RdmaEntry{{Device: "mlx4_0", HcaHandles: 2}}) {
 		t.Errorf("rdma %+v", s.RDMA)

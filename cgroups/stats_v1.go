@@ -95,7 +95,7 @@ func blkioV1(r statReader, b *Blkio) {
 	entries := func(file string) []BlkioEntry { return parseBlkio(r.str(file)) }
 	switch {
 	case r.has("blkio.io_serviced_recursive"):
-		b.IoServiceBytesRecursive = entries("blkio.io_service_bytes_recursive")
+		b.Bytes = entries("blkio.io_service_bytes_recursive")
 		b.IoServicedRecursive = entries("blkio.io_serviced_recursive")
 		b.IoQueuedRecursive = entries("blkio.io_queued_recursive")
 		b.IoServiceTimeRecursive = entries("blkio.io_service_time_recursive")
@@ -104,10 +104,10 @@ func blkioV1(r statReader, b *Blkio) {
 		b.IoTimeRecursive = entries("blkio.time_recursive")
 		b.SectorsRecursive = entries("blkio.sectors_recursive")
 	case r.has("blkio.bfq.io_serviced_recursive"):
-		b.IoServiceBytesRecursive = entries("blkio.bfq.io_service_bytes_recursive")
+		b.Bytes = entries("blkio.bfq.io_service_bytes_recursive")
 		b.IoServicedRecursive = entries("blkio.bfq.io_serviced_recursive")
 	default:
-		b.IoServiceBytesRecursive = entries("blkio.throttle.io_service_bytes_recursive")
+		b.Bytes = entries("blkio.throttle.io_service_bytes_recursive")
 		b.IoServicedRecursive = entries("blkio.throttle.io_serviced_recursive")
 	}
 }
@@ -132,7 +132,7 @@ func parseBlkio(s string) []BlkioEntry {
 		if len(f) >= 3 {
 			e.Operation, val = f[1], f[2]
 		}
-		e.Value, _ = strconv.ParseUint(val, 10, 64)
+		e.Count, _ = strconv.ParseUint(val, 10, 64)
 		out = append(out, e)
 	}
 	return out

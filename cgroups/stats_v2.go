@@ -102,10 +102,10 @@ func addIOStat(line string, b *Blkio) {
 			continue
 		}
 		e.Operation = ops[k[0]]
-		e.Value, _ = strconv.ParseUint(v, 10, 64)
+		e.Count, _ = strconv.ParseUint(v, 10, 64)
 		switch k[1:] {
 		case "bytes":
-			b.IoServiceBytesRecursive = append(b.IoServiceBytesRecursive, e)
+			b.Bytes = append(b.Bytes, e)
 		case "ios":
 			b.IoServicedRecursive = append(b.IoServicedRecursive, e)
 		}
