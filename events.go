@@ -39,7 +39,7 @@ acts in the container's cgroup, until the container's process exits. With
 			if err != nil {
 				return err
 			}
-			return emit(&libcontainer.Event{Type: "stats", ID: c.ID(), Data: s})
+			return emit(&libcontainer.Event{Kind: "stats", ContainerID: c.ID(), Data: s})
 		}
 		return c.Events(ctx.Duration("interval"), emit, warn)
 	},
