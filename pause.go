@@ -8,8 +8,8 @@ var pauseCommand = cli.Command{
 	Name:      "pause",
 	Usage:     "freeze every process of a running container",
 	ArgsUsage: "<container-id>",
-	Description: `Freezes every process of a running container (the v1 freezer, or
-cgroup.freeze on cgroup v2); berth state then reports it paused.`,
+	Description: `Uses the v1 freezer, or cgroup.freeze on cgroup v2. The processes stay
+where they are until "berth resume"; berth state reports the container paused.`,
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
 			return err
