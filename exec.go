@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli"
 	"golang.org/x/sys/unix"
 
@@ -111,8 +112,9 @@ func processTerminal(data []byte) bool {
 
 // readProcessFile reads --process once: it may be a pipe or a fifo
 // (--process /dev/stdin). With --tty as well (podman passes both), the
-// file's terminal decides, as with runc; a --tty the file contradicts
-// is said to be ignored.
+// file's terminal decides, as with runc; a --tty the file contradicts is
+// said to be ignored at debug level only: runc says nothing, and callers
+// (runc's tty.bats among them) read stderr mixed with the output.
 func readProcessFile(ctx *cli.Context, path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -123,7 +125,7 @@ func readProcessFile(ctx *cli.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("--process %s: %w", path, err)
 	}
 	if ctx.Bool("tty") && !processTerminal(data) {
-		warn(fmt.Sprintf("--tty ignored: %s does not ask for a terminal, and the file decides", path))
+		logrus.Debugf("--tty ignored: %s does not ask for a terminal, and the file decides", path)
 	}
 	return data, nil
 }
