@@ -54,10 +54,12 @@ func (t *ttyProxy) receive() received {
 }
 
 // receiveEarly receives the master in the background as soon as the init
-// sends it, before the process runs its program (exec returns only once
-// it has): what the program writes first is written with ONLCR off too.
-// attach then picks it up. A master that never comes (the exec failed)
-// leaves the goroutine waiting until berth exits.
+// sends it (exec returns only once the program runs): ONLCR is then off
+// before the program writes, as a rule. The init does not wait for it,
+// so a program that writes at once can still race the change; only the
+// init clearing ONLCR itself would close that. attach picks the master
+// up. A master that never comes (the exec failed) leaves the goroutine
+// waiting until berth exits.
 func (t *ttyProxy) receiveEarly() {
 	t.early = make(chan received, 1)
 	go func() { t.early <- t.receive() }()
@@ -81,7 +83,7 @@ func clearONLCR(master *os.File) error {
 // attach receives the master (unless receiveEarly did) and starts
 // copying.
 func (t *ttyProxy) attach() error {
-	r := received{}
+	var r received
 	if t.early != nil {
 		r = <-t.early
 	} else {
