@@ -49,10 +49,13 @@ func spawnInit(s spawnSpec) (*initProcess, error) {
 	parent := os.NewFile(uintptr(pair[0]), "init-sync")
 	defer unix.Close(pair[1])
 
-	fds, err := stdioFDs(s.stdio)
+	fds, null, err := stdioFDs(s.stdio)
 	if err != nil {
 		parent.Close()
 		return nil, err
+	}
+	if null != nil {
+		defer null.Close() // after the fork: the child's fds are dups of it
 	}
 	for _, f := range s.files {
 		fds = append(fds, f.Fd())
@@ -78,20 +81,22 @@ func spawnInit(s spawnSpec) (*initProcess, error) {
 }
 
 // stdioFDs are the init's fds 0-2: the given files, /dev/null for nil.
-func stdioFDs(stdio [3]*os.File) ([]uintptr, error) {
-	fds := make([]uintptr, 0, 8)
+// null is the /dev/null it opened (nil if none), which the caller keeps
+// open until the fork has made the child's copies.
+func stdioFDs(stdio [3]*os.File) (fds []uintptr, null *os.File, err error) {
+	fds = make([]uintptr, 0, 8)
 	for _, f := range stdio {
 		if f == nil {
-			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-			if err != nil {
-				return nil, err
+			if null == nil {
+				if null, err = os.OpenFile(os.DevNull, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+					return nil, nil, err
+				}
 			}
-			defer null.Close()
 			f = null
 		}
 		fds = append(fds, f.Fd())
 	}
-	return fds, nil
+	return fds, null, nil
 }
 
 // wait reaps the first stage (once) and returns how it ended.

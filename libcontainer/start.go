@@ -30,7 +30,7 @@ func (c *Container) Start(warn func(string)) error {
 		return fmt.Errorf("start container %s: %w", c.state.ID, err)
 	}
 	trace("start: the process exec'd")
-	hooks := c.state.Config.Hooks
+	hooks := c.cfg.Hooks
 	if hooks == nil || len(hooks.Poststart) == 0 {
 		return nil
 	}
