@@ -114,17 +114,7 @@ func Create(o *CreateOpts) (*Container, error) {
 	}
 	plan.Process.Env = append(plan.Process.Env, o.ExtraEnv...)
 	c := newCreation(o, plan)
-	err = c.run(c.makeStateDir, c.makeCgroup, c.prepareFiles, c.spawn, c.s.drive, c.finish)
-	if err != nil {
-		c.undo.run()
-		if errors.As(err, new(*hookFailure)) {
-			c.poststop() // lifecycle step 13, after the undo (step 12)
-		}
-		return nil, err
-	}
-	c.undo.forget()
-	c.dir.unlock()
-	return newContainer(o.Root, *c.state), nil
+	return c.create(c.makeStateDir, c.makeCgroup, c.prepareFiles, c.spawn, c.s.drive, c.finish)
 }
 
 func newCreation(o *CreateOpts, plan *specconv.Plan) *creation {
@@ -136,17 +126,24 @@ func newCreation(o *CreateOpts, plan *specconv.Plan) *creation {
 
 var createStepNames = []string{"state dir", "cgroup", "files", "spawn", "init ready", "state saved"}
 
-// run runs the steps of a create in order.
-func (c *creation) run(steps ...func() error) error {
+// create runs the steps of a create in order; on error it undoes them
+// and returns the error.
+func (c *creation) create(steps ...func() error) (*Container, error) {
 	for i, step := range steps {
 		if err := step(); err != nil {
-			return err
+			c.undo.run()
+			if errors.As(err, new(*hookFailure)) {
+				c.poststop() // lifecycle step 13, after the undo (step 12)
+			}
+			return nil, err
 		}
 		if i < len(createStepNames) {
 			trace("create: " + createStepNames[i])
 		}
 	}
-	return nil
+	c.undo.forget()
+	c.dir.unlock()
+	return newContainer(c.o.Root, *c.state), nil
 }
 
 func (c *creation) makeStateDir() error {
