@@ -249,7 +249,7 @@ func TestCreateSessionInitError(t *testing.T) {
 	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "-", script)(s) })
 	dir = d
 	_, err := createWithoutCgroup(c)
-	want := `create container c1: exec: "nope"\nforged line: no such file or directory`
+	want := `create container c1: exec: "nope"; forged line: no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}

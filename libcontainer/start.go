@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -59,7 +58,7 @@ func (c *Container) releaseInit() error {
 		return err
 	}
 	if len(out) > 0 {
-		return errors.New(oneLine(string(bytes.TrimSpace(out))))
+		return errors.New(OneLine(string(out)))
 	}
 	return nil
 }

@@ -24,7 +24,7 @@
 #define MSG_HOOKS_DONE 6  /* parent -> init: payload = state JSON for in-container hooks */
 #define MSG_READY 7       /* init -> parent: set up; waiting on the exec fifo (or about to exec) */
 #define MSG_ERROR 8       /* init -> parent: one line of error text */
-#define MSG_CONSOLE 9     /* init -> parent: the pty master was sent on the console socket */
+/* 9 is not used: the pty master goes to the console socket, not to the parent */
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
 #define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */
