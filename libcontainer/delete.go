@@ -26,7 +26,7 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 	switch st {
 	case Running, Paused:
 		if !force {
-			return fmt.Errorf("cannot delete container %s that is not stopped: %s", c.state.ID, st)
+			return fmt.Errorf("cannot delete container %s: it is %s (stop it first, or use --force)", c.state.ID, st)
 		}
 	case Creating:
 		if !force {

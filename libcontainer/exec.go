@@ -71,7 +71,9 @@ func (c *Container) execAllowed(ignorePaused bool) error {
 	case Running, Created:
 	case Paused:
 		if !ignorePaused {
-			return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+			// starts with the words tools look for in runc's error (kubectl
+			// exec passes it through containerd; runc's bats suite checks it)
+			return errors.New("cannot exec in a paused container: resume it, or pass --ignore-paused (the process then waits frozen with it)")
 		}
 	default:
 		return fmt.Errorf("cannot exec in a %s container", st)
