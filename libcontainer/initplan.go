@@ -13,7 +13,7 @@ import (
 // The finished plan: specconv.Plan (what config.json asks) plus the host
 // facts and berth's own options, with every runtime decision made and
 // every fd numbered. finishCreatePlan and finishExecPlan are the only
-// places that decide; the encoder (encode.go) serialises an initPlan as it
+// places that decide; the encoder (initencode.go) serialises an initPlan as it
 // is, and the init carries it out.
 
 // initPlan is what the init carries out.

@@ -1,6 +1,6 @@
 /*
  * The parent <-> init protocol: the one definition both sides use.
- * libcontainer/protocol.go mirrors every number here; a Go test parses this
+ * libcontainer/initproto.go mirrors every number here; a Go test parses this
  * file and checks that the two agree.
  *
  * Transport: a SOCK_STREAM socketpair whose init end is argv[1]. Every

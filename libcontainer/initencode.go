@@ -7,7 +7,7 @@ import (
 )
 
 // The encoder: an initPlan as the TLV stream of a msgPlan frame
-// (protocol.go). It decides nothing: every value was settled by
+// (initproto.go). It decides nothing: every value was settled by
 // finishCreatePlan or finishExecPlan (initplan.go).
 
 // encode serialises the plan.

@@ -1,7 +1,7 @@
 package libcontainer
 
 // The parent <-> init protocol. nsexec/c/protocol.h is the definition; the
-// numbers here mirror it and protocol_test.go checks that they agree.
+// numbers here mirror it and initproto_test.go checks that they agree.
 //
 // Transport: a SOCK_STREAM socketpair. Every message is a frame: u32
 // length of what follows, u32 type, payload. The plan is one msgPlan frame
