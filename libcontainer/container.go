@@ -34,15 +34,11 @@ func newContainer(root string, st State) *Container {
 
 // Load reads a container's state.
 func Load(root, id string) (*Container, error) {
-	if err := ValidateID(id); err != nil {
-		return nil, err
-	}
-	d, err := openStateDir(root, id)
+	data, err := readState(root, id)
 	if err != nil {
 		return nil, err
 	}
-	defer d.unlock()
-	st, cfg, raw, err := d.load()
+	st, cfg, raw, err := decodeLifecycle(data, id)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package libcontainer
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // ExecContainer is a container loaded for `berth exec`: with the part of
@@ -21,24 +19,16 @@ type ExecContainer struct {
 // it can reach: the whole runtime-spec is about half a millisecond, the
 // part exec needs a fraction of it.
 func LoadForExec(root, id string) (*ExecContainer, error) {
-	if err := ValidateID(id); err != nil {
-		return nil, err
-	}
-	d, err := openStateDir(root, id)
+	data, err := readState(root, id)
 	if err != nil {
 		return nil, err
-	}
-	defer d.unlock()
-	data, err := os.ReadFile(d.file(stateFile))
-	if err != nil {
-		return nil, fmt.Errorf("read state of %s: %w", id, err)
 	}
 	var s struct {
 		State
 		Config execJSON `json:"config"` // shadows State.Config
 	}
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("state of %s is corrupt: %w", filepath.Base(d.path), err)
+		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
 	cfg := s.Config.config()
 	st := s.State

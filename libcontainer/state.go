@@ -190,21 +190,49 @@ func (d *stateDir) save(s *State) error {
 // for every type it can reach: the whole runtime-spec costs about half a
 // millisecond, more than the rest of `berth state`.
 func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
+	data, err := d.read()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return decodeLifecycle(data, filepath.Base(d.path))
+}
+
+// read reads state.json.
+func (d *stateDir) read() ([]byte, error) {
 	data, err := os.ReadFile(d.file(stateFile))
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
+		return nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
 	}
+	return data, nil
+}
+
+// readState reads the state.json of container id under its lock.
+func readState(root, id string) ([]byte, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	d, err := openStateDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	defer d.unlock()
+	return d.read()
+}
+
+// decodeLifecycle decodes a state.json with the lifecycle part of its
+// config; the whole config stays raw.
+func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.RawMessage, error) {
 	var s struct {
 		State
 		Config json.RawMessage `json:"config"` // shadows State.Config
 	}
 	var cfg lifecycleJSON
-	err = json.Unmarshal(data, &s)
+	err := json.Unmarshal(data, &s)
 	if err == nil && len(s.Config) > 0 {
 		err = json.Unmarshal(s.Config, &cfg)
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", filepath.Base(d.path), err)
+		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
 	return &s.State, cfg.config(), s.Config, nil
 }
