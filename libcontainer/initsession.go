@@ -216,17 +216,15 @@ func (s *initSession) failed(err error) error {
 		return err
 	}
 	var ws unix.WaitStatus
-	who := "the " + s.initName()
-	switch {
-	case s.pid > 0 && s.pid != s.init.pid:
+	if s.pid > 0 && s.pid != s.init.pid {
 		unix.Wait4(s.pid, &ws, 0, nil)
-	default:
+	} else {
 		ws = s.init.wait()
 	}
 	if s.pid > 0 && s.mode == modeExec {
-		who = "the process"
+		return fmt.Errorf("%sthe process died before exec: %s", s.prefix, describeWait(ws))
 	}
-	return fmt.Errorf("%s%s died before it was ready: %s", s.prefix, who, describeWait(ws))
+	return fmt.Errorf("%sthe %s died: %s", s.prefix, s.initName(), describeWait(ws))
 }
 
 // finish closes the socket and the session's files: the init has its

@@ -268,7 +268,7 @@ func TestCreateSessionInitDies(t *testing.T) {
 	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "3", script)(s) })
 	dir = d
 	_, err := createWithoutCgroup(c)
-	want := "create container c1: the container init died before it was ready: exit status 3"
+	want := "create container c1: the container init died: exit status 3"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
