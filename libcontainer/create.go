@@ -120,7 +120,7 @@ func Create(o *CreateOpts) (*Container, error) {
 func newCreation(o *CreateOpts, plan *specconv.Plan) *creation {
 	c := &creation{o: o, plan: plan, fds: noFDs()}
 	c.s = newSession(modeCreate, o.start, c, &c.undo)
-	c.s.prefix = fmt.Sprintf("create container %s: ", o.ID)
+	c.s.prefix = "create container " + o.ID + ": "
 	return c
 }
 
