@@ -195,7 +195,11 @@ func (s *initSession) recordPid(payload []byte) error {
 			unix.Wait4(pid, &ws, 0, nil)
 		})
 	}
-	trace(s.name() + ": init forked the process")
+	if s.mode == modeExec {
+		trace("exec: process forked")
+	} else {
+		trace("create: init forked the container process")
+	}
 	return s.peer.forked(pid)
 }
 
