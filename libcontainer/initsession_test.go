@@ -392,3 +392,18 @@ func TestExecSessionUnexpected(t *testing.T) {
 		t.Errorf("the exec init %d is still there", pid)
 	}
 }
+
+// A process that dies after the init reported it, before the exec: exec
+// says so, with its status.
+func TestExecSessionProcessDies(t *testing.T) {
+	dir := t.TempDir()
+	c := testContainer(t, filepath.Join(dir, "state"))
+	script := func(t *testing.T, end *initEnd, pid int) {
+		readPlan(t, end)
+		end.sendPid(pid)
+	}
+	_, err := c.Exec(&ExecOpts{Process: &specs.Process{Args: []string{"true"}, Cwd: "/"}, start: scripted(t, dir, "7", script)})
+	if want := "the process died before exec: exit status 7"; err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}
