@@ -160,7 +160,7 @@ func fuzzFDs(p *specconv.Plan) initFDs {
 }
 
 // expectedDump is what plan_dump prints for the plan encoded by
-// encodeCreatePlan.
+// finishCreatePlan and encode.
 func expectedDump(p *specconv.Plan) string {
 	var b strings.Builder
 	opt := func(s string) string {
@@ -219,7 +219,7 @@ func expectedDump(p *specconv.Plan) string {
 // decoder.
 func checkEncoding(t *testing.T, p *specconv.Plan) []byte {
 	t.Helper()
-	plan := encodeCreatePlan(p, fuzzFDs(p))
+	plan := finishCreatePlan(p, createFacts{}, fuzzFDs(p), nil).encode()
 	if err := walkPlan(plan, true); err != nil {
 		t.Fatalf("the encoded plan is malformed: %v", err)
 	}

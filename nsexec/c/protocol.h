@@ -1,6 +1,6 @@
 /*
  * The parent <-> init protocol: the one definition both sides use.
- * libcontainer/protocol.go mirrors every number here; a Go test parses this
+ * libcontainer/initproto.go mirrors every number here; a Go test parses this
  * file and checks that the two agree.
  *
  * Transport: a SOCK_STREAM socketpair whose init end is argv[1]. Every
@@ -24,7 +24,7 @@
 #define MSG_HOOKS_DONE 6  /* parent -> init: payload = state JSON for in-container hooks */
 #define MSG_READY 7       /* init -> parent: set up; waiting on the exec fifo (or about to exec) */
 #define MSG_ERROR 8       /* init -> parent: one line of error text */
-#define MSG_CONSOLE 9     /* init -> parent: the pty master was sent on the console socket */
+/* 9 is not used: the pty master goes to the console socket, not to the parent */
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
 #define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */

@@ -27,7 +27,7 @@ func TestProtocolDefines(t *testing.T) {
 	want := map[string]int{
 		"MSG_PLAN": int(msgPlan), "MSG_USERNS": int(msgUserns), "MSG_USERNS_DONE": int(msgUsernsDone),
 		"MSG_PID": int(msgPID), "MSG_HOOKS": int(msgHooks), "MSG_HOOKS_DONE": int(msgHooksDone),
-		"MSG_READY": int(msgReady), "MSG_ERROR": int(msgError), "MSG_CONSOLE": int(msgConsole),
+		"MSG_READY": int(msgReady), "MSG_ERROR": int(msgError),
 		"MSG_SECCOMP_FD": int(msgSeccompFD), "MSG_SECCOMP_DONE": int(msgSeccompDone),
 		"MSG_HOOK_ERROR": int(msgHookError),
 		"MODE_CREATE":    modeCreate, "MODE_EXEC": modeExec,
