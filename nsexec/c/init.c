@@ -137,7 +137,9 @@ static void ready(void)
  * to the parent is open; otherwise just before execve (the caller). */
 static const char *apply_process(struct plan *p)
 {
+	set_container_state(p);
 	set_limits(p);
+	set_scheduling(p);
 	set_labels(p);
 	release_procfs();
 	int cwd = open_cwd(p);

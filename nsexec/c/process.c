@@ -127,28 +127,40 @@ struct sched_attr {
 	uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
-static void set_scheduling(struct plan *p)
+/* set_scheduler sets the scheduling policy and its parameters
+ * (process.scheduler). */
+static void set_scheduler(struct plan *p)
 {
-	if (p->has_scheduler) {
-		struct sched_attr a = {
-			.size = sizeof(a),
-			.sched_policy = p->sched_policy,
-			.sched_flags = p->sched_flags,
-			.sched_nice = p->sched_nice,
-			.sched_priority = p->sched_priority,
-			.sched_runtime = p->sched_runtime,
-			.sched_deadline = p->sched_deadline,
-			.sched_period = p->sched_period,
-		};
-		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-			bail("set the scheduler (policy %u)", p->sched_policy);
-	}
+	if (!p->has_scheduler)
+		return;
+	struct sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = p->sched_policy,
+		.sched_flags = p->sched_flags,
+		.sched_nice = p->sched_nice,
+		.sched_priority = p->sched_priority,
+		.sched_runtime = p->sched_runtime,
+		.sched_deadline = p->sched_deadline,
+		.sched_period = p->sched_period,
+	};
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		bail("set the scheduler (policy %u)", p->sched_policy);
+}
+
+/* set_memory_policy sets the NUMA memory policy (linux.memoryPolicy). */
+static void set_memory_policy(struct plan *p)
+{
+	if (p->has_mempolicy &&
+	    syscall(SYS_set_mempolicy, p->mempolicy_mode, p->mempolicy_nodes, p->mempolicy_nodes_len * 8) < 0)
+		bail("set the memory policy (mode %u)", p->mempolicy_mode);
+}
+
+void set_scheduling(struct plan *p)
+{
+	set_scheduler(p);
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p->ioprio) < 0)
 		bail("set the I/O priority");
-	if (p->has_mempolicy &&
-	    syscall(SYS_set_mempolicy, p->mempolicy_mode, p->mempolicy_nodes,
-		    p->mempolicy_nodes_len * 8) < 0)
-		bail("set the memory policy (mode %u)", p->mempolicy_mode);
+	set_memory_policy(p);
 	if (p->cpu_affinity && sched_setaffinity(0, p->cpu_affinity_len, (const cpu_set_t *)p->cpu_affinity) < 0)
 		bail("set the CPU affinity (execCPUAffinity.final)");
 }
@@ -165,24 +177,41 @@ static void join_keyring(struct plan *p)
 		bail("join a new session keyring %s", p->session_keyring);
 }
 
-void set_limits(struct plan *p)
+/* set_uts_names sets the hostname and domainname of the UTS namespace. */
+static void set_uts_names(struct plan *p)
 {
-	join_keyring(p);
 	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		bail("set hostname %s", p->hostname);
 	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
 		bail("set domainname %s", p->domainname);
+}
+
+void set_container_state(struct plan *p)
+{
+	join_keyring(p);
+	set_uts_names(p);
+	/* linux.sysctl, checked by the parent to belong to the namespaces */
 	for (size_t i = 0; i < p->nsysctls; i++)
 		write_proc(p->sysctls[i].path, p->sysctls[i].value, strlen(p->sysctls[i].value));
-	if (p->has_oom_score_adj) {
-		char v[16];
-		int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		write_proc("self/oom_score_adj", v, (size_t)n);
-	}
+}
+
+/* set_oom_score_adj writes process.oomScoreAdj. */
+static void set_oom_score_adj(struct plan *p)
+{
+	if (!p->has_oom_score_adj)
+		return;
+	char v[16];
+	int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	write_proc("self/oom_score_adj", v, (size_t)n);
+}
+
+void set_limits(struct plan *p)
+{
+	set_oom_score_adj(p);
+	/* linux.personality: the execution domain the process runs in */
 	if (p->has_personality && personality(p->personality) < 0)
 		bail("set personality %#x", p->personality);
 	set_rlimits(p);
-	set_scheduling(p);
 }
 
 /* set_labels writes the LSM labels the process is executed with: only the
