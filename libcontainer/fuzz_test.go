@@ -90,7 +90,7 @@ func buildPlanDump() (string, error) {
 		return "", err
 	}
 	tmp := fmt.Sprintf("%s.%d", bin, os.Getpid())
-	out, err := exec.Command(cc, "-O1", "-Wall", "-Werror", "-o", tmp, srcs[0], srcs[2]).CombinedOutput()
+	out, err := exec.Command(cc, "-O1", "-Wall", "-Wextra", "-Werror", "-o", tmp, srcs[0], srcs[2]).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("build plan_dump: %v: %s", err, out)
 	}
