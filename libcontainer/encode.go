@@ -54,6 +54,7 @@ func encodeCreatePlan(p *specconv.Plan, fds initFDs) []byte {
 	var e tlv
 	e.u32(tMode, modeCreate)
 	e.flag(tPathWalk, os.Getenv(pathWalkEnv) == "1")
+	e.flag(tCPUAffinityReset, true) // as runc: the caller's affinity does not leak in
 	encodeNamespaces(&e, p, fds)
 	encodeRootfs(&e, p, fds)
 	encodeProcess(&e, &p.Process, fds)
@@ -103,6 +104,10 @@ func encodeExecPlan(proc *specconv.Process, fds initFDs, fork bool) []byte {
 	if a := proc.ExecCPUAffinity; a != nil && a.Final != nil {
 		e.raw(tCPUAffinity, a.Final)
 	}
+	// as runc: without an affinity of its own, the process gets every CPU
+	// of its cgroup, not the caller's
+	a := proc.ExecCPUAffinity
+	e.flag(tCPUAffinityReset, a == nil || a.Initial == nil && a.Final == nil)
 	return e.b
 }
 

@@ -124,7 +124,7 @@ func walkPlan(b []byte, top bool) error {
 		}
 		v := b[8 : 8+n]
 		switch {
-		case top && (tag == 0 || tag > tSessionKeyring):
+		case top && (tag == 0 || tag > tCPUAffinityReset):
 			return fmt.Errorf("unknown tag %d", tag)
 		case top && stringTags[tag]:
 			if n == 0 || bytes.IndexByte(v, 0) != int(n)-1 {

@@ -105,6 +105,7 @@ const (
 	tCgroupTasks
 	tPathWalk
 	tSessionKeyring
+	tCPUAffinityReset
 )
 
 // Nested tags.

@@ -119,7 +119,7 @@ func createDump(p *specconv.Plan, fds initFDs) []string {
 	dumpJoins(&d, fds, unshare, newUserns, p.TimeOffsets, fork)
 	dumpRootfs(&d, p, fds)
 	dumpContainer(&d, p, fds)
-	dumpProcess(&d, &p.Process, fds, nil)
+	dumpProcess(&d, &p.Process, fds, nil, true)
 	return d.lines
 }
 
@@ -132,10 +132,11 @@ func execDump(proc *specconv.Process, fds initFDs, fork bool) []string {
 	dumpRootfs(&d, nil, fds)
 	dumpContainer(&d, nil, fds)
 	var cpus []byte
-	if a := proc.ExecCPUAffinity; a != nil {
+	a := proc.ExecCPUAffinity
+	if a != nil {
 		cpus = a.Final
 	}
-	dumpProcess(&d, proc, fds, cpus)
+	dumpProcess(&d, proc, fds, cpus, a == nil || a.Initial == nil && a.Final == nil)
 	return d.lines
 }
 
@@ -269,13 +270,13 @@ func dumpHook(d *dump, n string, kind uint64, h specs.Hook) {
 }
 
 // dumpProcess prints the process's fields; cpus is the exec's final CPU
-// affinity (nil: none).
-func dumpProcess(d *dump, p *specconv.Process, fds initFDs, cpus []byte) {
+// affinity (nil: none), reset whether the init resets the affinity.
+func dumpProcess(d *dump, p *specconv.Process, fds initFDs, cpus []byte, reset bool) {
 	d.strs("arg", p.Args)
 	d.strs("env", p.Env)
 	d.optStr("cwd", p.Cwd)
 	dumpIdentity(d, p, fds)
-	dumpLimits(d, p, cpus)
+	dumpLimits(d, p, cpus, reset)
 	d.flag("terminal", p.Terminal)
 	console := -1
 	var height, width uint64
@@ -325,7 +326,7 @@ func dumpIdentity(d *dump, p *specconv.Process, fds initFDs) {
 	d.optStr("apparmor", p.ApparmorProfile)
 }
 
-func dumpLimits(d *dump, p *specconv.Process, cpus []byte) {
+func dumpLimits(d *dump, p *specconv.Process, cpus []byte, reset bool) {
 	for i, r := range p.Rlimits {
 		n := fmt.Sprintf("rlimit[%d]", i)
 		d.unum(n+".type", uint64(uint32(r.Resource)))
@@ -355,6 +356,7 @@ func dumpLimits(d *dump, p *specconv.Process, cpus []byte) {
 	}
 	d.opt("ioprio", io, p.IOPriority != nil)
 	d.bytes("cpu_affinity", cpus, cpus != nil)
+	d.flag("cpu_affinity_reset", reset)
 }
 
 // decodeInC runs plan through the init's decoder and returns its dump.
@@ -440,9 +442,9 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 		MaskedPaths:   []string{"/proc/kcore", `/proc/a "quoted" path`},
 		ReadonlyPaths: []string{"/proc/sys"},
 		Hostname:      &host, Domainname: &domain,
-		Sysctls:       []specconv.Sysctl{{Key: "net.ipv4.ip_forward", Path: "sys/net/ipv4/ip_forward", Value: "1"}},
-		Personality:   &personality,
-		MemoryPolicy:  &specconv.MemoryPolicy{Mode: 3 | 1<<15, Nodes: []byte{3, 0, 0, 0, 0, 0, 0, 0}},
+		Sysctls:      []specconv.Sysctl{{Key: "net.ipv4.ip_forward", Path: "sys/net/ipv4/ip_forward", Value: "1"}},
+		Personality:  &personality,
+		MemoryPolicy: &specconv.MemoryPolicy{Mode: 3 | 1<<15, Nodes: []byte{3, 0, 0, 0, 0, 0, 0, 0}},
 		Process: specconv.Process{
 			Args: []string{"/bin/sh", "-c", "echo \"hi\"\n\tdone \u00fc"}, Env: []string{"PATH=/bin", `X=a\b`},
 			Cwd: "/work dir", UID: 1001, GID: 1002, AdditionalGids: []uint32{1003, 1004}, Umask: &umask,
@@ -517,6 +519,7 @@ var tagFields = map[string][]string{
 	"T_CPU_AFFINITY": {"cpu_affinity"}, "T_NS_PIDFD": {"ns_pidfd"}, "T_NS_PIDFD_FLAGS": {"ns_pidfd_flags"},
 	"T_TREE_FD": {"tree_fd"}, "T_MEMPOLICY": {"mempolicy"}, "T_NO_MOUNTNS": {"no_mountns"},
 	"T_CGROUP_TASKS": {"cgroup_tasks"}, "T_PATH_WALK": {"path_walk"}, "T_SESSION_KEYRING": {"session_keyring"},
+	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"},
 
 	"T_NS_FLAG": {"ns_join.flag"}, "T_NS_FD": {"ns_join.fd"},
 	"T_M_KIND": {"mount.kind"}, "T_M_SOURCE": {"mount.source"}, "T_M_DEST": {"mount.dest"},
@@ -524,7 +527,7 @@ var tagFields = map[string][]string{
 	"T_M_DATA": {"mount.data"}, "T_M_PROPAGATION": {"mount.propagation"}, "T_M_ATTR_SET": {"mount.attr_set"},
 	"T_M_ATTR_CLR": {"mount.attr_clr"}, "T_M_FILE": {"mount.file"}, "T_M_TREE": {"mount.tree"},
 	"T_M_ORIGIN": {"mount.origin"},
-	"T_D_PATH": {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
+	"T_D_PATH":   {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
 	"T_D_MINOR": {"device.minor"}, "T_D_MODE": {"device.mode"}, "T_D_UID": {"device.uid"},
 	"T_D_GID": {"device.gid"}, "T_D_BIND": {"device.bind"},
 	"T_L_TARGET": {"dev_symlink.target"}, "T_L_PATH": {"dev_symlink.path"},
@@ -533,7 +536,7 @@ var tagFields = map[string][]string{
 	"T_C_PERMITTED": {"cap_permitted"}, "T_C_AMBIENT": {"cap_ambient"},
 	"T_R_TYPE": {"rlimit.type"}, "T_R_SOFT": {"rlimit.soft"}, "T_R_HARD": {"rlimit.hard"},
 	"T_H_KIND": {"hook.kind"}, "T_H_PATH": {"hook.path"}, "T_H_ARG": {"hook.arg"}, "T_H_ENV": {"hook.env"},
-	"T_H_TIMEOUT": {"hook.timeout"},
+	"T_H_TIMEOUT":    {"hook.timeout"},
 	"T_SCHED_POLICY": {"sched_policy"}, "T_SCHED_FLAGS": {"sched_flags"}, "T_SCHED_NICE": {"sched_nice"},
 	"T_SCHED_PRIORITY": {"sched_priority"}, "T_SCHED_RUNTIME": {"sched_runtime"},
 	"T_SCHED_DEADLINE": {"sched_deadline"}, "T_SCHED_PERIOD": {"sched_period"},

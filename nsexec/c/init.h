@@ -37,6 +37,11 @@ void release_procfs(void);
 void paths_force_walk(int on);
 /* in_root opens path (absolute inside the root dirfd) with openat2(RESOLVE_IN_ROOT). */
 int in_root(int root, const char *path, int flags);
+/* open_read_in_root opens the file at path (absolute inside root) for
+ * reading, O_NONBLOCK (a fifo planted there cannot stall the init). The
+ * openat2 fallback walk opens O_PATH only: there the last component must
+ * not be a symlink. */
+int open_read_in_root(int root, const char *path);
 /* mkdir_in_root makes path and its parents inside root; returns an O_PATH fd of it. */
 int mkdir_in_root(int root, const char *path, mode_t mode);
 /* mkfile_in_root makes path (a file) and its parent dirs; returns an O_PATH fd of it. */
@@ -72,6 +77,8 @@ void set_limits(struct plan *p);
  * policy and (exec) CPU affinity. */
 void set_scheduling(struct plan *p);
 void set_capabilities(struct plan *p);
+/* set_home gives the environment a HOME when it has none, as runc does. */
+void set_home(struct plan *p);
 void load_seccomp(struct plan *p);
 const char *find_executable(struct plan *p);
 void exec_process(struct plan *p, const char *path);

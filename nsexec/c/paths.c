@@ -278,6 +278,34 @@ int in_root(int root, const char *path, int flags)
 	return fd;
 }
 
+int open_read_in_root(int root, const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+	if (!walk_forced && has_openat2 != 0) {
+		fd = in_root(root, path, O_RDONLY | O_NONBLOCK);
+		if (fd >= 0 || has_openat2 != 0)
+			return fd;
+		/* openat2 was just found missing: the walk below */
+	}
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash || n >= sizeof(dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	int parent = in_root(root, n ? dir : "/", O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return -1;
+	fd = openat(parent, slash + 1, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(parent);
+	errno = e;
+	return fd;
+}
+
 /* mkdir_link_target makes the directory a dangling symlink (base in
  * parent, at path) points to, resolved inside the root as the mount will
  * be, as runc does: a link to "/../../x" makes <root>/x, never a host

@@ -281,6 +281,89 @@ void set_identity(struct plan *p)
 			bail("raise ambient capability %d", cap);
 }
 
+/* passwd_uid parses a uid field as runc's passwd parser does: a field
+ * that is not a decimal number counts as 0. */
+static uint32_t passwd_uid(const char *field)
+{
+	char *end;
+	unsigned long v = strtoul(field, &end, 10);
+	return *field >= '0' && *field <= '9' && *end == '\0' && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* passwd_home returns (malloc'd) the home directory of uid in the passwd
+ * file f: the sixth field of the first entry of that uid, or NULL. */
+static char *passwd_home(FILE *f, uint32_t uid)
+{
+	char *line = NULL, *home = NULL;
+	size_t cap = 0;
+	while (!home && getline(&line, &cap, f) > 0) {
+		char *rest = line, *field[6];
+		line[strcspn(line, "\r\n")] = '\0';
+		int n = 0;
+		while (n < 6 && rest)
+			field[n++] = strsep(&rest, ":");
+		if (n == 6 && passwd_uid(field[2]) == uid)
+			home = strdup(field[5]);
+	}
+	free(line);
+	return home;
+}
+
+/* home_of looks uid up in the container's /etc/passwd (a regular file
+ * inside the root); "/" when it has no entry or cannot be read. */
+static char *home_of(uint32_t uid)
+{
+	struct stat st;
+	char *home = NULL;
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : open_read_in_root(root, "/etc/passwd");
+	if (root >= 0)
+		close(root);
+	FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+	if (f) {
+		home = passwd_home(f, uid);
+		fclose(f);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	return home ? home : strdup("/");
+}
+
+/* set_home: a process whose environment has no HOME, or an empty one
+ * (the last HOME= entry counts), gets HOME of its uid from the
+ * container's /etc/passwd, or "/", appended after the HOME= entries are
+ * dropped; an empty environment stays empty. As runc, it reads the file
+ * with the init's privileges, before the identity changes. */
+void set_home(struct plan *p)
+{
+	const char *last = NULL;
+	for (size_t i = 0; i < p->env.n; i++)
+		if (strncmp(p->env.v[i], "HOME=", 5) == 0)
+			last = p->env.v[i] + 5;
+	if (p->env.n == 0 || (last && *last))
+		return;
+	char *home = home_of(p->uid);
+	char *kv = malloc(strlen(home) + 6);
+	if (!kv)
+		bailx("HOME: out of memory");
+	sprintf(kv, "HOME=%s", home);
+	free(home);
+	size_t n = 0;
+	for (size_t i = 0; i < p->env.n; i++)
+		if (strncmp(p->env.v[i], "HOME=", 5) != 0)
+			p->env.v[n++] = p->env.v[i];
+	/* the array holds env.n + 1 pointers: enough unless no HOME= was dropped */
+	if (n + 1 > p->env.n) {
+		const char **v = realloc(p->env.v, (n + 2) * sizeof(*v));
+		if (!v)
+			bailx("HOME: out of memory");
+		p->env.v = v;
+	}
+	p->env.v[n++] = kv;
+	p->env.v[n] = NULL;
+	p->env.n = n;
+}
+
 void load_seccomp(struct plan *p)
 {
 	struct sock_fprog prog = {

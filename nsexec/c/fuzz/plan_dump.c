@@ -196,6 +196,7 @@ static void dump_limits(const struct plan *p)
 	opt(p->has_ioprio, p->ioprio);
 	printf("cpu_affinity ");
 	bytes(p->cpu_affinity, p->cpu_affinity_len);
+	printf("cpu_affinity_reset %d\n", p->cpu_affinity_reset);
 }
 
 static void dump_process(const struct plan *p)
