@@ -28,18 +28,6 @@ func TestLoopbackUp(t *testing.T) {
 	expectLines(t, e.runOK(b), "0x9", "lo")
 }
 
-// writeFile writes data to the rootfs path rel, making its directory.
-func writeFile(t *testing.T, b *bundle, rel, data string, mode os.FileMode) {
-	t.Helper()
-	p := filepath.Join(b.rootfs(), rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(data), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // mkdirOwned makes the rootfs directory rel with mode and owner.
 func mkdirOwned(t *testing.T, b *bundle, rel string, mode os.FileMode, uid, gid int) {
 	t.Helper()
@@ -79,14 +67,7 @@ func TestCwdOnlyUserReaches(t *testing.T) {
 	e := newEnv(t)
 	b := e.execBundle()
 	// the container's ids (host 100000...) must reach the rootfs
-	for _, d := range []string{filepath.Dir(b.dir), b.dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.setNamespace(specs.UserNamespace, "")
-	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
-	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	b.mapIDs(t, 100000)
 	// owner host uid 5 (unmapped: the container's root has no override
 	// over it), group the container's gid 1000
 	mkdirOwned(t, b, "shared", 0o070, 5, 101000)
@@ -167,7 +148,7 @@ func TestHomeFromPasswd(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			b := e.newBundle("sh", "-c", "env | grep -c '^HOME='; env | grep '^HOME='")
-			writeFile(t, b, "etc/passwd", passwd, 0o644)
+			b.writeRootfs(t, "etc/passwd", passwd, 0o644)
 			b.spec.Process.User = specs.User{UID: tc.uid, GID: tc.uid}
 			b.spec.Process.Env = tc.env
 			expectLines(t, e.runOK(b), "1", tc.want)
@@ -177,7 +158,7 @@ func TestHomeFromPasswd(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		b := e.execBundle()
-		writeFile(t, b, "etc/passwd", passwd, 0o644)
+		b.writeRootfs(t, "etc/passwd", passwd, 0o644)
 		b.spec.Process.Env = []string{"PATH=/bin"}
 		c := e.startExec(b)
 		show := []string{"sh", "-c", "env | grep '^HOME='"}
@@ -185,4 +166,18 @@ func TestHomeFromPasswd(t *testing.T) {
 		expectLines(t, c.out([]string{"--user", "1000:1000"}, show...), "HOME=/home/app")
 		expectLines(t, c.out([]string{"--user", "1000:1000", "--env", "HOME=/mine"}, show...), "HOME=/mine")
 	})
+}
+
+// mapIDs gives b a user namespace mapping container ids 0-65535 to host
+// ids from base, and opens the bundle's directories to those ids.
+func (b *bundle) mapIDs(t *testing.T, base uint32) {
+	t.Helper()
+	for _, d := range []string{filepath.Dir(b.dir), b.dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.setNamespace(specs.UserNamespace, "")
+	m := []specs.LinuxIDMapping{{ContainerID: 0, HostID: base, Size: 65536}}
+	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = m, m
 }
