@@ -291,26 +291,26 @@ static uint32_t passwd_uid(const char *field)
 }
 
 /* passwd_home returns (malloc'd) the home directory of uid in the passwd
- * file f: the sixth field of the first entry of that uid, or NULL. */
+ * file f: the sixth field of the first entry of that uid ("" if the entry
+ * is short of it, as runc reads it), or NULL. */
 static char *passwd_home(FILE *f, uint32_t uid)
 {
 	char *line = NULL, *home = NULL;
 	size_t cap = 0;
 	while (!home && getline(&line, &cap, f) > 0) {
-		char *rest = line, *field[6];
+		char *rest = line, *field[6] = {NULL};
 		line[strcspn(line, "\r\n")] = '\0';
-		int n = 0;
-		while (n < 6 && rest)
-			field[n++] = strsep(&rest, ":");
-		if (n == 6 && passwd_uid(field[2]) == uid)
-			home = strdup(field[5]);
+		for (int n = 0; n < 6 && rest; n++)
+			field[n] = strsep(&rest, ":");
+		if (field[2] && passwd_uid(field[2]) == uid)
+			home = strdup(field[5] ? field[5] : "");
 	}
 	free(line);
 	return home;
 }
 
 /* home_of looks uid up in the container's /etc/passwd (a regular file
- * inside the root); "/" when it has no entry or cannot be read. */
+ * inside the root); NULL when it has no entry or cannot be read. */
 static char *home_of(uint32_t uid)
 {
 	struct stat st;
@@ -326,7 +326,26 @@ static char *home_of(uint32_t uid)
 	} else if (fd >= 0) {
 		close(fd);
 	}
-	return home ? home : strdup("/");
+	return home;
+}
+
+/* replace_home drops the HOME= entries of env and appends kv. */
+static void replace_home(struct strv *env, const char *kv)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], "HOME=", 5) != 0)
+			env->v[n++] = env->v[i];
+	/* the array holds env->n + 1 pointers: enough unless none was dropped */
+	if (n + 1 > env->n) {
+		const char **v = realloc(env->v, (n + 2) * sizeof(*v));
+		if (!v)
+			bailx("HOME: out of memory");
+		env->v = v;
+	}
+	env->v[n++] = kv;
+	env->v[n] = NULL;
+	env->n = n;
 }
 
 /* set_home: a process whose environment has no HOME, or an empty one
@@ -343,25 +362,12 @@ void set_home(struct plan *p)
 	if (p->env.n == 0 || (last && *last))
 		return;
 	char *home = home_of(p->uid);
-	char *kv = malloc(strlen(home) + 6);
+	char *kv = malloc(strlen(home ? home : "/") + 6);
 	if (!kv)
 		bailx("HOME: out of memory");
-	sprintf(kv, "HOME=%s", home);
+	sprintf(kv, "HOME=%s", home ? home : "/");
 	free(home);
-	size_t n = 0;
-	for (size_t i = 0; i < p->env.n; i++)
-		if (strncmp(p->env.v[i], "HOME=", 5) != 0)
-			p->env.v[n++] = p->env.v[i];
-	/* the array holds env.n + 1 pointers: enough unless no HOME= was dropped */
-	if (n + 1 > p->env.n) {
-		const char **v = realloc(p->env.v, (n + 2) * sizeof(*v));
-		if (!v)
-			bailx("HOME: out of memory");
-		p->env.v = v;
-	}
-	p->env.v[n++] = kv;
-	p->env.v[n] = NULL;
-	p->env.n = n;
+	replace_home(&p->env, kv);
 }
 
 void load_seccomp(struct plan *p)
