@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -489,6 +490,14 @@ func TestPlanRoundTrip(t *testing.T) {
 	exec := encodeExecPlan(&p.Process, execFDs, true)
 	execed := checkRoundTrip(t, exec, execDump(&p.Process, execFDs, true))
 	checkTagsCovered(t, [][]byte{create, exec}, append(created, execed...))
+	// seeds for the libFuzzer harness that hold every tag (see TestPlanSeeds)
+	if dir := os.Getenv("BERTH_WRITE_PLAN_SEEDS"); dir != "" {
+		for name, plan := range map[string][]byte{"plan-every-create": create, "plan-every-exec": exec} {
+			if err := os.WriteFile(filepath.Join(dir, name), plan, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // nestedEnums names, for each nested record, the first tag of its enum in
