@@ -161,6 +161,7 @@ func (ip *initPlan) encodeProcess(e *tlv) {
 	if ip.finalCPUs != nil {
 		e.raw(tCPUAffinity, ip.finalCPUs)
 	}
+	e.flag(tCPUAffinityReset, ip.resetCPUs)
 }
 
 func (ip *initPlan) encodeUser(e *tlv) {

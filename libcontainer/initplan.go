@@ -43,6 +43,7 @@ type initPlan struct {
 	console   int         // the console socket's fd, -1 for no terminal
 	seccomp   *initFilter // nil for none
 	finalCPUs []byte      // exec: the CPUs set once inside the cgroup
+	resetCPUs bool        // allow every CPU of the cgroup, not the caller's
 
 	// the container's own settings (create only)
 	hooks       []initHook
@@ -160,6 +161,7 @@ func finishCreatePlan(p *specconv.Plan, h createFacts, fds initFDs, filter *init
 		umask:       umaskOf(&p.Process),
 		setgroups:   !(h.rootless && createsNamespace(p, unix.CLONE_NEWUSER)),
 		seccomp:     filter,
+		resetCPUs:   true, // as runc: the caller's affinity does not leak in
 		hostname:    p.Hostname,
 		domainname:  p.Domainname,
 		sysctls:     p.Sysctls,
@@ -218,9 +220,12 @@ func finishExecPlan(proc *specconv.Process, h execFacts, fds initFDs, filter *in
 	ip.setFDs(fds)
 	// the final CPUs, set once the process is in the container's cgroup
 	// (the initial ones are the parent's to set, before)
-	if a := proc.ExecCPUAffinity; a != nil && a.Final != nil {
+	a := proc.ExecCPUAffinity
+	if a != nil && a.Final != nil {
 		ip.finalCPUs = a.Final
 	}
+	// as runc: without an affinity of its own, every CPU of the cgroup
+	ip.resetCPUs = a == nil || a.Initial == nil && a.Final == nil
 	return ip
 }
 

@@ -102,6 +102,7 @@ const (
 	tCgroupTasks
 	tPathWalk
 	tSessionKeyring
+	tCPUAffinityReset
 )
 
 // Nested tags.

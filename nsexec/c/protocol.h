@@ -89,6 +89,7 @@ enum plan_tag {
 	T_CGROUP_TASKS,      /* u32 fd of a v1 `tasks` file to write "0" into (repeated) */
 	T_PATH_WALK,         /* u32 1: resolve paths by the openat2 fallback walk (tests) */
 	T_SESSION_KEYRING,   /* string: join a new session keyring of this name */
+	T_CPU_AFFINITY_RESET, /* u32 1: allow every CPU the cgroup allows (not the caller's taskset) */
 	T_TAG_MAX
 };
 
