@@ -1,0 +1,87 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Mount behaviour that engines and users of runc rely on: a tmpfs keeps
+// its mount point's mode, a destination through a dangling symlink is
+// made inside the root, masked directories share one tmpfs, a read-only
+// /dev still gets its mount points and devices, and a symlink at /proc is
+// refused in runc's words.
+
+// TestBindThroughDanglingSymlink: a bind destination whose path goes
+// through a symlink to nowhere (engines bind /etc/hosts and
+// /etc/resolv.conf where an image may have such links) is made where the
+// link points, inside the root, missing parents included, as a file for
+// a file source and a directory for a directory source; nothing is made
+// on the host where an absolute link would point outside the root.
+func TestBindThroughDanglingSymlink(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, link, target string // link in /etc/hosts (and /jump) -> where it lands
+		jump               string
+		dir                bool
+	}{
+		{name: "component", link: "/jump/baz/hosts", jump: "/tmp/foo/bar", target: "/tmp/foo/bar/baz/hosts"},
+		{name: "trailing-file", link: "/tmp/hosts", target: "/tmp/hosts"},
+		{name: "trailing-dir", link: "/tmp/hosts", target: "/tmp/hosts", dir: true},
+		{name: "relative", link: "../tmp/y/hosts", target: "/tmp/y/hosts"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			src := hostDir(t)
+			if !c.dir {
+				src = filepath.Join(src, "f")
+			}
+			var st unix.Stat_t
+			if err := unix.Stat(src, &st); err != nil {
+				t.Fatal(err)
+			}
+			b := e.newBundle("stat", "-c", "%n %d:%i", "--", c.target)
+			os.Symlink(c.link, filepath.Join(b.rootfs(), "etc/hosts"))
+			if c.jump != "" {
+				os.Symlink(c.jump, filepath.Join(b.rootfs(), "jump"))
+			}
+			b.addMount(specs.Mount{Destination: "/etc/hosts", Source: src, Options: []string{"bind"}})
+			want := c.target + " " + devIno(st)
+			expectLines(t, e.runOK(b), want)
+			// the same through /etc/hosts, and a mount entry at the target
+			b.shell(`stat -L -c '%d:%i' /etc/hosts; awk '$2 == "` + c.target + `" { print "mounted" }' /proc/self/mounts`)
+			expectLines(t, e.runOK(b), devIno(st), "mounted")
+		})
+	}
+}
+
+// devIno formats a file's device and inode as stat -c '%d:%i' does.
+func devIno(st unix.Stat_t) string { return fmt.Sprintf("%d:%d", st.Dev, st.Ino) }
+
+// TestProcSymlinkRefused: a rootfs whose /proc is a symlink is refused
+// before anything is mounted there, in the words runc's tests (and users'
+// scripts) match: "must be mounted on ordinary directory".
+func TestProcSymlinkRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("true")
+	proc := filepath.Join(b.rootfs(), "proc")
+	os.Remove(proc)
+	os.MkdirAll(filepath.Join(b.rootfs(), "bad-proc"), 0o755)
+	if err := os.Symlink("/bad-proc", proc); err != nil {
+		t.Fatal(err)
+	}
+	id := e.id()
+	b.save(t)
+	r := e.berth("run", "--bundle", b.dir, id)
+	failsOneLine(t, r, "must be mounted on ordinary directory")
+	if m := mountsUnder(filepath.Join(b.rootfs(), "bad-proc")); len(m) > 0 {
+		t.Errorf("a procfs landed where the symlink points: %v", m)
+	}
+	e.assertNothingLeft(id, b)
+}
