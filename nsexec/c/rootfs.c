@@ -393,7 +393,25 @@ static int dev_null_fd(void)
 	return fd;
 }
 
-static void mask_path(const char *path, int null_fd)
+/* mask_dir covers the directory open at fd with a read-only tmpfs. All
+ * masked directories share one, as with runc: the first gets a new tmpfs,
+ * kept open at *shared, and the others a bind of it (a bind keeps its
+ * read-only flag); if a bind fails, a tmpfs of their own. */
+static void mask_dir(const char *path, int fd, int *shared)
+{
+	if (*shared >= 0 && bind_fd(*shared, fd, 0) == 0)
+		return;
+	if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
+		bail("mask %s", path);
+	if (*shared < 0) {
+		/* the new mount, not the directory under it */
+		*shared = in_root(root_fd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+		if (*shared < 0)
+			bail("open the tmpfs masking %s", path);
+	}
+}
+
+static void mask_path(const char *path, int null_fd, int *shared)
 {
 	struct stat st;
 	int fd = in_root(root_fd, path, O_PATH | O_NOFOLLOW);
@@ -404,12 +422,10 @@ static void mask_path(const char *path, int null_fd)
 	}
 	if (fstat(fd, &st) < 0)
 		bail("stat masked path %s", path);
-	if (S_ISDIR(st.st_mode)) {
-		if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
-			bail("mask %s", path);
-	} else if (bind_fd(null_fd, fd, 0) < 0) {
+	if (S_ISDIR(st.st_mode))
+		mask_dir(path, fd, shared);
+	else if (bind_fd(null_fd, fd, 0) < 0)
 		bail("mask %s", path);
-	}
 	close(fd);
 }
 
@@ -427,10 +443,12 @@ void finish_rootfs(struct plan *p)
 	for (size_t i = 0; i < p->readonly.n; i++)
 		remount_readonly(p->readonly.v[i]);
 	if (p->masked.n) {
-		int null_fd = dev_null_fd();
+		int null_fd = dev_null_fd(), shared = -1;
 		for (size_t i = 0; i < p->masked.n; i++)
-			mask_path(p->masked.v[i], null_fd);
+			mask_path(p->masked.v[i], null_fd, &shared);
 		close(null_fd);
+		if (shared >= 0)
+			close(shared);
 	}
 }
 

@@ -63,6 +63,26 @@ func TestBindThroughDanglingSymlink(t *testing.T) {
 // devIno formats a file's device and inode as stat -c '%d:%i' does.
 func devIno(st unix.Stat_t) string { return fmt.Sprintf("%d:%d", st.Dev, st.Ino) }
 
+// TestMaskedDirsShareTmpfs: every masked directory shows the same
+// read-only tmpfs (one mount, bound on the others); files are still
+// masked with /dev/null.
+func TestMaskedDirsShareTmpfs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(`set -- $(stat -c %d /m1 /m2 /m3)
+[ "$1" = "$2" ] && [ "$2" = "$3" ] && echo shared || echo "apart $*"
+[ "$(stat -c %d /)" != "$1" ] && echo "not the root's"
+touch /m2/x 2>&1 | grep -q 'Read-only file system' && echo read-only
+ls -A /m1 /m2 /m3 | grep -v ':$' | grep . || echo empty
+cat /secret; echo "secret $?"`)
+	for _, d := range []string{"m1", "m2", "m3"} {
+		os.MkdirAll(filepath.Join(b.rootfs(), d, "inside"), 0o755)
+	}
+	os.WriteFile(filepath.Join(b.rootfs(), "secret"), []byte("hidden\n"), 0o644)
+	b.spec.Linux.MaskedPaths = append(b.spec.Linux.MaskedPaths, "/m1", "/m2", "/secret", "/m3")
+	expectLines(t, e.runOK(b), "shared", "not the root's", "read-only", "empty", "secret 0")
+}
+
 // TestProcSymlinkRefused: a rootfs whose /proc is a symlink is refused
 // before anything is mounted there, in the words runc's tests (and users'
 // scripts) match: "must be mounted on ordinary directory".
