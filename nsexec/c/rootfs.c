@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -136,6 +137,43 @@ static void check_proc_dest(const struct mount_entry *m)
 	}
 }
 
+/* tmpfs_data is the data of a tmpfs mount on a mount point that existed
+ * before (mode is its st_mode): "mode=" with the mount point's mode goes
+ * first, so the tmpfs keeps it unless the options choose another (a later
+ * mode= wins), as runc does since 1.3. The caller frees the result. */
+static char *tmpfs_data(const struct mount_entry *m, mode_t mode)
+{
+	char *data;
+	const char *rest = m->data ? m->data : "";
+	if (asprintf(&data, "mode=%04o%s%s", (unsigned)(mode & 07777), *rest ? "," : "", rest) < 0)
+		bail("tmpfs options of %s", m->dest);
+	return data;
+}
+
+/* existing_mode reports the mode of m's mount point if m is a tmpfs and
+ * the mount point exists (following symlinks, inside the root); else 0. */
+static mode_t existing_mode(const struct mount_entry *m)
+{
+	struct stat st;
+	if (m->kind != MOUNT_FS || strcmp(m->fstype, "tmpfs") != 0)
+		return 0;
+	int fd = in_root(root_fd, m->dest, O_PATH);
+	if (fd < 0)
+		return 0;
+	int r = fstat(fd, &st);
+	close(fd);
+	return r < 0 ? 0 : st.st_mode;
+}
+
+/* mount_fs mounts the new filesystem of m on the mount point open at fd. */
+static void mount_fs(const struct mount_entry *m, int fd, mode_t mode)
+{
+	char *data = mode ? tmpfs_data(m, mode) : NULL;
+	if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, m->flags, data ? data : m->data) < 0)
+		bail("mount %s on %s", m->fstype, m->dest);
+	free(data);
+}
+
 /* target opens (making it if missing) the mount point of m inside the root. */
 static int target(const struct mount_entry *m)
 {
@@ -172,11 +210,11 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		close(fd);
 		return;
 	}
+	mode_t mode = existing_mode(m);
 	int fd = target(m);
 	switch (m->kind) {
 	case MOUNT_FS:
-		if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, m->flags, m->data) < 0)
-			bail("mount %s on %s", m->fstype, m->dest);
+		mount_fs(m, fd, mode);
 		break;
 	case MOUNT_BIND:
 		if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)

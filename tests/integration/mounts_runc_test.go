@@ -16,6 +16,29 @@ import (
 // /dev still gets its mount points and devices, and a symlink at /proc is
 // refused in runc's words.
 
+// TestTmpfsInheritsMode: a tmpfs without "mode=" on an existing mount
+// point gets that directory's mode; "mode=" in the options wins; a
+// mount point made for it leaves the tmpfs's own default (1777).
+func TestTmpfsInheritsMode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(mountOpts + `for d in /inherit /explicit /new; do echo "$d $(stat -c %a $d) $(mo $d | cut -d' ' -f3 | tr , '\n' | grep '^mode=')"; done`)
+	for _, d := range []string{"inherit", "explicit"} {
+		dir := filepath.Join(b.rootfs(), d)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o710); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := []string{"rw", "nodev", "nosuid"}
+	b.addMount(specs.Mount{Destination: "/inherit", Type: "tmpfs", Source: "tmpfs", Options: opts})
+	b.addMount(specs.Mount{Destination: "/explicit", Type: "tmpfs", Source: "tmpfs", Options: append(opts, "mode=1500")})
+	b.addMount(specs.Mount{Destination: "/new", Type: "tmpfs", Source: "tmpfs", Options: opts})
+	expectLines(t, e.runOK(b), "/inherit 710 mode=710", "/explicit 1500 mode=1500", "/new 1777 ")
+}
+
 // TestBindThroughDanglingSymlink: a bind destination whose path goes
 // through a symlink to nowhere (engines bind /etc/hosts and
 // /etc/resolv.conf where an image may have such links) is made where the
