@@ -40,6 +40,8 @@ struct mount_attr {
 
 static int root_fd = -1; /* the rootfs (after its self-bind) */
 
+static int console_target(void);
+
 /* chdir_to changes the working directory to fd, or to path if fd is -1. */
 static void chdir_to(int fd, const char *path)
 {
@@ -137,6 +139,36 @@ static void check_proc_dest(const struct mount_entry *m)
 	}
 }
 
+/* delays_readonly says whether m is mounted read-write first and made
+ * read-only at the end (remount_late_readonly), as runc does: a tmpfs may
+ * need mount points or devices made in it (a read-only /dev still gets
+ * /dev/pts, /dev/shm and the device nodes). */
+static int delays_readonly(const struct mount_entry *m)
+{
+	return m->kind == MOUNT_FS && (m->flags & MS_RDONLY) &&
+	       (strcmp(m->fstype, "tmpfs") == 0 || strcmp(m->dest, "/dev") == 0);
+}
+
+/* remount_late_readonly makes the mounts delays_readonly kept read-write
+ * read-only, with their own flags: a bind remount changes only the
+ * mount's flags, which the kernel allows in a user namespace too. */
+static void remount_late_readonly(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nmounts; i++) {
+		const struct mount_entry *m = &p->mounts[i];
+		if (!delays_readonly(m))
+			continue;
+		error_context = m->origin;
+		int fd = in_root(root_fd, m->dest, O_PATH);
+		if (fd < 0)
+			bail("open %s to make it read-only", m->dest);
+		if (mount_on(NULL, fd, NULL, MS_BIND | MS_REMOUNT | m->flags, NULL) < 0)
+			bail("remount %s read-only", m->dest);
+		close(fd);
+		error_context = NULL;
+	}
+}
+
 /* tmpfs_data is the data of a tmpfs mount on a mount point that existed
  * before (mode is its st_mode): "mode=" with the mount point's mode goes
  * first, so the tmpfs keeps it unless the options choose another (a later
@@ -168,8 +200,11 @@ static mode_t existing_mode(const struct mount_entry *m)
 /* mount_fs mounts the new filesystem of m on the mount point open at fd. */
 static void mount_fs(const struct mount_entry *m, int fd, mode_t mode)
 {
+	unsigned long flags = m->flags;
+	if (delays_readonly(m))
+		flags &= ~(unsigned long)MS_RDONLY;
 	char *data = mode ? tmpfs_data(m, mode) : NULL;
-	if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, m->flags, data ? data : m->data) < 0)
+	if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, flags, data ? data : m->data) < 0)
 		bail("mount %s on %s", m->fstype, m->dest);
 	free(data);
 }
@@ -355,6 +390,10 @@ void setup_rootfs(struct plan *p)
 		for (size_t i = 0; i < p->ndev_symlinks; i++)
 			make_symlink(p->dev_symlinks[i].target, p->dev_symlinks[i].path, 1);
 	}
+	/* the console's mount point is made while /dev may be written: a
+	 * read-only /dev becomes so in finish_rootfs, before the console */
+	if (p->terminal)
+		close(console_target());
 	/* the working directory is made if missing, as runc does */
 	if (p->cwd) {
 		int fd = mkdir_in_root(root_fd, p->cwd, 0755);
@@ -472,6 +511,7 @@ void finish_rootfs(struct plan *p)
 	pivot(p);
 	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
 		bail("set propagation of / to %#x", p->root_propagation);
+	remount_late_readonly(p);
 	if (p->root_readonly) {
 		int fd = in_root(root_fd, "/", O_PATH);
 		if (fd < 0 || remount_bind(fd, MS_RDONLY, 0) < 0)

@@ -106,6 +106,28 @@ cat /secret; echo "secret $?"`)
 	expectLines(t, e.runOK(b), "shared", "not the root's", "read-only", "empty", "secret 0")
 }
 
+// TestReadonlyDev: a /dev tmpfs with "ro" is read-only in the container,
+// yet the mounts below it (/dev/pts, /dev/shm, /dev/mqueue), the devices
+// and the console are there: it is made read-only at the end.
+func TestReadonlyDev(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(mountOpts + `echo "dev $(mo /dev | cut -d, -f1)"
+for d in /dev/pts /dev/shm /dev/mqueue; do echo "$d $(mo $d | cut -d' ' -f2)"; done
+echo x > /dev/null && echo null-ok; touch /dev/new 2>/dev/null && echo dev-written || echo dev-refused
+echo "ro-tmpfs $(mo /ro | cut -d, -f1) $(ls -A /ro | wc -l)"`)
+	for i := range b.spec.Mounts {
+		if b.spec.Mounts[i].Destination == "/dev" {
+			b.spec.Mounts[i].Options = append(b.spec.Mounts[i].Options, "ro")
+		}
+	}
+	// a read-only tmpfs other than /dev is made so at the end too: a
+	// later mount inside it still gets its mount point
+	b.addMount(specs.Mount{Destination: "/ro", Type: "tmpfs", Source: "tmpfs", Options: []string{"ro"}})
+	b.addMount(specs.Mount{Destination: "/ro/sub", Type: "tmpfs", Source: "tmpfs"})
+	expectLines(t, e.runOK(b), "dev ro", "/dev/pts devpts", "/dev/shm tmpfs", "/dev/mqueue mqueue", "null-ok", "dev-refused", "ro-tmpfs ro 1")
+}
+
 // TestProcSymlinkRefused: a rootfs whose /proc is a symlink is refused
 // before anything is mounted there, in the words runc's tests (and users'
 // scripts) match: "must be mounted on ordinary directory".
