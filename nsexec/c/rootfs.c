@@ -403,6 +403,81 @@ void setup_rootfs(struct plan *p)
 	}
 }
 
+/* unescape_mountinfo decodes the octal escapes (\040 for a space) of a
+ * mountinfo path in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* host_full_procfs says whether a mountinfo line is a whole procfs or
+ * sysfs (its root is the filesystem's root) outside the rootfs, and sets
+ * *point to its mount point. */
+static int host_full_procfs(char *line, const char *rootfs, char **point)
+{
+	char *f[5], *save, *sep = strstr(line, " - ");
+	if (!sep)
+		return 0;
+	*sep = '\0';
+	char *fstype = strtok_r(sep + 3, " ", &save);
+	if (!fstype || (strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0))
+		return 0;
+	f[0] = strtok_r(line, " ", &save);
+	for (int i = 1; i < 5; i++)
+		if (!(f[i] = strtok_r(NULL, " ", &save)))
+			return 0;
+	unescape_mountinfo(f[3]);
+	unescape_mountinfo(f[4]);
+	size_t n = strlen(rootfs);
+	if (strcmp(f[3], "/") != 0 || (strncmp(f[4], rootfs, n) == 0 && (f[4][n] == '/' || f[4][n] == '\0')))
+		return 0;
+	*point = f[4];
+	return 1;
+}
+
+/* hide_host_procfs removes from the container's mount namespace every
+ * whole procfs and sysfs of the host, before --no-pivot chroots into the
+ * rootfs: the old root stays in the namespace, and the kernel lets a
+ * process with a user namespace of its own mount a new procfs or sysfs
+ * when a whole one without locked mounts over it is there
+ * (mnt_already_visible), which would uncover what maskedPaths hide. Each
+ * is made a slave (nothing propagates to the host) and detached, or
+ * covered with a tmpfs where it cannot be, as runc does. */
+static void hide_host_procfs(const char *rootfs)
+{
+	char real[PATH_MAX], line[4 * PATH_MAX], *point;
+	if (!realpath(rootfs, real))
+		bail("resolve rootfs %s", rootfs);
+	int fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f)
+		bail("read /proc/self/mountinfo");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!host_full_procfs(line, real, &point))
+			continue;
+		if (mount(NULL, point, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below one detached already */
+			bail("make %s a slave", point);
+		}
+		if (umount2(point, MNT_DETACH) == 0)
+			continue;
+		if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", point, "tmpfs", 0, NULL) < 0)
+			bail("hide the host's %s from the container", point);
+	}
+	fclose(f);
+}
+
 static void pivot(struct plan *p)
 {
 	chdir_to(root_fd, "the rootfs");
@@ -410,6 +485,7 @@ static void pivot(struct plan *p)
 		if (chroot(".") < 0)
 			bail("chroot to %s", p->rootfs);
 	} else if (p->no_pivot) {
+		hide_host_procfs(p->rootfs);
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			bail("move rootfs %s to /", p->rootfs);
 		if (chroot(".") < 0)

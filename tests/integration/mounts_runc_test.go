@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -147,6 +148,34 @@ func TestProcSymlinkRefused(t *testing.T) {
 	failsOneLine(t, r, "must be mounted on ordinary directory")
 	if m := mountsUnder(filepath.Join(b.rootfs(), "bad-proc")); len(m) > 0 {
 		t.Errorf("a procfs landed where the symlink points: %v", m)
+	}
+	e.assertNothingLeft(id, b)
+}
+
+// TestNoPivotHidesHostProcfs: with --no-pivot the host's root stays in
+// the container's mount namespace, below the chroot; its whole procfs
+// would let a process that makes a user namespace of its own mount a
+// fresh procfs, without the container's masks (the kernel allows that
+// when a procfs without locked mounts over it is in the namespace). The
+// process here does make the user namespace (it prints "in-userns"), and
+// the mount is refused, as with runc.
+func TestNoPivotHidesHostProcfs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("unshare", "-mrpf", "sh", "-c", "echo in-userns; mount -t proc none /proc && echo mounted")
+	caps := b.spec.Process.Capabilities
+	caps.Bounding = append(caps.Bounding, "CAP_SETFCAP")
+	caps.Permitted = append(caps.Permitted, "CAP_SETFCAP")
+	caps.Effective = append(caps.Effective, "CAP_SETFCAP")
+	id := e.id()
+	b.save(t)
+	r := e.berth("run", "--no-pivot", "--bundle", b.dir, id)
+	out := r.stdout + r.stderr
+	if !strings.Contains(out, "in-userns") {
+		t.Fatalf("the attack did not run (no user namespace made): %s", r)
+	}
+	if r.code == 0 || strings.Contains(out, "mounted") || !strings.Contains(out, "mount: permission denied") {
+		t.Errorf("a fresh procfs could be mounted in a --no-pivot container: %s", r)
 	}
 	e.assertNothingLeft(id, b)
 }
