@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -176,6 +177,32 @@ func TestNoPivotHidesHostProcfs(t *testing.T) {
 	}
 	if r.code == 0 || strings.Contains(out, "mounted") || !strings.Contains(out, "mount: permission denied") {
 		t.Errorf("a fresh procfs could be mounted in a --no-pivot container: %s", r)
+	}
+	e.assertNothingLeft(id, b)
+}
+
+// TestReadonlyDevConsole: with a read-only /dev the console's mount point
+// is made before /dev becomes read-only, so a terminal still works.
+func TestReadonlyDevConsole(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) from util-linux is not installed: no pty to run berth in")
+	}
+	e := newEnv(t)
+	b := e.newBundle("sh", "-c", `tty; stat -c %t:%T /dev/console; touch /dev/x 2>/dev/null || echo dev-ro`)
+	b.spec.Process.Terminal = true
+	for i := range b.spec.Mounts {
+		if b.spec.Mounts[i].Destination == "/dev" {
+			b.spec.Mounts[i].Options = append(b.spec.Mounts[i].Options, "ro")
+		}
+	}
+	b.save(t)
+	id := e.id()
+	cmd := exec.Command("script", "-qec", "exec "+berthBin+" --root "+e.root+" run --bundle "+b.dir+" "+id, "/dev/null")
+	out, err := cmd.Output()
+	text := strings.ReplaceAll(string(out), "\r", "")
+	if err != nil || !strings.Contains(text, "/dev/pts/0\n88:0\ndev-ro\n") {
+		t.Errorf("a terminal with a read-only /dev: %v: %q", err, text)
 	}
 	e.assertNothingLeft(id, b)
 }
