@@ -118,11 +118,7 @@ func TestReadonlyDev(t *testing.T) {
 for d in /dev/pts /dev/shm /dev/mqueue; do echo "$d $(mo $d | cut -d' ' -f2)"; done
 echo x > /dev/null && echo null-ok; touch /dev/new 2>/dev/null && echo dev-written || echo dev-refused
 echo "ro-tmpfs $(mo /ro | cut -d, -f1) $(ls -A /ro | wc -l)"`)
-	for i := range b.spec.Mounts {
-		if b.spec.Mounts[i].Destination == "/dev" {
-			b.spec.Mounts[i].Options = append(b.spec.Mounts[i].Options, "ro")
-		}
-	}
+	readonlyDev(b)
 	// a read-only tmpfs other than /dev is made so at the end too: a
 	// later mount inside it still gets its mount point
 	b.addMount(specs.Mount{Destination: "/ro", Type: "tmpfs", Source: "tmpfs", Options: []string{"ro"}})
@@ -181,6 +177,15 @@ func TestNoPivotHidesHostProcfs(t *testing.T) {
 	e.assertNothingLeft(id, b)
 }
 
+// readonlyDev adds "ro" to the options of the spec's /dev mount.
+func readonlyDev(b *bundle) {
+	for i := range b.spec.Mounts {
+		if b.spec.Mounts[i].Destination == "/dev" {
+			b.spec.Mounts[i].Options = append(b.spec.Mounts[i].Options, "ro")
+		}
+	}
+}
+
 // TestReadonlyDevConsole: with a read-only /dev the console's mount point
 // is made before /dev becomes read-only, so a terminal still works.
 func TestReadonlyDevConsole(t *testing.T) {
@@ -191,11 +196,7 @@ func TestReadonlyDevConsole(t *testing.T) {
 	e := newEnv(t)
 	b := e.newBundle("sh", "-c", `tty; stat -c %t:%T /dev/console; touch /dev/x 2>/dev/null || echo dev-ro`)
 	b.spec.Process.Terminal = true
-	for i := range b.spec.Mounts {
-		if b.spec.Mounts[i].Destination == "/dev" {
-			b.spec.Mounts[i].Options = append(b.spec.Mounts[i].Options, "ro")
-		}
-	}
+	readonlyDev(b)
 	b.save(t)
 	id := e.id()
 	cmd := exec.Command("script", "-qec", "exec "+berthBin+" --root "+e.root+" run --bundle "+b.dir+" "+id, "/dev/null")
