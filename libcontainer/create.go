@@ -183,6 +183,15 @@ func (c *creation) makeCgroup() error {
 	if err != nil {
 		return err
 	}
+	// the `creating` record names every cgroup directory Create may make
+	// before it makes the first: a create killed from here on, even inside
+	// Create, leaves nothing `delete --force` cannot find
+	intent := cgroups.Intent(cg)
+	c.state.Cgroup = &intent
+	if err := c.dir.save(c.state); err != nil {
+		return err
+	}
+	trace("create: state recorded")
 	if err := cg.Create(); err != nil {
 		return err
 	}
@@ -193,11 +202,6 @@ func (c *creation) makeCgroup() error {
 	}
 	st := cg.State()
 	c.state.Cgroup = &st
-	// the first record names the cgroup: a create killed from here on
-	// leaves something `delete --force` can finish
-	if err := c.dir.save(c.state); err != nil {
-		return err
-	}
 	return expandCgroupMounts(c.plan, cg)
 }
 
