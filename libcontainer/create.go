@@ -390,7 +390,10 @@ func (c *creation) recordPid(payload []byte) error {
 			unix.Wait4(pid, &ws, 0, nil)
 		})
 	}
-	return nil
+	// the record names the process from here on: a create killed later
+	// leaves a pid (with its start time) that delete can stop even where
+	// no cgroup holds it (rootless)
+	return c.dir.save(c.state)
 }
 
 // ociState is the state handed to hooks.
