@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"github.com/urfave/cli"
 
 	"github.com/berth-oci/berth/libcontainer"
