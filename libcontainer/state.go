@@ -160,12 +160,38 @@ func (d *stateDir) unlock() {
 	}
 }
 
-// remove deletes the directory and what is in it, then unlocks.
+// remove deletes the directory and what is in it, then unlocks. It
+// works through the lock's fd and needs no new one: a create that
+// failed for lack of fds (EMFILE) still removes its directory.
 func (d *stateDir) remove() error {
-	err := os.RemoveAll(d.path)
+	err := d.removeFiles()
+	if err == nil {
+		err = unix.Rmdir(d.path)
+	}
+	if err != nil && !errors.Is(err, unix.ENOENT) {
+		err = os.RemoveAll(d.path)
+	}
 	d.unlock()
 	if err != nil {
 		return fmt.Errorf("remove state dir %s: %w", d.path, err)
+	}
+	return nil
+}
+
+// removeFiles unlinks the directory's entries (state.json, the fifo,
+// temp files) through the lock's fd.
+func (d *stateDir) removeFiles() error {
+	if d.lock == nil {
+		return errors.New("state dir not locked")
+	}
+	names, err := d.lock.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := unix.Unlinkat(int(d.lock.Fd()), n, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
 	}
 	return nil
 }
