@@ -43,6 +43,15 @@ func startCmd(cmd *exec.Cmd) error {
 	return nil
 }
 
+// runCmd runs cmd to its end. Every command of the tests goes through
+// startCmd: one started otherwise could be reaped by the reaper.
+func runCmd(cmd *exec.Cmd) error {
+	if err := startCmd(cmd); err != nil {
+		return err
+	}
+	return waitCmd(cmd)
+}
+
 // waitCmd waits for a command startCmd started.
 func waitCmd(cmd *exec.Cmd) error {
 	err := cmd.Wait()
@@ -244,7 +253,7 @@ func (e *env) clearError(r result, what string) {
 func (e *env) cleanup() {
 	ids, _ := os.ReadDir(e.root)
 	for _, d := range ids {
-		exec.Command(berthBin, "--root", e.root, "delete", "--force", d.Name()).Run()
+		runCmd(exec.Command(berthBin, "--root", e.root, "delete", "--force", d.Name()))
 	}
 }
 
@@ -259,9 +268,11 @@ func (e *env) newBundle(args ...string) *bundle {
 	e.t.Helper()
 	dir := e.t.TempDir()
 	makeRootfs(e.t, filepath.Join(dir, "rootfs"))
+	var out bytes.Buffer
 	cmd := exec.Command(berthBin, "spec", "--bundle", dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		e.t.Fatalf("berth spec: %v: %s", err, out)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := runCmd(cmd); err != nil {
+		e.t.Fatalf("berth spec: %v: %s", err, out.String())
 	}
 	b := &bundle{dir: dir}
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -302,8 +313,11 @@ func (b *bundle) withoutNamespace(t *testing.T, typ specs.LinuxNamespaceType) *b
 }
 
 var busyboxApplets = sync.OnceValues(func() ([]string, error) {
-	out, err := exec.Command("/bin/busybox", "--list").Output()
-	return strings.Fields(string(out)), err
+	var out bytes.Buffer
+	cmd := exec.Command("/bin/busybox", "--list")
+	cmd.Stdout = &out
+	err := runCmd(cmd)
+	return strings.Fields(out.String()), err
 })
 
 func makeRootfs(t *testing.T, dir string) {
