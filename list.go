@@ -20,8 +20,8 @@ var listCommand = cli.Command{
 	Name:  "list",
 	Usage: "list the containers berth knows (under --root)",
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table or json"},
-		cli.BoolFlag{Name: "quiet, q", Usage: "display only container ids"},
+		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table, or json for a list of states"},
+		cli.BoolFlag{Name: "quiet, q", Usage: "print only the ids, one a line"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 0, 0); err != nil {
@@ -56,35 +56,58 @@ func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkListRoot(ctx, root); err != nil {
+		return nil, err
+	}
 	ids, err := libcontainer.List(root)
 	if err != nil {
 		return nil, err
 	}
 	var states []libcontainer.OCIState
+	names := map[string]string{} // uid -> owner: /etc/passwd read once
 	for _, id := range ids {
 		c, err := libcontainer.Load(root, id)
 		if err != nil {
 			continue // removed meanwhile, or a create still writing its record
 		}
 		s := c.State()
-		s.Owner = owner(filepath.Join(root, id))
+		s.Owner = owner(filepath.Join(root, id), names)
 		states = append(states, s)
 	}
 	return states, nil
 }
 
+// checkListRoot refuses a --root given on the command line that does not
+// exist, as runc 1.5.1 does (a typo would otherwise list nothing); the
+// default root is missing until the first create, which lists nothing.
+func checkListRoot(ctx *cli.Context, root string) error {
+	if !ctx.GlobalIsSet("root") {
+		return nil
+	}
+	if _, err := os.Stat(root); err != nil {
+		return fmt.Errorf("list: --root: %w", err)
+	}
+	return nil
+}
+
 // owner is the name of the user owning a container's state directory,
 // which runc's list shows (its state command shows the record's "").
-func owner(dir string) string {
+// names caches the lookups: one user owns most containers.
+func owner(dir string, names map[string]string) string {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return ""
 	}
 	uid := strconv.FormatUint(uint64(fi.Sys().(*syscall.Stat_t).Uid), 10)
-	if u, err := user.LookupId(uid); err == nil {
-		return u.Username
+	if name, ok := names[uid]; ok {
+		return name
 	}
-	return "#" + uid
+	name := "#" + uid
+	if u, err := user.LookupId(uid); err == nil {
+		name = u.Username
+	}
+	names[uid] = name
+	return name
 }
 
 func printTable(states []libcontainer.OCIState) error {

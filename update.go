@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
@@ -16,7 +17,7 @@ import (
 
 var updateCommand = cli.Command{
 	Name:      "update",
-	Usage:     "update container resource constraints",
+	Usage:     "change the resource limits of a container",
 	ArgsUsage: "<container-id>",
 	Description: `Changes the limits of a created, running or paused container's cgroup and
 records them. Values are checked before anything is written: a value the
@@ -37,25 +38,25 @@ flags. Fields left out are not changed:
 }`,
 	OnUsageError: oneLineUsage,
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "resources, r", Usage: "path to the file containing the resources to update or '-' to read from the standard input"},
-		cli.StringFlag{Name: "blkio-weight", Usage: "Specifies per cgroup weight, range is from 10 to 1000"},
-		cli.StringFlag{Name: "cpu-period", Usage: "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"},
-		cli.StringFlag{Name: "cpu-quota", Usage: "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period; -1 for none"},
-		cli.StringFlag{Name: "cpu-burst", Usage: "CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period"},
-		cli.StringFlag{Name: "cpu-share, cpu-shares", Usage: "CPU shares (relative weight vs. other containers)"},
-		cli.StringFlag{Name: "cpu-rt-period", Usage: "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"},
-		cli.StringFlag{Name: "cpu-rt-runtime", Usage: "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"},
-		cli.StringFlag{Name: "cpu-idle", Usage: "set cgroup SCHED_IDLE or not, 0: default behavior, 1: SCHED_IDLE"},
-		cli.StringFlag{Name: "cpuset-cpus", Usage: "CPU(s) to use"},
-		cli.StringFlag{Name: "cpuset-mems", Usage: "Memory node(s) to use"},
-		cli.StringFlag{Name: "memory", Usage: "Memory limit (in bytes)"},
-		cli.StringFlag{Name: "memory-reservation", Usage: "Memory reservation or soft_limit (in bytes)"},
-		cli.StringFlag{Name: "memory-swap", Usage: "Total memory usage (memory + swap); set '-1' to enable unlimited swap"},
-		cli.StringFlag{Name: "kernel-memory", Usage: "(obsolete) Kernel memory limit (in bytes)"},
-		cli.StringFlag{Name: "kernel-memory-tcp", Usage: "(obsolete) Kernel memory limit (in bytes) for tcp buffer"},
-		cli.StringFlag{Name: "pids-limit", Usage: "Maximum number of pids allowed in the container; -1 for no limit"},
-		cli.StringFlag{Name: "l3-cache-schema", Usage: "The string of Intel RDT/CAT L3 cache schema (not supported)"},
-		cli.StringFlag{Name: "mem-bw-schema", Usage: "The string of Intel RDT/MBA memory bandwidth schema (not supported)"},
+		cli.StringFlag{Name: "resources, r", Usage: "JSON file with the new linux.resources ('-': read it from the standard input)"},
+		cli.StringFlag{Name: "blkio-weight", Usage: "block I/O weight, 10 to 1000"},
+		cli.StringFlag{Name: "cpu-period", Usage: "length of one CFS bandwidth period, in microseconds"},
+		cli.StringFlag{Name: "cpu-quota", Usage: "CPU time the cgroup may use per period, in microseconds (-1: no cap)"},
+		cli.StringFlag{Name: "cpu-burst", Usage: "unused quota of earlier periods the cgroup may spend on top of its quota, in microseconds"},
+		cli.StringFlag{Name: "cpu-share, cpu-shares", Usage: "CPU weight against sibling cgroups (cpu.shares scale)"},
+		cli.StringFlag{Name: "cpu-rt-period", Usage: "length of one real-time scheduling period, in microseconds"},
+		cli.StringFlag{Name: "cpu-rt-runtime", Usage: "real-time CPU time the cgroup may use per real-time period, in microseconds"},
+		cli.StringFlag{Name: "cpu-idle", Usage: "1 gives the cgroup the SCHED_IDLE policy, 0 the normal one"},
+		cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs the container may run on, as a list such as 0-2,5"},
+		cli.StringFlag{Name: "cpuset-mems", Usage: "NUMA nodes the container may allocate memory from, as a list"},
+		cli.StringFlag{Name: "memory", Usage: "memory limit: bytes or a size such as 512m (-1: no limit)"},
+		cli.StringFlag{Name: "memory-reservation", Usage: "soft memory limit, which reclaim aims at under pressure (a size as for --memory)"},
+		cli.StringFlag{Name: "memory-swap", Usage: "limit of memory and swap together (-1: swap without a limit)"},
+		cli.StringFlag{Name: "kernel-memory", Usage: "cgroup v1 kernel memory limit: no longer enforced by Linux, do not use"},
+		cli.StringFlag{Name: "kernel-memory-tcp", Usage: "cgroup v1 limit of TCP buffer memory: obsolete, do not use"},
+		cli.StringFlag{Name: "pids-limit", Usage: "how many processes and threads the container may hold at once (-1: no limit)"},
+		cli.StringFlag{Name: "l3-cache-schema", Usage: "Intel RDT L3 cache allocation (berth has no Intel RDT support)"},
+		cli.StringFlag{Name: "mem-bw-schema", Usage: "Intel RDT memory bandwidth allocation (berth has no Intel RDT support)"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
@@ -228,7 +229,11 @@ func (u *resourceUpdate) otherFlags() {
 	}
 }
 
-var sizeRE = regexp.MustCompile(`^(?i)(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+// sizeRE is compiled on first use: a package-level regexp would be
+// compiled at every start of berth, whatever the command.
+var sizeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+})
 
 // parseBytes parses a byte count as runc's update does: -1 for unlimited,
 // or a number with an optional binary unit (k, m, g, t, p; "kb", "KiB",
@@ -237,7 +242,7 @@ func parseBytes(s string) (int64, error) {
 	if s == "-1" {
 		return -1, nil
 	}
-	m := sizeRE.FindStringSubmatch(s)
+	m := sizeRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("invalid size: use bytes, a number with a unit (k, m, g, t, p) or -1 for unlimited")
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -68,15 +67,13 @@ type State struct {
 	Config *specs.Spec `json:"config"`
 }
 
-var idPattern = regexp.MustCompile(`^[\w+\-.]+$`)
-
 // ValidateID checks a container id: no slash, not "." or "..", and only
 // the characters runc allows.
 func ValidateID(id string) error {
 	if id == "" {
 		return errors.New("container id must not be empty")
 	}
-	if id == "." || id == ".." || !idPattern.MatchString(id) || len(id) > 1024 {
+	if id == "." || id == ".." || !idChars(id) || len(id) > 1024 {
 		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. only (not \".\" or \"..\")", id)
 	}
 	return nil
