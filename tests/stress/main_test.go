@@ -64,6 +64,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "stress: PR_SET_CHILD_SUBREAPER:", err)
 		os.Exit(2)
 	}
+	// no transparent huge pages for berth (inherited across fork and
+	// exec): whether the kernel finds a free huge page for the heap
+	// depends on the host's memory, and would move berth's peak RSS by
+	// up to 2 MiB from one run to the next (TestSoak compares them)
+	if err := unix.Prctl(unix.PR_SET_THP_DISABLE, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "stress: PR_SET_THP_DISABLE:", err)
+	}
 	stop := startReaper()
 	code := m.Run()
 	stop()
