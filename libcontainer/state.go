@@ -223,33 +223,60 @@ func (d *stateDir) save(s *State) error {
 }
 
 // load reads state.json. Of the config it decodes only what the
-// lifecycle commands read (see lifecycleConfig); the rest stays raw, for
+// lifecycle commands read (see LifecycleConfig); the rest stays raw, for
 // fullConfig. encoding/json's first decoding of a type builds a decoder
 // for every type it can reach: the whole runtime-spec costs about half a
 // millisecond, more than the rest of `berth state`.
-func (d *stateDir) load() (*State, json.RawMessage, error) {
+func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
+	data, err := d.read()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return decodeLifecycle(data, filepath.Base(d.path))
+}
+
+// read reads state.json.
+func (d *stateDir) read() ([]byte, error) {
 	data, err := os.ReadFile(d.file(stateFile))
 	if errors.Is(err, os.ErrNotExist) {
 		// the lock is held: no create is writing it
-		return nil, nil, noRecordError(filepath.Base(d.path))
+		return nil, noRecordError(filepath.Base(d.path))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
+		return nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
 	}
+	return data, nil
+}
+
+// readState reads the state.json of container id under its lock.
+func readState(root, id string) ([]byte, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	d, err := openStateDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	defer d.unlock()
+	return d.read()
+}
+
+// decodeLifecycle decodes a state.json with the lifecycle part of its
+// config; the whole config stays raw.
+func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.RawMessage, error) {
 	var s struct {
 		State
 		Config json.RawMessage `json:"config"` // shadows State.Config
 	}
-	var cfg *lifecycleConfig
-	err = json.Unmarshal(data, &s)
+	var cfg lifecycleJSON
+	err := json.Unmarshal(data, &s)
 	if err == nil && len(s.Config) > 0 {
 		err = json.Unmarshal(s.Config, &cfg)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("state of %s is corrupt: %w", filepath.Base(d.path), err)
+		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
-	s.State.Config = cfg.spec()
-	return &s.State, s.Config, nil
+	return &s.State, cfg.config(), s.Config, nil
 }
 
 // salvage reads what it can of a damaged state.json: the top-level
@@ -278,34 +305,6 @@ func salvage(data []byte) *State {
 		return nil
 	}
 	return &s
-}
-
-// lifecycleConfig is the part of config.json that start, state, kill,
-// delete, pause, ps, events and list read.
-type lifecycleConfig struct {
-	Process *struct {
-		Terminal bool `json:"terminal,omitempty"`
-	} `json:"process,omitempty"`
-	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-	} `json:"linux,omitempty"`
-}
-
-// spec is the part as a runtime-spec config (nil for none).
-func (c *lifecycleConfig) spec() *specs.Spec {
-	if c == nil {
-		return nil
-	}
-	s := &specs.Spec{Hooks: c.Hooks, Annotations: c.Annotations}
-	if c.Process != nil {
-		s.Process = &specs.Process{Terminal: c.Process.Terminal}
-	}
-	if c.Linux != nil {
-		s.Linux = &specs.Linux{Namespaces: c.Linux.Namespaces}
-	}
-	return s
 }
 
 // List returns the ids of the containers under root.
