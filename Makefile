@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -75,6 +75,11 @@ conformance: berth
 
 test-v2: berth
 	tests/v2vm/lane.sh
+
+# test-engines: containerd 1.6 and 2.x, podman and Docker drive ./berth
+# (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).
+test-engines: berth
+	tests/engines/lane.sh ./berth
 
 bench: berth
 	bench/setup.sh
