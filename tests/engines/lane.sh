@@ -72,7 +72,7 @@ our_procs() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = "$DAEMON_PID" ] && continue
-		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+		cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null) || continue
 		case "$cmd" in
 		*dockerd*|*"$EW/containerd.sock"*events*) continue ;;
 		"$DOCKER_CONTAINERD"*) continue ;;
@@ -115,7 +115,9 @@ sc_all_clean_after_stop() {
 # start_engine ENGINE: not in a subshell (it sets the engine's variables),
 # so every step that can fail says so with || return 1.
 start_engine() {
-	DAEMON_PID=
+	DAEMON_PID=''
+	DL=''
+	RT_ROOT="$EW/rt"
 	case $1 in
 	containerd16) FAMILY=ctr; start_containerd /usr/bin 2 && ctr_prepare ;;
 	containerd2) FAMILY=ctr; start_containerd "$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION" 3 && ctr_prepare ;;
@@ -127,7 +129,9 @@ start_engine() {
 # stop_engine: podman's containers, the daemon, then whatever the engine
 # left that is ours (mounts under $EW, our cgroup parent).
 stop_engine() {
-	[ -n "${FAMILY:-}" ] && { "reap_$FAMILY" >/dev/null 2>&1 || true; }
+	if [ -n "$DAEMON_PID" ] || [ "${DL:-}" = podman ]; then
+		"reap_$FAMILY" >/dev/null 2>&1 || true
+	fi
 	[ -n "$DAEMON_PID" ] && stop_pid "$DAEMON_PID" 20
 	DAEMON_PID=
 	STARTED_PIDS=()
@@ -148,16 +152,18 @@ cgroup_pids() {
 clean_engine() {
 	local m d p
 	d=/sys/fs/cgroup/freezer/$CG_PARENT
-	[ -d "$d" ] && find "$d" -name freezer.state -exec sh -c 'echo THAWED >"$1"' sh {} \;
+	if [ -d "$d" ]; then
+		find "$d" -name freezer.state -exec sh -c 'echo THAWED >"$1"' sh {} \;
+	fi
 	for p in $(cgroup_pids) $(our_procs | cut -d' ' -f1); do
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	sleep 0.5
-	grep -F "$EW" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+	{ grep -F "$EW" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
 	for d in $(cgroup_children | sort -r) /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
-		[ -d "$d" ] && { rmdir "$d" 2>/dev/null || echo "cannot remove cgroup $d" >&2; }
+		if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || echo "cannot remove cgroup $d" >&2; fi
 	done
 	return 0
 }
@@ -191,7 +197,7 @@ cleanup() {
 	local rc=$?
 	stop_engine 2>/dev/null || true
 	stop_started
-	[ -n "${EW:-}" ] && clean_engine
+	[ -z "${EW:-}" ] || clean_engine
 	local d
 	for d in "${CREATED_DIRS[@]}"; do rmdir "$d" 2>/dev/null || true; done
 	[ "${ENGINES_KEEP:-}" = 1 ] || rm -rf "$WORK"
