@@ -8,7 +8,7 @@
 # The shim also finds the runtime as `runc` first in its PATH, so commands
 # without runtime options (`ctr container create`) use it too.
 
-# ctr_config VERSION: the daemon's config.toml (version 2 for 1.6, 3 for 2.x).
+# ctr_config VERSION: the daemon's config.toml (version 2 for 1.6, 4 for 2.3).
 ctr_config() {
 	local ver=$1
 	cat <<EOF
@@ -16,6 +16,9 @@ version = $ver
 root = "$EW/root"
 state = "$EW/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", "io.containerd.cri.v1.runtime", "io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+EOF
+	if [ "$ver" = 2 ]; then
+		cat <<EOF
 
 [grpc]
   address = "$EW/containerd.sock"
@@ -30,9 +33,24 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
 [metrics]
   address = ""
 EOF
-	if [ "$ver" = 2 ]; then
-		printf '\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n' "$EW"
+	else
+		# Version 4 configures the servers as plugins.
+		cat <<EOF
+
+[plugins."io.containerd.server.v1.grpc"]
+  address = "$EW/containerd.sock"
+
+[plugins."io.containerd.server.v1.ttrpc"]
+  address = "$EW/containerd.sock.ttrpc"
+
+[plugins."io.containerd.server.v1.debug"]
+  address = ""
+
+[plugins."io.containerd.server.v1.metrics"]
+  address = ""
+EOF
 	fi
+	printf '\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n' "$EW"
 }
 
 # cri_snippet: the runtime a Kubernetes node configures for berth in
@@ -54,12 +72,12 @@ start_containerd() {
 	mkdir -p "$EW/bin" "$EW/rt" "$EW/fifo"
 	ln -sf "$RT" "$EW/bin/runc"
 	ctr_config "$ver" >"$EW/config.toml" || return 1
-	if [ "$ver" = 3 ]; then
+	if [ "$ver" = 4 ]; then
 		# The CRI runtime (the Kubernetes node's configuration) parses.
 		{ cat "$EW/config.toml"; cri_snippet; } >"$EW/cri.toml"
 		"$bindir/containerd" --config "$EW/cri.toml" config dump >"$EW/cri-dump.toml" 2>"$EW/cri-dump.err" ||
 			{ fail "containerd config dump: $(cat "$EW/cri-dump.err")"; return 1; }
-		grep -q "BinaryName = \"$RT\"" "$EW/cri-dump.toml" || { fail "the CRI runtime berth is not in containerd's config"; return 1; }
+		grep -q "BinaryName = [\"']${RT}[\"']" "$EW/cri-dump.toml" || { fail "the CRI runtime berth is not in containerd's config"; return 1; }
 	fi
 	[ -d /run/containerd ] || { mkdir -p /run/containerd && CREATED_DIRS+=(/run/containerd); } || return 1
 	PATH="$EW/bin:$bindir:/usr/sbin:/usr/bin:/sbin:/bin" \
@@ -69,6 +87,10 @@ start_containerd() {
 	DAEMON_PID=$!
 	remember_pid "$DAEMON_PID"
 	CTR_BIN="$bindir/ctr"
+	# ctr 1.6 reads flags after the arguments unless "--" ends them; 2.x
+	# takes a "--" for the command's first word.
+	CTR_ARGSEP=(--)
+	[ "$ver" = 2 ] || CTR_ARGSEP=()
 	wait_for 150 ctr_ version || return 1
 }
 
@@ -163,7 +185,7 @@ sc_ctr_tty() {
 }
 
 sc_ctr_create_start() {
-	ctr_ container create "$IMG_BASE" be-cs -- sh -c 'echo started; exit 5'
+	ctr_ container create "$IMG_BASE" be-cs "${CTR_ARGSEP[@]}" sh -c 'echo started; exit 5'
 	local rc out
 	out=$(ctr_ task start --fifo-dir "$EW/fifo" be-cs) || rc=$?
 	expect_eq 5 "${rc:-0}" "exit code of task start"

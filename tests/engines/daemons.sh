@@ -5,12 +5,16 @@
 
 # setup_podman: podman has no daemon; its configuration files and global
 # flags keep its storage, state, events and the runtime's --root private.
+# Rootful podman raises RLIMIT_NOFILE and RLIMIT_NPROC to 1048576 unless
+# told otherwise; this host lacks CAP_SYS_RESOURCE (no runtime may raise a
+# hard limit above the caller's), so the defaults are the caller's limits.
 setup_podman() {
 	mkdir -p "$EW"/{graph,runroot,tmp,rt,net,volumes}
 	cat >"$EW/containers.conf" <<EOF
 [containers]
 netns = "none"
 log_driver = "k8s-file"
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
 
 [engine]
 cgroup_manager = "cgroupfs"
@@ -84,7 +88,8 @@ EOF
 	DL_IMG_USER=berth-user:latest
 	DL_EVENT_FMT='{{.Action}}'
 	DL_EVENTS="create start exec_create exec_start pause unpause oom die destroy"
-	RT_ROOT="$EW/exec/runtime-berth"
+	# Docker 20.10 gives every runc-shim runtime the root <exec-root>/runtime-runc.
+	RT_ROOT="$EW/exec/runtime-runc"
 	wait_for 300 dl version || return 1
 	dl load -i "$IMAGES/base.tar" >/dev/null || return 1
 	dl load -i "$IMAGES/user.tar" >/dev/null || return 1

@@ -91,7 +91,9 @@ container_mounts() {
 	} | grep -E 'rootfs|/merged|/shm|/mounts/' | grep -F "$EW" || true
 }
 
-runtime_state_files() { find "$RT_ROOT" -type f 2>/dev/null; }
+# runtime_state_files: berth's compiled seccomp filters are a cache kept
+# in its root on purpose (seccomp-cache/), not a container's state.
+runtime_state_files() { find "$RT_ROOT" -path '*/seccomp-cache' -prune -o -type f -print 2>/dev/null; }
 
 # leak_check: with the engine running and no container, nothing is left.
 leak_check() {
@@ -120,7 +122,7 @@ start_engine() {
 	RT_ROOT="$EW/rt"
 	case $1 in
 	containerd16) FAMILY=ctr; start_containerd /usr/bin 2 && ctr_prepare ;;
-	containerd2) FAMILY=ctr; start_containerd "$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION" 3 && ctr_prepare ;;
+	containerd2) FAMILY=ctr; start_containerd "$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION" 4 && ctr_prepare ;;
 	podman) FAMILY=dl; setup_podman ;;
 	docker) FAMILY=dl; start_docker ;;
 	esac
@@ -179,7 +181,8 @@ run_engine() {
 	echo "== $engine with $rt ($RT)"
 	if ! start_engine "$engine" >"$LOGDIR/$engine.$rt.start.log" 2>&1; then
 		stop_engine
-		echo "  cannot start $engine:" && tail -n 20 "$LOGDIR/$engine.$rt.start.log" "$EW/daemon.log" 2>/dev/null | sed 's/^/    | /'
+		echo "  cannot start $engine:"
+		tail -n 20 "$LOGDIR/$engine.$rt.start.log" "$EW/daemon.log" 2>/dev/null | sed 's/^/    | /' || true
 		for sc in $SCENARIOS; do RESULT[$engine:$sc:$rt]=FAIL; done
 		UNEXPECTED=$((UNEXPECTED + 1))
 		clean_engine

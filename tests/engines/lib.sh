@@ -42,7 +42,7 @@ wait_for() {
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "timed out waiting for: $*"
+		[ "$n" -gt 0 ] || { fail "timed out waiting for: $*"; return 1; }
 		sleep 0.2
 	done
 }
@@ -137,7 +137,7 @@ run_scenario() {
 	else
 		RESULT[$engine:$sc:$rt]=FAIL
 		UNEXPECTED=$((UNEXPECTED + 1))
-		echo "  $sc: FAIL (log $log)"
+		echo "  $sc: FAIL after $((SECONDS - t0)) s (log $log)"
 		sed 's/^/    | /' "$log" | tail -n 15
 	fi
 }
