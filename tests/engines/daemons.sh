@@ -6,15 +6,16 @@
 # setup_podman: podman has no daemon; its configuration files and global
 # flags keep its storage, state, events and the runtime's --root private.
 # Rootful podman raises RLIMIT_NOFILE and RLIMIT_NPROC to 1048576 unless
-# told otherwise; this host lacks CAP_SYS_RESOURCE (no runtime may raise a
-# hard limit above the caller's), so the defaults are the caller's limits.
+# told otherwise; this host lacks CAP_SYS_RESOURCE, and runc fails there
+# as berth does (even keeping the caller's own hard limits fails), so the
+# containers get the common limits a user sets in containers.conf.
 setup_podman() {
 	mkdir -p "$EW"/{graph,runroot,tmp,rt,net,volumes}
 	cat >"$EW/containers.conf" <<EOF
 [containers]
 netns = "none"
 log_driver = "k8s-file"
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 
 [engine]
 cgroup_manager = "cgroupfs"
@@ -41,7 +42,7 @@ EOF
 	DL_CMD=(podman --root "$EW/graph" --runroot "$EW/runroot" --tmpdir "$EW/tmp"
 		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay
 		--runtime "$RT" --runtime-flag "root=$EW/rt" --network-config-dir "$EW/net")
-	DL_RUN=(--network none --cgroup-parent "/$CG_PARENT")
+	DL_RUN=(--pull never --network none --cgroup-parent "/$CG_PARENT")
 	DL_IMG_BASE=localhost/berth-test:latest
 	DL_IMG_USER=localhost/berth-user:latest
 	DL_EVENT_FMT='{{.Status}}'
@@ -83,7 +84,7 @@ EOF
 	export DOCKER_CONFIG="$EW/cli"
 	DL=docker
 	DL_CMD=(/usr/bin/docker -H "unix://$EW/docker.sock")
-	DL_RUN=(--runtime berth --network none)
+	DL_RUN=(--pull never --runtime berth --network none)
 	DL_IMG_BASE=berth-test:latest
 	DL_IMG_USER=berth-user:latest
 	DL_EVENT_FMT='{{.Action}}'

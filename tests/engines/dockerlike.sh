@@ -170,7 +170,8 @@ sc_dl_oom() {
 sc_dl_pids_limit() {
 	local out
 	out=$(dl_run --rm --pids-limit 8 "$DL_IMG_BASE" sh -c \
-		'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; i=0; while [ $i -lt 12 ]; do sleep 5 & i=$((i+1)); done 2>&1; echo end')
+		'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; i=0; while [ $i -lt 12 ]; do sleep 5 & i=$((i+1)); done 2>&1; echo end' 2>&1) || true
+	echo "$out" >&2
 	expect_has "$out" 8 "pids.max inside"
 	expect_has "$out" "can't fork" "fork beyond the limit"
 }

@@ -56,10 +56,16 @@ DAEMON_PID=
 
 # --- leftovers ------------------------------------------------------------
 
+# cgroup_children: cgroups under /$CG_PARENT in the mounted hierarchies,
+# but podman's "conmon" cgroup once empty (conmon's, podman never removes it).
 cgroup_children() {
-	local d
+	local d c
 	for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -type d
+		[ -e "$d/cgroup.procs" ] || continue
+		find "$d" -mindepth 1 -type d | while read -r c; do
+			[ "${c##*/}" = conmon ] && [ -z "$(cat "$c/cgroup.procs")" ] && continue
+			echo "$c"
+		done
 	done
 	return 0
 }
@@ -152,7 +158,7 @@ cgroup_pids() {
 # (found by the engine's directory in their command line), mounts under
 # $EW, the cgroups under /$CG_PARENT.
 clean_engine() {
-	local m d p
+	local m d p c
 	d=/sys/fs/cgroup/freezer/$CG_PARENT
 	if [ -d "$d" ]; then
 		find "$d" -name freezer.state -exec sh -c 'echo THAWED >"$1"' sh {} \;
@@ -164,8 +170,17 @@ clean_engine() {
 	{ grep -F "$EW" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
-	for d in $(cgroup_children | sort -r) /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
-		if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || echo "cannot remove cgroup $d" >&2; fi
+	for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
+		[ -d "$d" ] || continue
+		if [ ! -e "$d/cgroup.procs" ]; then
+			# conmon makes plain directories for controllers this host
+			# does not mount (/sys/fs/cgroup is a tmpfs): not cgroups.
+			rm -rf "$d"
+			continue
+		fi
+		find "$d" -type d | sort -r | while read -r c; do
+			rmdir "$c" 2>/dev/null || echo "cannot remove cgroup $c" >&2
+		done
 	done
 	return 0
 }
