@@ -26,7 +26,7 @@ tmp_dir = "$EW/tmp"
 volume_path = "$EW/volumes"
 
 [engine.runtimes]
-berth = ["$RT"]
+berth = ["$EW/bin/berth"]
 
 [network]
 network_config_dir = "$EW/net"
@@ -37,16 +37,24 @@ driver = "overlay"
 runroot = "$EW/runroot"
 graphroot = "$EW/graph"
 EOF
+	# Rootful podman gives the runtime no --root (berth's default is
+	# /run/berth) and passes --runtime-flag to some of its calls only (the
+	# cleanup after exit deletes without it): a wrapper gives every call
+	# the lane's own root.
+	mkdir -p "$EW/bin"
+	printf '#!/bin/sh\nexec %s --root %s "$@"\n' "$RT" "$EW/rt" >"$EW/bin/berth"
+	chmod 755 "$EW/bin/berth"
 	export CONTAINERS_CONF="$EW/containers.conf" CONTAINERS_STORAGE_CONF="$EW/storage.conf"
 	DL=podman
 	DL_CMD=(podman --root "$EW/graph" --runroot "$EW/runroot" --tmpdir "$EW/tmp"
 		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay
-		--runtime "$RT" --runtime-flag "root=$EW/rt" --network-config-dir "$EW/net")
+		--runtime "$EW/bin/berth" --network-config-dir "$EW/net")
 	DL_RUN=(--pull never --network none --cgroup-parent "/$CG_PARENT")
 	DL_IMG_BASE=localhost/berth-test:latest
 	DL_IMG_USER=localhost/berth-user:latest
-	DL_EVENT_FMT='{{.Status}}'
 	DL_EVENTS="create init start exec pause unpause died remove"
+	# podman's file backend: its event stream, one JSON object a line.
+	DL_EVENTS_FILE="$EW/events.log"
 	RT_ROOT="$EW/rt"
 	dl load -i "$IMAGES/base.tar" >/dev/null || return 1
 	dl load -i "$IMAGES/user.tar" >/dev/null || return 1
@@ -88,6 +96,7 @@ EOF
 	DL_IMG_BASE=berth-test:latest
 	DL_IMG_USER=berth-user:latest
 	DL_EVENT_FMT='{{.Action}}'
+	DL_EVENTS_FILE=''
 	DL_EVENTS="create start exec_create exec_start pause unpause oom die destroy"
 	# Docker 20.10 gives every runc-shim runtime the root <exec-root>/runtime-runc.
 	RT_ROOT="$EW/exec/runtime-runc"
