@@ -108,31 +108,23 @@ ctr_prepare() {
 	ctr_ images ls -q | grep -q berth-user || fail "images not imported: $(ctr_ images ls -q)"
 }
 
-# ctr_run ID [ctr run flags] -- IMAGE CMD...: a foreground container.
+# ctr_with ID MODE [ctr run flags] -- IMAGE CMD...: a container run in the
+# foreground and removed (MODE rm), or detached with its output in
+# $EW/ID.log (MODE detach).
 # shellcheck disable=SC2046 # ctr_rt's words are flags
-ctr_run() {
-	local id=$1
-	shift
-	local flags=()
+ctr_with() {
+	local id=$1 mode=$2 flags=() img
+	shift 2
 	while [ "$1" != -- ]; do flags+=("$1"); shift; done
-	shift
-	local img=$1
-	shift
-	ctr_ run --rm $(ctr_rt "$id") "${flags[@]}" "$img" "$id" "$@"
+	img=$2
+	shift 2
+	case $mode in
+	rm) ctr_ run --rm $(ctr_rt "$id") "${flags[@]}" "$img" "$id" "$@" ;;
+	detach) ctr_ run -d $(ctr_rt "$id") --log-uri "file://$EW/$id.log" "${flags[@]}" "$img" "$id" "$@" >/dev/null ;;
+	esac
 }
-
-# ctr_detach ID [flags] -- IMAGE CMD...: a detached container, its output in $EW/ID.log.
-# shellcheck disable=SC2046
-ctr_detach() {
-	local id=$1
-	shift
-	local flags=()
-	while [ "$1" != -- ]; do flags+=("$1"); shift; done
-	shift
-	local img=$1
-	shift
-	ctr_ run -d $(ctr_rt "$id") --log-uri "file://$EW/$id.log" "${flags[@]}" "$img" "$id" "$@" >/dev/null
-}
+ctr_run() { ctr_with "$1" rm "${@:2}"; }
+ctr_detach() { ctr_with "$1" detach "${@:2}"; }
 
 # ctr_gone ID: kills and deletes a container; prints the task's exit code.
 ctr_gone() {
@@ -326,10 +318,21 @@ sc_ctr_image_env_user() {
 	expect_eq "image-env 1000 1000 /home/berth" "$out" "env, uid, gid, cwd from the image"
 }
 
+# ctr_has_run_flag FLAG: this ctr's run has FLAG (2.x: --user, --hostname).
+ctr_has_run_flag() { "$CTR_BIN" run --help 2>&1 | grep -q -- "$1 "; }
+
 sc_ctr_flags_env_user() {
 	local out
 	out=$(ctr_run be-flags --env FROM_FLAG=flag-env --cwd /tmp -- "$IMG_BASE" sh -c 'echo $FROM_FLAG $(pwd)')
 	expect_eq "flag-env /tmp" "$out" "env and cwd from flags"
+	ctr_has_run_flag --user || return 0
+	out=$(ctr_run be-flags --user 1000:1000 -- "$IMG_BASE" sh -c 'echo $(id -u) $(id -g)')
+	expect_eq "1000 1000" "$out" "user from flags"
+}
+
+sc_ctr_hostname() {
+	ctr_has_run_flag --hostname || { echo "this ctr has no run --hostname"; exit 99; }
+	expect_eq berth-host "$(ctr_run be-host --hostname berth-host -- "$IMG_BASE" hostname)" hostname
 }
 
 sc_ctr_events() {

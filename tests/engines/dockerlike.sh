@@ -8,11 +8,19 @@ dl_run() { dl run "${DL_RUN[@]}" "$@"; }
 dl_create() { dl create "${DL_RUN[@]}" "$@"; }
 dl_sleeper() { dl_run -d --name "$1" "${@:2}" "$DL_IMG_BASE" sleep 1000 >/dev/null; }
 dl_inspect() { dl inspect -f "$2" "$1"; }
-dl_gone() { dl rm -f "$1" >/dev/null; }
+# dl_gone NAME: kill first: podman's rm -f waits 10 s after a SIGTERM
+# that a shell or sleep as pid 1 ignores.
+dl_gone() {
+	dl kill "$1" >/dev/null 2>&1 || true
+	dl rm -f "$1" >/dev/null
+}
 dl_logs_have() { dl logs "$1" 2>&1 | grep -q "$2"; }
 
 # reap_dl: after a failed scenario, no container is left.
-reap_dl() { dl rm -af >/dev/null 2>&1 || true; }
+reap_dl() {
+	dl kill -a >/dev/null 2>&1 || true
+	dl rm -af >/dev/null 2>&1 || true
+}
 
 sc_dl_exit_code() {
 	expect_eq 3 "$(rc_of dl_run --rm "$DL_IMG_BASE" sh -c 'exit 3')" "exit code"
@@ -149,7 +157,7 @@ sc_dl_rm() {
 	local id
 	id=$(dl_inspect be-rm '{{.Id}}')
 	[ -n "$(find "$RT_ROOT" -name "$id*")" ] || fail "no runtime state for a running container in $RT_ROOT"
-	dl rm -f be-rm >/dev/null
+	dl_gone be-rm
 	expect_eq "" "$(dl ps -aq --filter name=be-rm)" "containers after rm"
 	expect_eq "" "$(find "$RT_ROOT" -name "$id*")" "runtime state after rm"
 }
@@ -226,7 +234,7 @@ sc_dl_events() {
 	dl pause be-ev >/dev/null
 	dl unpause be-ev >/dev/null
 	dl exec be-ev "${OOM_CMD[@]}" >&2 || true
-	dl rm -f be-ev >/dev/null
+	dl_gone be-ev
 	# shellcheck disable=SC2086 # the list of words
 	wait_for 25 dl_events_have "$t0" $DL_EVENTS || dl_events_have "$t0" $DL_EVENTS
 }

@@ -3,7 +3,7 @@
 # Debian (with their services kept from starting), and containerd 2.x
 # built once with `go install` into $ENGINES_CACHE.
 
-ENGINE_PACKAGES="containerd podman conmon docker.io runc busybox-static util-linux"
+ENGINE_PACKAGES="containerd podman conmon docker.io runc busybox-static bsdutils"
 
 # apt_install PACKAGE...: installs without starting any service: while it
 # runs, /usr/sbin/policy-rc.d refuses every start (unless the host already
