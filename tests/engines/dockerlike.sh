@@ -16,10 +16,16 @@ dl_gone() {
 }
 dl_logs_have() { dl logs "$1" 2>&1 | grep -q "$2"; }
 
-# reap_dl: after a failed scenario, no container is left.
+# reap_dl: after a failed scenario, no container is left
+# (docker's kill and rm have no -a).
 reap_dl() {
-	dl kill -a >/dev/null 2>&1 || true
-	dl rm -af >/dev/null 2>&1 || true
+	local ids
+	ids=$(dl ps -aq) || return 0
+	[ -n "$ids" ] || return 0
+	# shellcheck disable=SC2086 # one word an id
+	dl kill $ids >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086
+	dl rm -f $ids >/dev/null 2>&1 || true
 }
 
 sc_dl_exit_code() {
