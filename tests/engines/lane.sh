@@ -217,7 +217,11 @@ cleanup() {
 	stop_started
 	[ -z "${EW:-}" ] || clean_engine
 	local d
-	for d in "${CREATED_DIRS[@]}"; do rmdir "$d" 2>/dev/null || true; done
+	for d in "${CREATED_DIRS[@]}"; do
+		# ctr makes its default fifo directory even when given another.
+		[ "$d" = /run/containerd ] && { rmdir /run/containerd/fifo 2>/dev/null || true; }
+		rmdir "$d" 2>/dev/null || true
+	done
 	[ "${ENGINES_KEEP:-}" = 1 ] || rm -rf "$WORK"
 	exit "$rc"
 }
