@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean test-stress
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -88,6 +88,11 @@ conformance: berth
 
 test-v2: berth
 	tests/v2vm/lane.sh
+
+# test-engines: containerd 1.6 and 2.x, podman and Docker drive ./berth
+# (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).
+test-engines: berth
+	tests/engines/lane.sh ./berth
 
 # bench: berth plainly and through the same wrapper as crun (-w), beside
 # runc and crun; BENCH_ARGS=-q for a quick run; BEFORE=/path/to/old/berth
