@@ -62,6 +62,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) test-stress
 	$(MAKE) conformance
+	$(MAKE) test-engines
 	$(MAKE) test-v2
 	$(MAKE) fuzz
 
