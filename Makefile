@@ -37,11 +37,18 @@ deps:
 demo: deps berth
 	@scripts/demo.sh ./berth
 
+# The test lanes run `go test -json` through tests/skipcheck: it prints
+# the verbose output and fails the lane on a failure, on a package that
+# ran no test, and on a skip whose reason tests/skips.allow does not name
+# as a host limitation.
+SKIPCHECK = $(GO) run ./tests/skipcheck
+
 unit: nsexec/berth-init
-	$(GO) test ./specconv/... ./libcontainer/... ./cgroups/... ./nsexec/...
+	$(SKIPCHECK) -name unit -- $(GO) test -json -count=1 . ./specconv/... ./libcontainer/... \
+		./cgroups/... ./nsexec/... ./tests/seccompagent/... ./tests/skipcheck/... ./tests/testlint/...
 
 integration: berth
-	$(GO) test -count=1 -timeout 20m ./tests/integration/...
+	$(SKIPCHECK) -name integration -- $(GO) test -json -count=1 -timeout 20m ./tests/integration/...
 
 # test runs every lane; each lane installs what it needs.
 test: deps

@@ -389,10 +389,9 @@ func TestPidfdSocket(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	l, path := unixListener(t)
-	got := make(chan *os.File, 1)
-	go func() { f, _ := recvFD(t, l); got <- f }()
+	received := recvFDLater(t, l)
 	id := e.create(e.newBundle("sleep", "1000"), "--pidfd-socket", path)
-	pidfd := <-got
+	pidfd, _ := received()
 	defer pidfd.Close()
 	info, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(int(pidfd.Fd())))
 	if err != nil {

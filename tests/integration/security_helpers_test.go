@@ -196,26 +196,8 @@ func newPtySocket(t *testing.T) *ptySocket {
 // master accepts one connection and returns the fd it carries; it may
 // run in its own goroutine (closing the listener ends the wait).
 func (c *ptySocket) master() (*os.File, error) {
-	c.ln.SetDeadline(time.Now().Add(time.Minute))
-	conn, err := c.ln.AcceptUnix()
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return nil, fmt.Errorf("console socket: no fd (%v)", err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("console socket: no fd (%v)", err)
-	}
-	return os.NewFile(uintptr(fds[0]), "pty-master"), nil
+	f, _, err := acceptFD(c.ln)
+	return f, err
 }
 
 // dirNames lists a host directory.
