@@ -76,6 +76,9 @@ lint: nsexec/berth-init
 	$(GO) vet ./...
 	@test -x $(STATICCHECK) || GOBIN=$(HOME)/go/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
+	$(GO) run ./tests/testlint
+	@command -v shellcheck >/dev/null || scripts/deps.sh
+	scripts/shellcheck.sh
 
 conformance: berth
 	tests/conformance/check.sh ./berth
