@@ -71,7 +71,7 @@ func TestCgroupsKillPaused(t *testing.T) {
 	t.Parallel()
 	for _, all := range []bool{false, true} {
 		e := newEnv(t)
-		b := e.cgBundle("sh", "-c", "sleep 1000 & echo child $!; while :; do sleep 0.02; done")
+		b := e.cgBundle("sh", "-c", "sleep 1000 & echo child $!; wait")
 		b.spec.Linux.Namespaces = cgWithout(b.spec.Linux.Namespaces, specs.PIDNamespace)
 		c := e.cgStart(b)
 		child := c.child()
@@ -97,7 +97,7 @@ func TestCgroupsKillPaused(t *testing.T) {
 func TestCgroupsKillAll(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	trap := `trap "echo got-USR1-$n" USR1; echo ready-$n; while :; do sleep 0.02; done`
+	trap := `trap "echo got-USR1-$n" USR1; echo ready-$n; while :; do sleep 1000 & wait; done`
 	c := e.cgStart(e.cgBundle("sh", "-c", "for n in a b; do n=$n sh -c '"+trap+"' & done; n=init; "+trap))
 	for _, n := range []string{"a", "b", "init"} {
 		c.waitOutput("ready-" + n + "\n")

@@ -110,7 +110,7 @@ cp "$REPO/tests/skips.allow" "$LANE_BIN/skips.allow"
 # --- 1. the cgroups package --------------------------------------------------------
 say "building the cgroups test binary"
 (cd "$REPO" && CGO_ENABLED=0 go test -c -o "$LANE_BIN/cgroups.test" ./cgroups)
-LANE_MIN=60 lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
+LANE_MIN=127 lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
 
 # --- 2. lane.d hooks, 3. arguments and BERTH_LANE_EXTRA ---------------------------
 for hook in "$HERE"/lane.d/*.sh; do
