@@ -1,5 +1,5 @@
 #!/bin/bash
-# Lints the shell scripts: runs shellcheck on every shell script git tracks (named
+# Lints the shell scripts: runs shellcheck on every one git tracks (named
 # *.sh, or starting with a sh, bash or busybox sh #! line); fails on any
 # finding. scripts/deps.sh installs Debian's shellcheck.
 set -euo pipefail
