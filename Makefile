@@ -42,11 +42,18 @@ deps:
 demo: deps berth
 	@scripts/demo.sh ./berth
 
+# The test lanes run `go test -json` through tests/skipcheck: it prints
+# the verbose output and fails the lane on a failure, on a package that
+# ran no test, and on a skip whose reason tests/skips.allow does not name
+# as a host limitation.
+SKIPCHECK = $(GO) run ./tests/skipcheck
+
 unit: nsexec/berth-init
-	$(GO) test ./specconv/... ./libcontainer/... ./cgroups/... ./nsexec/...
+	$(SKIPCHECK) -name unit -- $(GO) test -json -count=1 . ./specconv/... ./libcontainer/... \
+		./cgroups/... ./nsexec/... ./tests/seccompagent/... ./tests/skipcheck/... ./tests/testlint/...
 
 integration: berth
-	$(GO) test -count=1 -timeout 20m ./tests/integration/...
+	$(SKIPCHECK) -name integration -- $(GO) test -json -count=1 -timeout 20m ./tests/integration/...
 
 # test-stress: crashes at every step, random kills, concurrency, exhaustion,
 # stdio and a soak (tests/stress/README.md). STRESS=quick (the default, a
@@ -83,6 +90,9 @@ lint: nsexec/berth-init
 	$(GO) vet ./...
 	@test -x $(STATICCHECK) || GOBIN=$(HOME)/go/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
+	$(GO) run ./tests/testlint
+	@command -v shellcheck >/dev/null || scripts/deps.sh
+	scripts/shellcheck.sh
 
 conformance: berth
 	tests/conformance/check.sh ./berth
