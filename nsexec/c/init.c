@@ -191,8 +191,9 @@ static void create_container(struct plan *p)
 	const char *path = apply_process(p);
 	ready();
 	wait_for_start(p);
-	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
+	/* as runc: the startContainer hooks run under the seccomp filter */
 	load_seccomp(p);
+	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
 	exec_process(p, path);
 }
 
