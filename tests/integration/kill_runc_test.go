@@ -92,3 +92,37 @@ func TestKillHostPidns(t *testing.T) {
 		})
 	}
 }
+
+// TestKillCreatedStopSignals: a created container (its init waiting for start, pid
+// 1 of its namespace) ends on SIGTERM, SIGINT, SIGHUP and SIGQUIT as
+// runc's does, and `kill ID` (SIGTERM) stops it; SIGUSR1 leaves it
+// created, as runc leaves it.
+func TestKillCreatedStopSignals(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ sig, want string }{
+		{"", "stopped"}, {"INT", "stopped"}, {"HUP", "stopped"}, {"QUIT", "stopped"}, {"USR1", "created"},
+	} {
+		t.Run("sig"+c.sig, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			b := e.newBundle("sleep", "1000")
+			id := e.create(b)
+			if c.sig == "" {
+				e.must("kill", id)
+			} else {
+				e.must("kill", id, c.sig)
+			}
+			if c.want == "created" {
+				// the kernel drops a signal without handler for a
+				// namespace's pid 1 when it is sent: start finds the
+				// init still waiting
+				e.must("start", id)
+				e.waitStatus(id, "running")
+			} else {
+				e.waitStatus(id, c.want)
+			}
+			e.must("delete", "--force", id)
+			e.assertNothingLeft(id, b)
+		})
+	}
+}
