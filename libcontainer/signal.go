@@ -26,6 +26,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		return err
 	}
 	defer d.unlock()
+	trace("kill: locked")
 	if all || sig == unix.SIGKILL && !c.base.hasNamespace(specs.PIDNamespace) {
 		err := c.signalAll(sig)
 		if all && errors.Is(err, ErrNotRunning) {
@@ -43,6 +44,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		}
 		return fmt.Errorf("signal container %s: %w", c.state.ID, err)
 	}
+	trace("kill: signalled")
 	if sig == unix.SIGKILL && st == Paused {
 		return c.thawIfFrozen()
 	}
