@@ -34,6 +34,12 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 		}
 	}
 	trace("delete: locked")
+	return c.destroy(d, st, warn)
+}
+
+// destroy removes the locked container d: it kills what runs, removes
+// the cgroup, the host mounts and the state, then runs the poststop hooks.
+func (c *Container) destroy(d *stateDir, st Status, warn func(string)) error {
 	if err := c.stopAll(st); err != nil {
 		return err
 	}
@@ -42,7 +48,7 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 		return err
 	}
 	trace("delete: cgroup removed")
-	err = inMountNS(c.base.mountNSPath(), func() error {
+	err := inMountNS(c.base.mountNSPath(), func() error {
 		return detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore)
 	})
 	if err != nil {
