@@ -60,7 +60,7 @@ integration: berth
 # few minutes) or STRESS=full (the issue's counts: 2000 soak lifecycles).
 STRESS ?= quick
 test-stress: berth berth-crashtest
-	STRESS=$(STRESS) $(GO) test -count=1 -timeout 60m -v ./tests/stress/...
+	STRESS=$(STRESS) $(SKIPCHECK) -name stress -- $(GO) test -json -count=1 -timeout 60m ./tests/stress/...
 
 # test runs every lane; each lane installs what it needs.
 test: deps

@@ -182,17 +182,37 @@ func (e *env) berth(args ...string) result {
 	return e.berthWith(nil, args...)
 }
 
-// berthWith runs berth, letting setup adjust the command first.
+// berthWith runs berth, letting setup adjust the command first. It may
+// run on any goroutine: what goes wrong around the command (no memfd, no
+// start, no answer in time) is an error of the test, reported with
+// t.Errorf, and the result has code -1.
 func (e *env) berthWith(setup func(*exec.Cmd), args ...string) result {
 	e.t.Helper()
+	r, err := e.runBerth(setup, args...)
+	if err != nil {
+		e.t.Errorf("berth %v: %v", args, err)
+		r.code = -1
+	}
+	return r
+}
+
+// runBerth runs one berth command and returns what it did.
+func (e *env) runBerth(setup func(*exec.Cmd), args ...string) (result, error) {
 	counts.commands.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, append([]string{"--root", e.root}, args...)...)
 	// files, not pipes: a container (or a killed create's init) keeps
 	// its copies open, and nothing waits for them
-	out, errb := memFile(e.t), memFile(e.t)
+	out, err := memFile()
+	if err != nil {
+		return result{}, err
+	}
 	defer out.Close()
+	errb, err := memFile()
+	if err != nil {
+		return result{}, err
+	}
 	defer errb.Close()
 	cmd.Stdout, cmd.Stderr = out, errb
 	if setup != nil {
@@ -200,16 +220,16 @@ func (e *env) berthWith(setup func(*exec.Cmd), args ...string) result {
 	}
 	cmd.WaitDelay = 2 * time.Second
 	if err := startCmd(cmd); err != nil {
-		e.t.Fatalf("berth %v: %v", args, err)
+		return result{}, err
 	}
-	err := waitCmd(cmd)
+	err = waitCmd(cmd)
 	r := result{stdout: readAll(out), stderr: readAll(errb)}
 	if ctx.Err() != nil {
-		e.t.Fatalf("berth %v: no answer after %v: %s", args, commandTimeout, r)
+		return r, fmt.Errorf("no answer after %v: %s", commandTimeout, r)
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
-		e.t.Fatalf("berth %v: %v", args, err)
+		return r, err
 	}
 	if ps := cmd.ProcessState; ps != nil {
 		r.code = ps.ExitCode()
@@ -220,7 +240,7 @@ func (e *env) berthWith(setup func(*exec.Cmd), args ...string) result {
 			r.maxRSS = ru.Maxrss
 		}
 	}
-	return r
+	return r, nil
 }
 
 // must runs berth and fails the test unless it succeeds.
@@ -376,12 +396,12 @@ func (e *env) waitStopped(id string) {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // memFile is an anonymous file for a command's output.
-func memFile(t *testing.T) *os.File {
+func memFile() (*os.File, error) {
 	fd, err := unix.MemfdCreate("berth-output", unix.MFD_CLOEXEC)
 	if err != nil {
-		t.Fatalf("memfd_create: %v", err)
+		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
-	return os.NewFile(uintptr(fd), "berth-output")
+	return os.NewFile(uintptr(fd), "berth-output"), nil
 }
 
 func readAll(f *os.File) string {
