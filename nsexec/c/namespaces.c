@@ -56,8 +56,22 @@ static void join_one(struct ns_join *j)
 	j->fd = -1;
 }
 
+/* The offsets of a new time namespace may be written only by a process
+ * with CAP_SYS_TIME in the user namespace that owns it, checked against
+ * the credentials the file was opened with, and only before a process
+ * enters it. With a new or joined user namespace the init has no such
+ * right over the host's /proc file of its own (it is owned by the host's
+ * root while the init is not dumpable), so the file is opened here, before
+ * any namespace changes, with the parent's credentials, which own or are
+ * privileged over every user namespace the init may be in; it is written
+ * once the time namespace exists (create_namespaces). A joined time
+ * namespace gets no offsets: they are its owner's. */
+static int timens_offsets_fd = -1;
+
 void join_namespaces(struct plan *p)
 {
+	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
+		timens_offsets_fd = open_proc("self/timens_offsets");
 	/* exec: one setns through the container's pidfd joins them all at once */
 	if (p->ns_pidfd >= 0) {
 		if (setns(p->ns_pidfd, (int)p->ns_pidfd_flags) < 0)
@@ -124,8 +138,8 @@ void create_namespaces(struct plan *p)
 	if (p->unshare_flags & CLONE_NEWNET)
 		loopback_up();
 	/* offsets must be written before any process enters the namespace */
-	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
-		write_proc("self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));
+	if (timens_offsets_fd >= 0)
+		write_proc_fd(timens_offsets_fd, "self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));
 }
 
 void enter_pid_namespace(struct plan *p)

@@ -1,0 +1,90 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func requireTimens(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/ns/time"); err != nil {
+		t.Skip("this kernel has no time namespaces")
+	}
+}
+
+// timeOffsetsTest are the offsets the time-namespace tests set, and what
+// /proc/self/timens_offsets shows for them.
+var (
+	timeOffsetsTest = map[string]specs.LinuxTimeOffset{
+		"monotonic": {Secs: 7881, Nanosecs: 2718281},
+		"boottime":  {Secs: 1337, Nanosecs: 3141519},
+	}
+	timeOffsetsShown = "monotonic 7881 2718281\nboottime 1337 3141519"
+)
+
+// TestTimeNamespaceUserns: a new time namespace owned by a new user
+// namespace gets its offsets (as runc 1.5.1: written with the rights of
+// the runtime, which the mapped root of the container lacks over the
+// host's /proc file).
+func TestTimeNamespaceUserns(t *testing.T) {
+	t.Parallel()
+	requireTimens(t)
+	e := newEnv(t)
+	b := e.newBundle("cat", "/proc/self/timens_offsets")
+	b.useUserns(t, 300000)
+	b.setNamespace(specs.TimeNamespace, "")
+	b.spec.Linux.TimeOffsets = timeOffsetsTest
+	if out := e.runOK(b); normSpaces(out) != timeOffsetsShown {
+		t.Errorf("timens_offsets in a new user namespace: %q, want %q", out, timeOffsetsShown)
+	}
+}
+
+// TestJoinTimeNamespace joins every namespace but the mount namespace of a
+// container with a user and a time namespace with offsets: the joined
+// time namespace keeps its owner's offsets, none are written (as runc).
+func TestJoinTimeNamespace(t *testing.T) {
+	t.Parallel()
+	requireTimens(t)
+	e := newEnv(t)
+	first := e.newBundle("sleep", "1000")
+	first.useUserns(t, 310000)
+	first.setNamespace(specs.TimeNamespace, "")
+	first.spec.Linux.TimeOffsets = timeOffsetsTest
+	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+
+	b := e.newBundle().shell(lcNSScript("user", "time", "pid", "net") + "; cat /proc/self/timens_offsets")
+	b.useUserns(t, 310000)
+	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
+	for _, ns := range b.spec.Linux.Namespaces {
+		if ns.Type != specs.MountNamespace {
+			b.setNamespace(ns.Type, fmt.Sprintf("/proc/%s/ns/%s", pid, procNSName(ns.Type)))
+		}
+	}
+	b.setNamespace(specs.TimeNamespace, "/proc/"+pid+"/ns/time")
+	out := e.runOK(b)
+	got := lcParseNS(t, out)
+	for _, n := range []string{"user", "time", "pid", "net"} {
+		if want := nsInode(t, pid, n); got[n] != want {
+			t.Errorf("%s namespace %d, want the other container's %d", n, got[n], want)
+		}
+	}
+	if !strings.HasSuffix(normSpaces(out), timeOffsetsShown) {
+		t.Errorf("in the joined time namespace: %q, want the offsets %q", out, timeOffsetsShown)
+	}
+}
+
+// procNSName is the name of a namespace type in /proc/<pid>/ns.
+func procNSName(typ specs.LinuxNamespaceType) string {
+	switch typ {
+	case specs.NetworkNamespace:
+		return "net"
+	case specs.MountNamespace:
+		return "mnt"
+	}
+	return string(typ)
+}
