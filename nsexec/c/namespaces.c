@@ -1,9 +1,10 @@
 /*
  * Namespaces: join those given by path (the parent opened and checked each
- * file and passes its fd), then create the new ones (a new network
- * namespace with its loopback interface up). A user namespace comes
- * first either way: joining or creating the others needs its privileges,
- * and namespaces created after it are owned by it. The parent writes the id
+ * file and passes its fd, in the order to join them: those a joined user
+ * namespace does not own, the user namespace, the rest), then create the
+ * new ones (a new network namespace with its loopback interface up). A
+ * new user namespace comes first: creating the others needs its
+ * privileges, and namespaces created after it are owned by it. The parent writes the id
  * maps of a new user namespace while the init waits.
  *
  * unshare(CLONE_NEWPID) and a new time namespace only apply to children, so
@@ -78,12 +79,10 @@ void join_namespaces(struct plan *p)
 			bail("join the container's namespaces (flags %#x)", p->ns_pidfd_flags);
 		close(p->ns_pidfd);
 	}
+	/* in the parent's order: those the joined user namespace does not
+	 * own, the user namespace, those it owns */
 	for (size_t i = 0; i < p->njoins; i++)
-		if (p->joins[i].flag == CLONE_NEWUSER)
-			join_one(&p->joins[i]);
-	for (size_t i = 0; i < p->njoins; i++)
-		if (p->joins[i].fd >= 0)
-			join_one(&p->joins[i]);
+		join_one(&p->joins[i]);
 }
 
 /* become_root takes uid/gid 0 of a user namespace when it is mapped. */

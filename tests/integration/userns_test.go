@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func requireTimens(t *testing.T) {
@@ -129,5 +130,51 @@ func TestUsernsInaccessibleBinds(t *testing.T) {
 	out := e.must("exec", id, "cat", "/tmp/mount-1/foo.txt", "/tmp/mount-2/foo.txt")
 	if out != "inaccessible-1\ninaccessible-2\n" {
 		t.Errorf("exec read the bind mounts as %q", out)
+	}
+}
+
+// TestJoinUsernsForeignNetns joins the user namespace of another container
+// and a network namespace that user namespace does not own (made by `ip
+// netns` in the host's): as runc, the network namespace is joined first,
+// with the host's privileges, for the container's process and for an exec.
+func TestJoinUsernsForeignNetns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.newBundle("sleep", "1000")
+	first.useUserns(t, 330000)
+	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	netns := fmt.Sprintf("berth-itest-userns-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", netns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", netns).Run() })
+
+	b := e.newBundle("sleep", "1000")
+	b.useUserns(t, 330000)
+	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
+	b.setNamespace(specs.UserNamespace, "/proc/"+pid+"/ns/user")
+	b.setNamespace(specs.NetworkNamespace, "/run/netns/"+netns)
+	// sysfs cannot be mounted without rights over the network namespace
+	for i, m := range b.spec.Mounts {
+		if m.Type == "sysfs" {
+			b.spec.Mounts[i] = specs.Mount{Source: "/sys", Destination: m.Destination, Type: "bind", Options: []string{"rbind", "ro"}}
+		}
+	}
+	id := e.runDetached(b)
+	var st unix.Stat_t
+	if err := unix.Stat("/run/netns/"+netns, &st); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{"user": nsInode(t, pid, "user"), "net": st.Ino}
+	for n, ino := range want {
+		if got := nsInode(t, strconv.Itoa(e.pid(id)), n); got != ino {
+			t.Errorf("the container's %s namespace is %d, want %d", n, got, ino)
+		}
+	}
+	got := lcParseNS(t, e.must("exec", id, "sh", "-c", lcNSScript("user", "net")))
+	for n, ino := range want {
+		if got[n] != ino {
+			t.Errorf("an exec's %s namespace is %d, want %d", n, got[n], ino)
+		}
 	}
 }
