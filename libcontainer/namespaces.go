@@ -68,6 +68,9 @@ func openJoins(p *specconv.Plan, add func(*os.File) int) ([]nsJoin, error) {
 		files = append(files, nsFile{flag: ns.Flag, file: f, path: ns.Path})
 	}
 	files, err := joinOrder(files)
+	if err == nil {
+		err = checkUsernsMaps(p, files)
+	}
 	if err != nil {
 		closeNSFiles(files)
 		return nil, err
@@ -77,6 +80,16 @@ func openJoins(p *specconv.Plan, add func(*os.File) int) ([]nsJoin, error) {
 		joins[i] = nsJoin{flag: f.flag, fd: add(f.file)}
 	}
 	return joins, nil
+}
+
+// checkUsernsMaps checks the mappings given with a joined user namespace.
+func checkUsernsMaps(p *specconv.Plan, files []nsFile) error {
+	for _, f := range files {
+		if f.flag == unix.CLONE_NEWUSER {
+			return checkJoinedMaps(p, f)
+		}
+	}
+	return nil
 }
 
 // nsFile is an open namespace file to join.
