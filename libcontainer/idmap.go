@@ -52,13 +52,9 @@ func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 		}
 		userns := -1
 		if m.Idmap != nil {
-			key := fmt.Sprint(m.Idmap.UIDMappings, m.Idmap.GIDMappings)
-			h, ok := holders[key]
-			if !ok {
-				if h, err = idmapUserns(m.Idmap); err != nil {
-					return trees, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
-				}
-				holders[key] = h
+			h, err := idmapHolder(m.Idmap, holders)
+			if err != nil {
+				return trees, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
 			}
 			userns = int(h.Fd())
 		}
@@ -70,6 +66,26 @@ func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 		trees = append(trees, tree)
 	}
 	return trees, nil
+}
+
+// idmapHolder returns the user namespace whose mapping an idmapped mount
+// takes: the joined one given by path, or one made for the mapping, kept
+// in holders to serve every mount with the same mapping.
+func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, err error) {
+	key := fmt.Sprint(im.UsernsPath, im.UIDMappings, im.GIDMappings)
+	if h, ok := holders[key]; ok {
+		return h, nil
+	}
+	if im.UsernsPath != "" {
+		h, err = openNamespace(specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER, Path: im.UsernsPath})
+	} else {
+		h, err = idmapUserns(im)
+	}
+	if err != nil {
+		return nil, err
+	}
+	holders[key] = h
+	return h, nil
 }
 
 // hasUserns says whether the container is in a user namespace of its own

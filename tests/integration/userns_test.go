@@ -178,3 +178,70 @@ func TestJoinUsernsForeignNetns(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinUsernsWithMappings: a joined user namespace with uid and gid
+// mappings, as containerd sends a pod's: accepted when they are the
+// namespace's own (read through /proc/<pid> or, for a bind-mounted
+// namespace file, by joining it), refused with one line naming the field
+// and leaving nothing behind otherwise (runc 1.5.1 does the same check).
+func TestJoinUsernsWithMappings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.newBundle("sleep", "1000")
+	first.useUserns(t, 340000)
+	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	// a bind of the namespace file: no /proc/<pid> to read the maps from
+	nsFile := filepath.Join(t.TempDir(), "userns")
+	if err := os.WriteFile(nsFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("/proc/"+pid+"/ns/user", nsFile, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(nsFile, unix.MNT_DETACH) })
+
+	joining := func(path string, hostID uint32) *bundle {
+		b := e.newBundle().shell(lcNSScript("user") + "; cat /proc/self/uid_map")
+		b.useUserns(t, 340000)
+		b.spec.Linux.GIDMappings[0].HostID = hostID
+		b.setNamespace(specs.UserNamespace, path)
+		return b
+	}
+	for _, path := range []string{"/proc/" + pid + "/ns/user", nsFile} {
+		out := e.runOK(joining(path, 340000))
+		if got, want := lcParseNS(t, out)["user"], nsInode(t, pid, "user"); got != want {
+			t.Errorf("joining %s: user namespace %d, want %d", path, got, want)
+		}
+		if !strings.Contains(normSpaces(out), "\n0 340000 65536") {
+			t.Errorf("joining %s: uid_map %q", path, out)
+		}
+		b := joining(path, 350000)
+		id := e.id()
+		failsOneLine(t, e.createIO("create", id, b), "linux.gidMappings", "0 350000 65536", path, "0 340000 65536")
+		e.assertNothingLeft(id, b)
+	}
+}
+
+// TestJoinUsernsIdmap: an "idmap" bind mount without mappings in a joined
+// user namespace takes that namespace's mapping, as runc: a directory of
+// the host's root shows as root's inside, not as the overflow id.
+func TestJoinUsernsIdmap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.newBundle("sleep", "1000")
+	first.useUserns(t, 360000)
+	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBundle("stat", "-c", "%u:%g", "/plain/f", "/mapped/f")
+	b.useUserns(t, 360000)
+	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
+	b.setNamespace(specs.UserNamespace, "/proc/"+pid+"/ns/user")
+	b.addMount(specs.Mount{Source: src, Destination: "/plain", Options: []string{"bind"}})
+	b.addMount(specs.Mount{Source: src, Destination: "/mapped", Options: []string{"bind", "idmap"}})
+	if out := e.runOK(b); out != "65534:65534\n0:0\n" {
+		t.Errorf("a file of the host's root: %q, want 65534:65534 without idmap and 0:0 with it", out)
+	}
+}
