@@ -30,6 +30,33 @@ var (
 	timeOffsetsShown = "monotonic 7881 2718281\nboottime 1337 3141519"
 )
 
+// usernsTimens gives the bundle a user namespace mapping from base and a
+// new time namespace with timeOffsetsTest.
+func (b *bundle) usernsTimens(t *testing.T, base uint32) *bundle {
+	b.useUserns(t, base)
+	b.setNamespace(specs.TimeNamespace, "")
+	b.spec.Linux.TimeOffsets = timeOffsetsTest
+	return b
+}
+
+// usernsOwner runs a container in a user namespace mapping from base and
+// returns its pid, for others to join its namespaces.
+func (e *env) usernsOwner(b *bundle, base uint32) string {
+	if b == nil {
+		b = e.newBundle("sleep", "1000")
+		b.useUserns(e.t, base)
+	}
+	return strconv.Itoa(e.pid(e.runDetached(b)))
+}
+
+// joinUserns makes the bundle join the user namespace of pid, whose
+// mapping starts at base, without mappings of its own.
+func (b *bundle) joinUserns(t *testing.T, pid string, base uint32) *bundle {
+	b.useUserns(t, base)
+	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
+	return b.setNamespace(specs.UserNamespace, "/proc/"+pid+"/ns/user")
+}
+
 // TestTimeNamespaceUserns: a new time namespace owned by a new user
 // namespace gets its offsets (as runc 1.5.1: written with the rights of
 // the runtime, which the mapped root of the container lacks over the
@@ -38,10 +65,7 @@ func TestTimeNamespaceUserns(t *testing.T) {
 	t.Parallel()
 	requireTimens(t)
 	e := newEnv(t)
-	b := e.newBundle("cat", "/proc/self/timens_offsets")
-	b.useUserns(t, 300000)
-	b.setNamespace(specs.TimeNamespace, "")
-	b.spec.Linux.TimeOffsets = timeOffsetsTest
+	b := e.newBundle("cat", "/proc/self/timens_offsets").usernsTimens(t, 300000)
 	if out := e.runOK(b); normSpaces(out) != timeOffsetsShown {
 		t.Errorf("timens_offsets in a new user namespace: %q, want %q", out, timeOffsetsShown)
 	}
@@ -54,15 +78,8 @@ func TestJoinTimeNamespace(t *testing.T) {
 	t.Parallel()
 	requireTimens(t)
 	e := newEnv(t)
-	first := e.newBundle("sleep", "1000")
-	first.useUserns(t, 310000)
-	first.setNamespace(specs.TimeNamespace, "")
-	first.spec.Linux.TimeOffsets = timeOffsetsTest
-	pid := strconv.Itoa(e.pid(e.runDetached(first)))
-
-	b := e.newBundle().shell(lcNSScript("user", "time", "pid", "net") + "; cat /proc/self/timens_offsets")
-	b.useUserns(t, 310000)
-	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
+	pid := e.usernsOwner(e.newBundle("sleep", "1000").usernsTimens(t, 310000), 310000)
+	b := e.newBundle().shell(lcNSScript("user", "time", "pid", "net")+"; cat /proc/self/timens_offsets").joinUserns(t, pid, 310000)
 	for _, ns := range b.spec.Linux.Namespaces {
 		if ns.Type != specs.MountNamespace {
 			b.setNamespace(ns.Type, fmt.Sprintf("/proc/%s/ns/%s", pid, procNSName(ns.Type)))
@@ -140,19 +157,14 @@ func TestUsernsInaccessibleBinds(t *testing.T) {
 func TestJoinUsernsForeignNetns(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	first := e.newBundle("sleep", "1000")
-	first.useUserns(t, 330000)
-	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	pid := e.usernsOwner(nil, 330000)
 	netns := fmt.Sprintf("berth-itest-userns-%d", os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", netns).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", netns).Run() })
 
-	b := e.newBundle("sleep", "1000")
-	b.useUserns(t, 330000)
-	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
-	b.setNamespace(specs.UserNamespace, "/proc/"+pid+"/ns/user")
+	b := e.newBundle("sleep", "1000").joinUserns(t, pid, 330000)
 	b.setNamespace(specs.NetworkNamespace, "/run/netns/"+netns)
 	// sysfs cannot be mounted without rights over the network namespace
 	for i, m := range b.spec.Mounts {
@@ -187,9 +199,7 @@ func TestJoinUsernsForeignNetns(t *testing.T) {
 func TestJoinUsernsWithMappings(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	first := e.newBundle("sleep", "1000")
-	first.useUserns(t, 340000)
-	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	pid := e.usernsOwner(nil, 340000)
 	// a bind of the namespace file: no /proc/<pid> to read the maps from
 	nsFile := filepath.Join(t.TempDir(), "userns")
 	if err := os.WriteFile(nsFile, nil, 0o600); err != nil {
@@ -228,17 +238,12 @@ func TestJoinUsernsWithMappings(t *testing.T) {
 func TestJoinUsernsIdmap(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	first := e.newBundle("sleep", "1000")
-	first.useUserns(t, 360000)
-	pid := strconv.Itoa(e.pid(e.runDetached(first)))
+	pid := e.usernsOwner(nil, 360000)
 	src := t.TempDir()
 	if err := os.WriteFile(filepath.Join(src, "f"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := e.newBundle("stat", "-c", "%u:%g", "/plain/f", "/mapped/f")
-	b.useUserns(t, 360000)
-	b.spec.Linux.UIDMappings, b.spec.Linux.GIDMappings = nil, nil
-	b.setNamespace(specs.UserNamespace, "/proc/"+pid+"/ns/user")
+	b := e.newBundle("stat", "-c", "%u:%g", "/plain/f", "/mapped/f").joinUserns(t, pid, 360000)
 	b.addMount(specs.Mount{Source: src, Destination: "/plain", Options: []string{"bind"}})
 	b.addMount(specs.Mount{Source: src, Destination: "/mapped", Options: []string{"bind", "idmap"}})
 	if out := e.runOK(b); out != "65534:65534\n0:0\n" {
