@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -30,6 +30,11 @@ nsexec/berth-init: $(INIT_SRC)
 berth: nsexec/berth-init $(GO_SRC)
 	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $@ .
 
+# berth-crashtest is berth with crash points (libcontainer/crashpoint_crashtest.go):
+# BERTH_CRASH_AT=<step> SIGKILLs it at that step. Only the stress lane uses it.
+berth-crashtest: nsexec/berth-init $(GO_SRC)
+	$(GO) build -trimpath -tags "$(BUILDTAGS) berth_crashtest" -ldflags "$(LDFLAGS)" -o $@ .
+
 # deps installs what a fresh Debian 12 machine lacks to build and test berth.
 deps:
 	@scripts/deps.sh
@@ -37,18 +42,34 @@ deps:
 demo: deps berth
 	@scripts/demo.sh ./berth
 
+# The test lanes run `go test -json` through tests/skipcheck: it prints
+# the verbose output and fails the lane on a failure, on a package that
+# ran no test, and on a skip whose reason tests/skips.allow does not name
+# as a host limitation.
+SKIPCHECK = $(GO) run ./tests/skipcheck
+
 unit: nsexec/berth-init
-	$(GO) test ./specconv/... ./libcontainer/... ./cgroups/... ./nsexec/...
+	$(SKIPCHECK) -name unit -- $(GO) test -json -count=1 . ./specconv/... ./libcontainer/... \
+		./cgroups/... ./nsexec/... ./tests/seccompagent/... ./tests/skipcheck/... ./tests/testlint/...
 
 integration: berth
-	$(GO) test -count=1 -timeout 20m ./tests/integration/...
+	$(SKIPCHECK) -name integration -- $(GO) test -json -count=1 -timeout 20m ./tests/integration/...
+
+# test-stress: crashes at every step, random kills, concurrency, exhaustion,
+# stdio and a soak (tests/stress/README.md). STRESS=quick (the default, a
+# few minutes) or STRESS=full (the issue's counts: 2000 soak lifecycles).
+STRESS ?= quick
+test-stress: berth berth-crashtest
+	STRESS=$(STRESS) $(GO) test -count=1 -timeout 60m -v ./tests/stress/...
 
 # test runs every lane; each lane installs what it needs.
 test: deps
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) test-stress
 	$(MAKE) conformance
+	$(MAKE) test-engines
 	$(MAKE) test-v2
 	$(MAKE) fuzz
 
@@ -69,12 +90,20 @@ lint: nsexec/berth-init
 	$(GO) vet ./...
 	@test -x $(STATICCHECK) || GOBIN=$(HOME)/go/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
+	$(GO) run ./tests/testlint
+	@command -v shellcheck >/dev/null || scripts/deps.sh
+	scripts/shellcheck.sh
 
 conformance: berth
 	tests/conformance/check.sh ./berth
 
 test-v2: berth
 	tests/v2vm/lane.sh
+
+# test-engines: containerd 1.6 and 2.x, podman and Docker drive ./berth
+# (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).
+test-engines: berth
+	tests/engines/lane.sh ./berth
 
 # bench: berth plainly and through the same wrapper as crun (-w), beside
 # runc and crun; BENCH_ARGS=-q for a quick run; BEFORE=/path/to/old/berth
@@ -86,4 +115,4 @@ bench: berth
 	flock /tmp/conf-suite.lock bench/bench.sh -w $(BENCH_ARGS) $(if $(BEFORE),before=$(BEFORE)) berth=./berth
 
 clean:
-	rm -f berth nsexec/berth-init
+	rm -f berth berth-crashtest nsexec/berth-init

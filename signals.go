@@ -13,7 +13,8 @@ import (
 // RTMIN+n / RTMAX-n.
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > sigRTMax() {
+		// 0 is accepted as runc accepts it: it checks the process is alive
+		if n < 0 || n > sigRTMax() {
 			return 0, fmt.Errorf("unknown signal %q", s)
 		}
 		return unix.Signal(n), nil

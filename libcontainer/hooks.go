@@ -21,16 +21,9 @@ import (
 // runHooks runs hooks of one kind in order with the state on stdin; the
 // first failure stops them.
 func runHooks(kind string, hooks []specs.Hook, state *specs.State) error {
-	if len(hooks) == 0 {
-		return nil
-	}
-	stdin, err := json.Marshal(state)
-	if err != nil {
-		return fmt.Errorf("%s hooks: encode state: %w", kind, err)
-	}
-	for i, h := range hooks {
-		if err := runHook(h, stdin); err != nil {
-			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+	for i := range hooks {
+		if err := runNthHook(kind, hooks, i, state); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -40,10 +33,24 @@ func runHooks(kind string, hooks []specs.Hook, state *specs.State) error {
 // one that fails (poststop: the spec wants the rest to run).
 func runHooksWarn(kind string, hooks []specs.Hook, state *specs.State, warn func(error)) {
 	for i := range hooks {
-		if err := runHooks(kind, hooks[i:i+1], state); err != nil {
+		if err := runNthHook(kind, hooks, i, state); err != nil {
 			warn(err)
 		}
 	}
+}
+
+// runNthHook runs hooks[i]; its error names the hook in runc's words:
+// runc's hooks.bats and engines showing hook errors look for
+// "error running <kind> hook #<n>: ".
+func runNthHook(kind string, hooks []specs.Hook, i int, state *specs.State) error {
+	stdin, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("%s hooks: encode state: %w", kind, err)
+	}
+	if err := runHook(hooks[i], stdin); err != nil {
+		return fmt.Errorf("error running %s hook #%d: %s: %w", kind, i, hooks[i].Path, err)
+	}
+	return nil
 }
 
 func runHook(h specs.Hook, stdin []byte) error {
@@ -57,10 +64,9 @@ func runHook(h specs.Hook, stdin []byte) error {
 	if len(h.Args) > 0 {
 		cmd.Args = h.Args
 	}
+	// a hook without env runs in berth's own environment, as runc's
+	// host-side hooks run in runc's; "env": [] is an empty one
 	cmd.Env = h.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

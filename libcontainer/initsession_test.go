@@ -283,7 +283,7 @@ func TestCreateSessionHookError(t *testing.T) {
 		end.sendPid(pid)
 		end.send(msgHooks, nil)
 		end.recv()
-		end.sendError(msgHookError, 0, "createContainer hook #0 (/bin/false): exit status 1")
+		end.sendError(msgHookError, 0, "error running createContainer hook #0: /bin/false: exit status 1")
 		end.recv()
 	}
 	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "-", script)(s) })

@@ -5,27 +5,46 @@ import (
 	"fmt"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// Signal sends sig to the container's process, or with all to every
-// process in its cgroup.
+// ErrNotRunning is what signalling a container without a live process
+// says. The words are runc's: containerd's runc shim matches "container
+// not running" in the runtime's error to treat the kill as done.
+var ErrNotRunning = errors.New("container not running")
+
+// Signal sends sig to the container's process (signal 0: only checks it
+// is alive). With all, every process in its cgroup gets sig, and a
+// container without processes is no error (runc 1.5.1 accepts the
+// obsolete -a for that). SIGKILL to a container without its own pid
+// namespace reaches every process of its cgroup, as runc does: killing
+// its init does not end the others there, and it may be gone already.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	d, err := c.lock()
 	if err != nil {
 		return err
 	}
 	defer d.unlock()
-	if all {
-		return c.signalAll(sig)
+	trace("kill: locked")
+	if all || sig == unix.SIGKILL && !c.base.hasNamespace(specs.PIDNamespace) {
+		err := c.signalAll(sig)
+		if all && errors.Is(err, ErrNotRunning) {
+			return nil
+		}
+		return err
 	}
 	st := c.Status()
 	if st == Stopped || st == Creating {
-		return fmt.Errorf("container %s is not running", c.state.ID)
+		return fmt.Errorf("signal container %s: %w", c.state.ID, ErrNotRunning)
 	}
 	if err := c.killInit(sig); err != nil {
+		if errors.Is(err, errProcessGone) {
+			err = ErrNotRunning
+		}
 		return fmt.Errorf("signal container %s: %w", c.state.ID, err)
 	}
+	trace("kill: signalled")
 	if sig == unix.SIGKILL && st == Paused {
 		return c.thawIfFrozen()
 	}
@@ -43,14 +62,16 @@ func (c *Container) killInit(sig unix.Signal) error {
 	return unix.PidfdSendSignal(fd, sig, nil, 0)
 }
 
+// signalAll signals every process in the container's cgroup; without a
+// cgroup, its init if it still runs.
 func (c *Container) signalAll(sig unix.Signal) error {
 	cg, err := c.cgroup()
 	if err != nil {
 		return err
 	}
 	if cg == nil || !cg.Exists() {
-		if c.Status() == Stopped {
-			return fmt.Errorf("container %s is not running", c.state.ID)
+		if st := c.Status(); st == Stopped || st == Creating {
+			return fmt.Errorf("signal container %s: %w", c.state.ID, ErrNotRunning)
 		}
 		return c.killInit(sig)
 	}

@@ -14,7 +14,7 @@ import (
 // execs. The init's end of the fifo is close-on-exec, so EOF without data
 // means the exec happened; data is the init's error. Then the poststart
 // hooks run; if one fails the container is stopped (runtime-spec 1.3
-// lifecycle step 9).
+// lifecycle step 9) and removed, as runc removes it.
 func (c *Container) Start(warn func(string)) error {
 	d, err := c.lock()
 	if err != nil {
@@ -34,7 +34,11 @@ func (c *Container) Start(warn func(string)) error {
 		return nil
 	}
 	if err := runHooks("poststart", hooks.Poststart, c.hookState(Running)); err != nil {
-		c.killInit(unix.SIGKILL)
+		// as runc: the container is stopped and removed, poststop
+		// hooks included
+		if derr := c.destroy(d, Running, warn); derr != nil {
+			warn(derr.Error())
+		}
 		return fmt.Errorf("start container %s: %w", c.state.ID, err)
 	}
 	return nil

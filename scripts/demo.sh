@@ -8,6 +8,7 @@ work=$(mktemp -d /tmp/berth-demo.XXXXXX)
 id=berth-demo-$$
 cleanup() { "$BERTH" delete --force "$id" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
+# shellcheck disable=SC2016 # the container's shell expands it
 BERTH=$BERTH "$here/mkbundle.sh" "$work/bundle" sh -c '
 echo "hostname:  $(hostname)"
 echo "pid 1:     $(cat /proc/1/comm) (this script)"

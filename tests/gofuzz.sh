@@ -8,14 +8,14 @@
 set -uo pipefail
 pkg=$1 target=$2 secs=$3
 dir=$pkg/testdata/fuzz/$target
-before=$(ls "$dir" 2>/dev/null | sort)
+before=$(find "$dir" -mindepth 1 -maxdepth 1 2>/dev/null | sort)
 out=$(mktemp /tmp/berth-gofuzz-XXXXXX)
 trap 'rm -f "$out"' EXIT
 go test -run '^$' -fuzz "^$target\$" -fuzztime "${secs}s" -fuzzminimizetime 5s "$pkg" >"$out" 2>&1
 rc=$?
 grep -v '^fuzz: elapsed' "$out"
 [ $rc = 0 ] && exit 0
-after=$(ls "$dir" 2>/dev/null | sort)
+after=$(find "$dir" -mindepth 1 -maxdepth 1 2>/dev/null | sort)
 if [ "$before" = "$after" ] && grep -q 'context deadline exceeded' "$out"; then
 	echo "fuzz: $target: no failing input; 'context deadline exceeded' is Go's fuzz coordinator race (golang/go#75804)"
 	exit 0

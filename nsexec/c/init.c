@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,29 @@ static const char *apply_process(struct plan *p)
 	return path;
 }
 
+/* The signals that end a created container, as they end runc's: its
+ * waiting init is a Go program, whose runtime exits on these. Without a
+ * handler the kernel drops them for the pid 1 of a namespace, and a
+ * `kill` (SIGTERM by default) of a created container would do nothing. */
+static const int stop_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+/* die_of ends the init of the signal: by the signal itself where the
+ * kernel lets it (not pid 1 of a namespace), else with 128+sig. */
+static void die_of(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* while_created sets (on 1) or clears (on 0) the handlers of
+ * stop_signals for the wait on the exec fifo. */
+static void while_created(int on)
+{
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		signal(stop_signals[i], on ? die_of : SIG_DFL);
+}
+
 /* create: a new container, left waiting on the exec fifo. */
 static void create_container(struct plan *p)
 {
@@ -193,10 +217,13 @@ static void create_container(struct plan *p)
 	finish_rootfs(p);
 	setup_console(p);
 	const char *path = apply_process(p);
+	while_created(1);
 	ready();
 	wait_for_start(p);
-	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
+	while_created(0);
+	/* as runc: the startContainer hooks run under the seccomp filter */
 	load_seccomp(p);
+	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
 	exec_process(p, path);
 }
 

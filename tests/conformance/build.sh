@@ -52,7 +52,7 @@ have go || export PATH=$PATH:/usr/local/go/bin
 have go || die "Go not found (need >= 1.21 in PATH or at /usr/local/go/bin)"
 gov=$(go env GOVERSION) # go1.26.8
 minor=$(printf '%s' "$gov" | sed -n 's/^go1\.\([0-9][0-9]*\).*/\1/p')
-[ -n "$minor" ] && [ "$minor" -ge 21 ] || die "$gov is too old (need Go >= 1.21)"
+if [ -z "$minor" ] || [ "$minor" -lt 21 ]; then die "$gov is too old (need Go >= 1.21)"; fi
 
 # --- source -------------------------------------------------------------------
 if [ ! -f "$SUITE/Makefile" ]; then
@@ -100,6 +100,6 @@ make tool runtimetest COMMIT="$commit"
 # ~58 independent `go build`s; parallel make is safe.
 make -j"$(nproc)" validation-executables COMMIT="$commit"
 
-n=$(ls validation/*/*.t | wc -l)
-[ -x runtimetest ] && [ "$n" -gt 0 ] || die "build incomplete"
+n=$(find validation -mindepth 2 -maxdepth 2 -name '*.t' | wc -l)
+if [ ! -x runtimetest ] || [ "$n" -eq 0 ]; then die "build incomplete"; fi
 echo "built $n validation executables + runtimetest in $SUITE"

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,23 +38,24 @@ var cgLayout = sync.OnceValue(func() string {
 
 func cgV2() bool { return cgLayout() == "unified" }
 
-// cgHierarchies are the host's hierarchy directories under /sys/fs/cgroup
-// ("" for pure v2): a cgroup of the container is made in each.
+// cgHierarchies are the cgroup hierarchies mounted under /sys/fs/cgroup,
+// relative to it ("" for pure v2): a cgroup of the container is made in
+// each. They come from mountinfo, as berth finds them: a directory there
+// that is no mount (an empty one another tool left) is no hierarchy.
 func cgHierarchies(t *testing.T) []string {
 	t.Helper()
-	if cgV2() {
-		return []string{""}
-	}
-	ents, err := os.ReadDir(cgRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, e := range ents {
-		if e.IsDir() && e.Type()&os.ModeSymlink == 0 {
-			out = append(out, e.Name())
+	for _, m := range cgroupMounts(t) {
+		rel, err := filepath.Rel(cgRoot, m.point)
+		if err != nil || strings.HasPrefix(rel, "..") || strings.Contains(rel, "/") {
+			continue
 		}
+		if rel == "." {
+			rel = ""
+		}
+		out = append(out, rel)
 	}
+	sort.Strings(out)
 	return out
 }
 

@@ -64,11 +64,17 @@ func TestCgroupsPauseResume(t *testing.T) {
 	c.delete("--force") // frozen: delete thaws, kills and removes it all
 }
 
+// TestCgroupsKillPaused kills a paused container: with --all every
+// process dies while it is frozen, not only pid 1 (no pid namespace, so
+// the init's death does not take its child along).
 func TestCgroupsKillPaused(t *testing.T) {
 	t.Parallel()
 	for _, all := range []bool{false, true} {
 		e := newEnv(t)
-		c := e.counter()
+		b := e.cgBundle("sh", "-c", "sleep 1000 & echo child $!; wait")
+		b.spec.Linux.Namespaces = cgWithout(b.spec.Linux.Namespaces, specs.PIDNamespace)
+		c := e.cgStart(b)
+		child := c.child()
 		e.must("pause", c.id)
 		args := []string{"kill", c.id, "KILL"}
 		if all {
@@ -76,8 +82,53 @@ func TestCgroupsKillPaused(t *testing.T) {
 		}
 		e.must(args...)
 		e.waitStatus(c.id, "stopped")
+		if all {
+			cgWaitDead(t, child)
+		}
 		c.delete()
+		cgWaitDead(t, child)
 	}
+}
+
+// TestCgroupsKillAll: kill --all signals every process of the container.
+// Three shells (pid 1 and two children) trap SIGUSR1 and each says it got
+// it; then, without a pid namespace, SIGKILL by --all ends the init and
+// both children.
+func TestCgroupsKillAll(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	trap := `trap "echo got-USR1-$n" USR1; echo ready-$n; while :; do sleep 1000 & wait; done`
+	c := e.cgStart(e.cgBundle("sh", "-c", "for n in a b; do n=$n sh -c '"+trap+"' & done; n=init; "+trap))
+	for _, n := range []string{"a", "b", "init"} {
+		c.waitOutput("ready-" + n + "\n")
+	}
+	e.must("kill", "--all", c.id, "USR1")
+	for _, n := range []string{"a", "b", "init"} {
+		c.waitOutput("got-USR1-" + n + "\n")
+	}
+	c.delete("--force")
+
+	b := e.cgBundle("sh", "-c", "sleep 1000 & echo child $!; sleep 1000 & echo child $!; echo started; wait")
+	b.spec.Linux.Namespaces = cgWithout(b.spec.Linux.Namespaces, specs.PIDNamespace)
+	c = e.cgStart(b)
+	out := c.waitOutput("started\n")
+	init := e.pid(c.id)
+	e.must("kill", "--all", c.id, "KILL")
+	e.waitStatus(c.id, "stopped")
+	cgWaitDead(t, init)
+	for _, l := range strings.Split(out, "\n") {
+		if pid, ok := strings.CutPrefix(l, "child "); ok {
+			cgWaitDead(t, cgAtoi(t, pid))
+		}
+	}
+	c.delete()
+}
+
+// child is the pid the container's shell printed as "child PID".
+func (c *cgContainer) child() int {
+	c.e.t.Helper()
+	out := c.waitOutput("child ")
+	return cgAtoi(c.e.t, strings.Fields(out[strings.Index(out, "child "):])[1])
 }
 
 func TestCgroupsPauseRefused(t *testing.T) {
@@ -151,7 +202,7 @@ func cgWaitDead(t *testing.T, pid int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for cgAlive(pid) {
 		if time.Now().After(deadline) {
-			t.Fatalf("process %d is still alive after delete", pid)
+			t.Fatalf("process %d is still alive", pid)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

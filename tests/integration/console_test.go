@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bufio"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -22,18 +21,12 @@ func TestConsoleSocket(t *testing.T) {
 	b.spec.Process.Terminal = true
 	b.spec.Process.ConsoleSize = &specs.Box{Height: 40, Width: 100}
 	l, path := unixListener(t)
-	type recv struct {
-		f    *os.File
-		name string
-	}
-	got := make(chan recv, 1)
-	go func() { f, name := recvFD(t, l); got <- recv{f, name} }()
+	received := recvFDLater(t, l)
 	id := e.create(b, "--console-socket", path)
-	r := <-got
-	master := r.f
+	master, name := received()
 	defer master.Close()
 	if _, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS); err != nil {
-		t.Fatalf("the received fd (%q) is not a terminal: %v", r.name, err)
+		t.Fatalf("the received fd (%q) is not a terminal: %v", name, err)
 	}
 	ws, err := unix.IoctlGetWinsize(int(master.Fd()), unix.TIOCGWINSZ)
 	if err != nil || ws.Row != 40 || ws.Col != 100 {

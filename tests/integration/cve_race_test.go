@@ -3,7 +3,8 @@ package integration
 // The CVEs whose attack races the runtime, or redirects its writes to
 // /proc, through a volume the container shares: an attacker container
 // races (cvetool swap/flip) while a victim container starts raceRuns
-// times; each test logs how often each side ran.
+// times; each test logs how often each side ran, and fails unless the race
+// was exercised (raceTally.check).
 
 import (
 	"fmt"
@@ -63,13 +64,20 @@ func TestCVE2021_30465(t *testing.T) {
 		specs.Mount{Destination: "/v", Source: vol, Type: "bind", Options: []string{"rbind"}},
 		specs.Mount{Destination: "/v/a/mnt", Source: "tmpfs", Type: "tmpfs", Options: []string{"size=1232k"}})
 	b.save(t)
-	var viaLink, failed int
+	var race raceTally
 	for i := 0; i < raceRuns; i++ {
 		r := e.berth("run", "--bundle", b.dir, e.id())
 		if r.code != 0 {
-			failed++ // the swap can leave /v/a missing for a moment
+			// the swap can leave /v/a missing for a moment: a start
+			// that stops there reached the race
+			if !strings.Contains(r.stderr, "/v/a") {
+				race.failedBefore(r)
+				continue
+			}
+			race.reached++
 			continue
 		}
+		race.reached++
 		line := ""
 		for _, l := range strings.Split(r.stdout, "\n") {
 			if strings.Contains(l, "size=1232k") {
@@ -80,15 +88,16 @@ func TestCVE2021_30465(t *testing.T) {
 			t.Fatalf("run %d: the tmpfs is not in the container's mount table: it landed outside the root:\n%s", i, r.stdout)
 		}
 		if !strings.Contains(line, " /v/a/mnt ") {
-			viaLink++
+			race.hits++ // mounted through the swapped symlink
 		}
 	}
 	swaps := stop()
-	t.Logf("CVE-2021-30465: %d runs against %s; %d mounted through the swapped symlink (inside the root), %d failed cleanly",
-		raceRuns, strings.TrimSpace(swaps[strings.LastIndex(swaps, "swapped"):]), viaLink, failed)
+	t.Logf("CVE-2021-30465: %d runs against %s; %d reached the mount, %d of them mounted through the swapped symlink (inside the root), %d failed before",
+		raceRuns, strings.TrimSpace(swaps[strings.LastIndex(swaps, "swapped"):]), race.reached, race.hits, race.other)
 	if names := dirNames(t, host); len(names) != 0 {
 		t.Fatalf("the host directory behind the symlink got %v", names)
 	}
+	race.check(t, attackCount(swaps, "swapped"))
 }
 
 // CVE-2024-45310: the same race made runc create empty files and
@@ -113,20 +122,31 @@ func TestCVE2024_45310(t *testing.T) {
 		specs.Mount{Destination: "/v", Source: vol, Type: "bind", Options: []string{"rbind"}},
 		specs.Mount{Destination: "/v/a/new-dir/new-file", Source: src, Type: "bind", Options: []string{"bind"}})
 	b.save(t)
-	var ok, failed int
+	// through the swapped symlink, resolved inside the root, the
+	// destination is made at the link's target below the rootfs
+	viaLink := filepath.Join(b.rootfs(), host, "new-dir")
+	var race raceTally
 	for i := 0; i < raceRuns; i++ {
-		if r := e.berth("run", "--bundle", b.dir, e.id()); r.code != 0 {
-			failed++
-		} else {
-			ok++
+		r := e.berth("run", "--bundle", b.dir, e.id())
+		if r.code != 0 && !strings.Contains(r.stderr, "/v/a") {
+			race.failedBefore(r)
+			continue
+		}
+		race.reached++
+		if _, err := os.Stat(viaLink); err == nil {
+			race.hits++
+			if err := os.RemoveAll(viaLink); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	swaps := stop()
-	t.Logf("CVE-2024-45310: %d runs against %s: %d ran, %d failed cleanly", raceRuns,
-		strings.TrimSpace(swaps[strings.LastIndex(swaps, "swapped"):]), ok, failed)
+	t.Logf("CVE-2024-45310: %d runs against %s: %d reached the mount, %d of them made its destination through the swapped symlink (inside the root), %d failed before",
+		raceRuns, strings.TrimSpace(swaps[strings.LastIndex(swaps, "swapped"):]), race.reached, race.hits, race.other)
 	if names := dirNames(t, host); len(names) != 0 {
 		t.Fatalf("files were made on the host through the symlink: %v", names)
 	}
+	race.check(t, attackCount(swaps, "swapped"))
 }
 
 // sharedDev makes a host directory the victim binds at /dev, with a real
@@ -177,6 +197,8 @@ func TestCVE2025_31133(t *testing.T) {
 	flips := stop()
 	t.Logf("CVE-2025-31133: %d runs against %s: %d masked with the null device, %d refused a /dev/null that was not",
 		raceRuns, strings.TrimSpace(flips[strings.LastIndex(flips, "flipped"):]), masked, refused)
+	race := raceTally{reached: masked + refused, hits: refused}
+	race.check(t, attackCount(flips, "flipped"))
 }
 
 // CVE-2025-52565: a container replaced /dev/console (or the /dev/pts/N
@@ -251,6 +273,8 @@ func TestCVE2025_52565(t *testing.T) {
 	flips := stop()
 	t.Logf("CVE-2025-52565: %d runs against %s: %d bound the pty on /dev/console, %d saw it replaced after the bind, %d refused a symlinked /dev/console",
 		raceRuns, strings.TrimSpace(flips[strings.LastIndex(flips, "flipped"):]), bound, replaced, refused)
+	race := raceTally{reached: bound + replaced + refused, hits: replaced + refused}
+	race.check(t, attackCount(flips, "flipped"))
 }
 
 // netnsSysctl reads a sysctl in the network namespace of pid.

@@ -39,8 +39,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "integration: skipped: these tests need root")
-		os.Exit(0)
+		// a run that tests nothing must not report ok
+		fmt.Fprintln(os.Stderr, "integration: FAIL: these tests need root; none ran")
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
@@ -547,27 +548,61 @@ func unixListener(t *testing.T) (*net.UnixListener, string) {
 // pty master, a pidfd), with the name the sender gave.
 func recvFD(t *testing.T, l *net.UnixListener) (*os.File, string) {
 	t.Helper()
+	f, name, err := acceptFD(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, name
+}
+
+// recvFDLater is recvFD for a sender the test must start first: it waits
+// for the fd in a goroutine, and the function it returns ends the wait
+// (failing the test, from the test's goroutine, on an error).
+func recvFDLater(t *testing.T, l *net.UnixListener) func() (*os.File, string) {
+	type received struct {
+		f    *os.File
+		name string
+		err  error
+	}
+	got := make(chan received, 1)
+	go func() {
+		f, name, err := acceptFD(l)
+		got <- received{f, name, err}
+	}()
+	return func() (*os.File, string) {
+		t.Helper()
+		r := <-got
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.f, r.name
+	}
+}
+
+// acceptFD accepts one connection on l and receives the fd sent on it
+// with its name; it fails after commandTimeout (or when l is closed).
+func acceptFD(l *net.UnixListener) (*os.File, string, error) {
 	l.SetDeadline(time.Now().Add(commandTimeout))
 	conn, err := l.AcceptUnix()
 	if err != nil {
-		t.Fatalf("accept on %s: %v", l.Addr(), err)
+		return nil, "", fmt.Errorf("accept on %s: %w", l.Addr(), err)
 	}
 	defer conn.Close()
 	buf := make([]byte, 4096)
 	oob := make([]byte, unix.CmsgSpace(4))
 	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 	if err != nil {
-		t.Fatalf("receive on %s: %v", l.Addr(), err)
+		return nil, "", fmt.Errorf("receive on %s: %w", l.Addr(), err)
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil || len(msgs) != 1 {
-		t.Fatalf("receive on %s: no control message (%v)", l.Addr(), err)
+		return nil, "", fmt.Errorf("receive on %s: no control message (%v)", l.Addr(), err)
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
 	if err != nil || len(fds) != 1 {
-		t.Fatalf("receive on %s: no fd (%v)", l.Addr(), err)
+		return nil, "", fmt.Errorf("receive on %s: no fd (%v)", l.Addr(), err)
 	}
-	return os.NewFile(uintptr(fds[0]), string(buf[:n])), string(buf[:n])
+	return os.NewFile(uintptr(fds[0]), string(buf[:n])), string(buf[:n]), nil
 }
 
 // waitLines polls until the container's stdout has at least n lines and

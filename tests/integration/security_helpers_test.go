@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,6 +27,61 @@ import (
 // while the attacker races; every such test prints how often the race
 // was run and hit.
 const raceRuns = 300
+
+// A racing test proves it ran the race: at least minRaced of its victim's
+// raceRuns starts reached the racing step (got as far as the path the
+// attacker changes), or, for a hunter, it attacked at least minHunted of
+// the inits it races.
+const (
+	minRaced  = raceRuns / 2
+	minHunted = 5
+)
+
+// raceTally counts what a racing test's victim starts did: reached the
+// racing step, and of those, met the attacker's change (a hit); or failed
+// before it, for another reason.
+type raceTally struct {
+	reached, hits, other int
+	firstOther           string
+}
+
+// failedBefore counts a start that failed for another reason than the race.
+func (r *raceTally) failedBefore(res result) {
+	r.other++
+	if r.firstOther == "" {
+		r.firstOther = res.String()
+	}
+}
+
+// check fails the test unless the race was exercised: the attacker
+// attacked (changed the path, or attacked a process) attacks times, at
+// least minRaced starts reached the racing step, and at least one met the
+// attack. Starts that failed for another reason are logged (the first).
+func (r *raceTally) check(t *testing.T, attacks int) {
+	t.Helper()
+	if r.other > 0 {
+		t.Logf("%d start(s) failed before the racing step, the first: %s", r.other, r.firstOther)
+	}
+	switch {
+	case attacks == 0:
+		t.Fatal("the attacker never attacked: no race was run")
+	case r.reached < minRaced:
+		t.Fatalf("only %d of %d starts reached the racing step (want %d): the race was not exercised", r.reached, raceRuns, minRaced)
+	case r.hits == 0:
+		t.Fatalf("none of the %d starts that reached the racing step met the attack: the race was not exercised", r.reached)
+	}
+}
+
+// attackCount is the count an attacker's last line gives after word
+// ("swapped", "flipped"), 0 if none.
+func attackCount(out, word string) int {
+	m := regexp.MustCompile(word + ` (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
 
 var (
 	cvetoolOnce sync.Once
@@ -196,26 +253,8 @@ func newPtySocket(t *testing.T) *ptySocket {
 // master accepts one connection and returns the fd it carries; it may
 // run in its own goroutine (closing the listener ends the wait).
 func (c *ptySocket) master() (*os.File, error) {
-	c.ln.SetDeadline(time.Now().Add(time.Minute))
-	conn, err := c.ln.AcceptUnix()
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return nil, fmt.Errorf("console socket: no fd (%v)", err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("console socket: no fd (%v)", err)
-	}
-	return os.NewFile(uintptr(fds[0]), "pty-master"), nil
+	f, _, err := acceptFD(c.ln)
+	return f, err
 }
 
 // dirNames lists a host directory.

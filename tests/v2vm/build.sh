@@ -92,6 +92,7 @@ MODDIR=$KDIR/lib/modules/$KVER
 is_elf64() { [ "$(od -An -tx1 -N5 "$1" 2>/dev/null | tr -d ' \n')" = 7f454c4602 ]; }
 extract_vmlinux() {
 	local magic=$1 cmd=$2 off
+	# shellcheck disable=SC2013 # one number a line: words are lines
 	for off in $(LC_ALL=C grep -abo "$magic" "$VMDIR/vmlinuz" 2>/dev/null | cut -d: -f1); do
 		tail -c +$((off + 1)) "$VMDIR/vmlinuz" | $cmd >"$VMDIR/vmlinux.tmp" 2>/dev/null
 		if is_elf64 "$VMDIR/vmlinux.tmp"; then

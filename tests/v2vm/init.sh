@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # v2vm stage-1 init (PID 1 from the initramfs built by build.sh).
 # Loads the modules, builds the guest root, mounts a pure cgroup v2
 # hierarchy, then switch_root's into it and runs /.v2vm/v2vm-stage2.sh.
@@ -19,7 +20,7 @@ export PATH=/bin
 die() {
 	echo "v2vm-init: $*" >/dev/ttyS0
 	for p in /sys/class/virtio-ports/*; do
-		[ "$(cat $p/name 2>/dev/null)" = v2vm.out ] && echo "v2vm-init: $*" >/dev/${p##*/}
+		[ "$(cat "$p/name" 2>/dev/null)" = v2vm.out ] && echo "v2vm-init: $*" >"/dev/${p##*/}"
 	done
 	echo 125 >/job/rc 2>/dev/null
 	sync
@@ -27,14 +28,15 @@ die() {
 }
 
 echo "v2vm-init: start" >/dev/kmsg
-for m in $(cat /lib/modules/order); do
-	insmod /lib/modules/$m.ko || echo "v2vm-init: insmod $m failed" >/dev/ttyS0
-done
+while read -r m; do
+	insmod "/lib/modules/$m.ko" || echo "v2vm-init: insmod $m failed" >/dev/ttyS0
+done </lib/modules/order
 
 echo "v2vm-init: modules loaded" >/dev/kmsg
 O9P="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$O9P,cache=none" job /job || die "cannot mount job dir"
-. /job/env   # V2VM_* settings written by run.sh
+# shellcheck source=/dev/null # V2VM_* settings written by run.sh
+. /job/env
 
 if [ "${V2VM_ROOT:-host}" = host ]; then
 	mount -t 9p -o "$O9P,ro,cache=loose" hostroot /lower || die "cannot mount hostroot"
@@ -48,7 +50,7 @@ else
 	mkdir -p /newroot/bin /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run /newroot/etc
 	cp /bin/busybox /newroot/bin/busybox
 	/bin/busybox --install -s /newroot/bin 2>/dev/null ||
-		for a in $(busybox --list); do ln -sf busybox /newroot/bin/$a; done
+		for a in $(busybox --list); do ln -sf busybox "/newroot/bin/$a"; done
 	echo "root:x:0:0:root:/root:/bin/sh" >/newroot/etc/passwd
 	echo "root:x:0:" >/newroot/etc/group
 fi

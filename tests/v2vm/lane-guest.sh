@@ -9,31 +9,30 @@ REPO=${LANE_REPO:-/}
 pass=0 fail=0 skip=0
 echo "guest: $(uname -r); $(cat /proc/self/cgroup); controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 
-# go_counts LOG: add the log's test results (subtests included) to the
-# counts and print failures and skips with their reason (the line before).
-go_counts() {
-	local log=$1 p f s
-	p=$(grep -c -- '--- PASS' "$log")
-	f=$(grep -c -- '--- FAIL' "$log")
-	s=$(grep -c -- '--- SKIP' "$log")
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	echo "  $p passed, $f failed, $s skipped"
-	grep -B1 -- '--- SKIP' "$log" | grep -v -- '^--$' | sed 's/^ */  /'
-	grep -- '--- FAIL' "$log" | sed 's/^ */  /'
-}
-
-run_test() { # name bin dir args
-	local name=$1 bin=$2 dir=$3 log=$OUT/logs/$1.log t0 rc
-	shift 3
+# run_test NAME BIN DIR MIN ARGS: runs a Go test binary through test2json
+# and skipcheck (both in the lane's bin dir, with the allow-list), which
+# write the verbose output and close with their verdict and counts:
+# "skipcheck: NAME: ok|FAILED: N ran (P passed, F failed), S skipped".
+# Adds those counts, prints skipcheck's lines (each skip with its reason,
+# each problem); a verdict of FAILED with no failed test (an unexpected
+# skip, too few tests, the binary killed) counts as one failure.
+run_test() {
+	local name=$1 bin=$2 dir=$3 min=$4 log=$OUT/logs/$1.log t0 rc last p f s
+	local tools=$OUT/bin
+	shift 4
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086,SC2048 # ARGS: words
-	(cd "$dir" && timeout -s KILL "$TIMEOUT" "$bin" -test.v -test.count=1 $*) </dev/null >"$log" 2>&1
+	(cd "$dir" && "$tools/skipcheck" -allow "$tools/skips.allow" -min "$min" -name "$name" -- \
+		"$tools/test2json" -t -p "$name" timeout -s KILL "$TIMEOUT" "$bin" -test.v=test2json -test.count=1 $*) </dev/null >"$log" 2>&1
 	rc=$?
 	echo "== $name: exit $rc in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}")s"
-	go_counts "$log"
-	if [ $rc != 0 ] && ! grep -q -- '--- FAIL' "$log"; then
+	grep '^skipcheck: ' "$log" | sed 's/^/  /'
+	last=$(grep '^skipcheck: .*: [0-9]* ran (' "$log" | tail -n 1)
+	read -r p f s < <(echo "$last" | sed -n 's/.*ran (\([0-9]*\) passed, \([0-9]*\) failed), \([0-9]*\) skipped$/\1 \2 \3/p')
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0})) skip=$((skip + ${s:-0}))
+	if [ $rc != 0 ] && [ "${f:-0}" = 0 ]; then
 		fail=$((fail + 1))
-		echo "  $name exited $rc without a failed test; log tail:"
+		echo "  $name failed without a failed test; log tail:"
 		tail -n 20 "$log" | sed 's/^/  | /'
 	fi
 }
@@ -53,9 +52,9 @@ run_cmd() { # name command
 	fi
 }
 
-while IFS=$'\t' read -r kind name a b c; do
+while IFS=$'\t' read -r kind name a b c d; do
 	case $kind in
-	test) run_test "$name" "$a" "$b" "$c" ;;
+	test) run_test "$name" "$a" "$b" "$c" "$d" ;;
 	cmd) run_cmd "$name" "$a" ;;
 	esac
 done <"$OUT/items"

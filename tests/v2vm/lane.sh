@@ -7,17 +7,21 @@
 # and exits 1 if anything failed (125 if the guest itself failed).
 #
 # Items, in order:
-#   1. the cgroups package's test binary (built here, run with -test.v);
+#   1. the cgroups package's test binary (built here);
 #   2. what each tests/v2vm/lane.d/*.sh adds (sourced on the host, with
 #      lane_test / lane_cmd below and $REPO, $LANE_BIN at hand);
 #   3. the ITEM arguments, then the words of $BERTH_LANE_EXTRA. An item
-#      is a Go test binary (a file named *.test: run in its own directory
-#      with -test.v), a directory (every *.test in it, then every
-#      executable *.sh), or else a shell command run with bash in $REPO
-#      (passes when it exits 0).
+#      is a Go test binary (a file named *.test: run in its own directory),
+#      a directory (every *.test in it, then every executable *.sh), or
+#      else a shell command run with bash in $REPO (passes when it exits 0).
 #
 #   lane_test NAME BINARY [RUN_DIR [ARGS...]]   a Go test binary
 #   lane_cmd  NAME 'COMMAND'                    a shell command
+#
+# A Go test binary runs through test2json and tests/skipcheck (built here):
+# it fails on a failed test, on a skip tests/skips.allow does not name, on
+# running no test, and on fewer tests run than LANE_MIN (set in the hook's
+# call: LANE_MIN=40 lane_test ...; the tests that ran, subtests included).
 #
 # Env: LANE_OUT (default a temp dir, removed unless kept) holds the
 # binaries and the guest's logs (LANE_KEEP=1 keeps it);
@@ -52,11 +56,11 @@ mkdir -p "$LANE_BIN" "$OUT/logs"
 : >"$OUT/items"
 
 # items: one per line, fields separated by a tab: kind, name, then
-# test: binary, run dir, args; cmd: the command
+# test: binary, run dir, the minimum of tests run, args; cmd: the command
 lane_test() {
 	local name=$1 bin=$2 dir=${3:-$(dirname "$2")}
 	shift $(($# < 3 ? $# : 3))
-	printf 'test\t%s\t%s\t%s\t%s\n' "$name" "$bin" "$dir" "$*" >>"$OUT/items"
+	printf 'test\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bin" "$dir" "${LANE_MIN:-0}" "$*" >>"$OUT/items"
 }
 lane_cmd() { printf 'cmd\t%s\t%s\n' "$1" "$2" >>"$OUT/items"; }
 # guest_visible DIR: the guest sees the host's / except /tmp, /run and
@@ -97,10 +101,16 @@ add_item() {
 	return 0
 }
 
+# --- the checker of Go test output ---------------------------------------------------
+say "building test2json and skipcheck"
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$LANE_BIN/test2json" cmd/test2json &&
+	CGO_ENABLED=0 go build -o "$LANE_BIN/skipcheck" ./tests/skipcheck)
+cp "$REPO/tests/skips.allow" "$LANE_BIN/skips.allow"
+
 # --- 1. the cgroups package --------------------------------------------------------
 say "building the cgroups test binary"
 (cd "$REPO" && CGO_ENABLED=0 go test -c -o "$LANE_BIN/cgroups.test" ./cgroups)
-lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
+LANE_MIN=127 lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
 
 # --- 2. lane.d hooks, 3. arguments and BERTH_LANE_EXTRA ---------------------------
 for hook in "$HERE"/lane.d/*.sh; do

@@ -145,6 +145,7 @@ if [ "${V2VM_DISK:-16}" != 0 ]; then
 	DISKDEV=(-drive "file=${JOB//,/,,}/disk.img,if=virtio,format=raw,cache=unsafe")
 fi
 QPID='' TAILPID='' CATPID=''
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
 	# with qemu gone, closing fd 7 lets cat drain the FIFO and see EOF

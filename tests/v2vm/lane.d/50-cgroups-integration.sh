@@ -5,5 +5,5 @@
 # shellcheck shell=bash
 [ -x "$REPO/berth" ] || { echo "lane.d: no $REPO/berth: run make first" >&2; exit 1; }
 CGO_ENABLED=0 go test -c -o "$LANE_BIN/integration.test" ./tests/integration
-lane_test integration-cgroups "$LANE_BIN/integration.test" "$REPO/tests/integration" \
+LANE_MIN=44 lane_test integration-cgroups "$LANE_BIN/integration.test" "$REPO/tests/integration" \
 	-test.run '^TestCgroups' -test.timeout 240s

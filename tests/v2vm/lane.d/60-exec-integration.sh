@@ -6,5 +6,5 @@
 # shellcheck shell=bash
 [ -x "$REPO/berth" ] || { echo "lane.d: no $REPO/berth: run make first" >&2; exit 1; }
 [ -x "$LANE_BIN/integration.test" ] || CGO_ENABLED=0 go test -c -o "$LANE_BIN/integration.test" ./tests/integration
-lane_test integration-exec "$LANE_BIN/integration.test" "$REPO/tests/integration" \
+LANE_MIN=26 lane_test integration-exec "$LANE_BIN/integration.test" "$REPO/tests/integration" \
 	-test.run '^(TestExec|TestFeatures)' -test.timeout 300s
