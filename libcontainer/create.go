@@ -203,7 +203,7 @@ func (c *creation) makeCgroup() error {
 
 // prepareFiles opens what the init gets as fds, in this order: the
 // process's extra files, the exec fifo, the console socket, the
-// namespaces to join, the idmapped mount trees; and compiles seccomp.
+// namespaces to join, the prepared mount trees; and compiles seccomp.
 func (c *creation) prepareFiles() error {
 	for _, f := range c.o.ExtraFiles {
 		c.s.pass(f)
@@ -224,7 +224,7 @@ func (c *creation) prepareFiles() error {
 	if c.fds.joins, err = openJoins(c.plan, c.s.add); err != nil {
 		return err
 	}
-	trees, err := prepareIdmapTrees(c.plan.Mounts)
+	trees, err := prepareMountTrees(c.plan)
 	if err != nil {
 		return err
 	}

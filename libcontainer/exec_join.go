@@ -48,9 +48,8 @@ func kernelAtLeast(major, minor int) bool {
 	return a > major || (a == major && b >= minor)
 }
 
-// nsProcNames are the names of the namespace files in /proc/<pid>/ns, in
-// the order the init joins them (a user namespace first: joining the
-// others needs its capabilities).
+// nsProcNames are the names of the namespace files in /proc/<pid>/ns
+// (joinOrder orders them for the init).
 var nsProcNames = []struct {
 	flag uintptr
 	name string
@@ -81,15 +80,26 @@ func (x *execution) namespaces() error {
 		return nil
 	}
 	defer unix.Close(pidfd)
+	var files []nsFile
 	for _, ns := range nsProcNames {
 		if flags&ns.flag == 0 {
 			continue
 		}
-		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/ns/" + ns.name)
+		path := "/proc/" + strconv.Itoa(pid) + "/ns/" + ns.name
+		f, err := os.Open(path)
 		if err != nil {
+			closeNSFiles(files)
 			return fmt.Errorf("container %s: %s namespace: %w", x.c.state.ID, ns.name, err)
 		}
-		x.fds.joins = append(x.fds.joins, nsJoin{flag: ns.flag, fd: x.s.add(f)})
+		files = append(files, nsFile{flag: ns.flag, file: f, path: path})
+	}
+	files, err = joinOrder(files)
+	if err != nil {
+		closeNSFiles(files)
+		return fmt.Errorf("container %s: %w", x.c.state.ID, err)
+	}
+	for _, f := range files {
+		x.fds.joins = append(x.fds.joins, nsJoin{flag: f.flag, fd: x.s.add(f.file)})
 	}
 	// the files are the container's if its process still runs: the pidfd
 	// names that process, whatever became of its pid

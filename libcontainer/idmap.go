@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -18,10 +19,19 @@ import (
 // of the source (open_tree) gets the mapping of a user namespace made for
 // it (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished
 // tree into place (MountTree).
+//
+// In a user namespace, the other bind mounts too: their sources are host
+// paths the container's root may not reach (a parent directory of mode
+// 0700, as runc's tests check), and the init binds in the user namespace.
+// The parent, still the host's root, clones each source as a detached tree
+// the init moves into place. Sources inside the rootfs are left to the
+// init: an earlier mount of the config may make them. A rootless parent
+// has no more rights than the init and cannot clone trees.
 
-// prepareIdmapTrees turns every idmapped bind of mounts into a MountTree
-// and returns the prepared trees in TreeIndex order.
-func prepareIdmapTrees(mounts []specconv.Mount) (trees []*os.File, err error) {
+// prepareMountTrees turns every idmapped bind of mounts, and in a user
+// namespace every bind of a host path, into a MountTree and returns the
+// prepared trees in TreeIndex order.
+func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 	holders := make(map[string]*os.File) // user namespaces by mapping
 	defer func() {
 		for _, f := range holders {
@@ -34,22 +44,23 @@ func prepareIdmapTrees(mounts []specconv.Mount) (trees []*os.File, err error) {
 			trees = nil
 		}
 	}()
-	for i := range mounts {
-		m := &mounts[i]
-		if m.Idmap == nil || m.Kind != specconv.MountBind {
+	cloneBinds := hasUserns(p) && !p.Rootless
+	for i := range p.Mounts {
+		m := &p.Mounts[i]
+		if m.Kind != specconv.MountBind || (m.Idmap == nil && !(cloneBinds && !underDir(m.Source, p.Rootfs))) {
 			continue
 		}
-		key := fmt.Sprint(m.Idmap.UIDMappings, m.Idmap.GIDMappings)
-		userns, ok := holders[key]
-		if !ok {
-			if userns, err = idmapUserns(m.Idmap); err != nil {
+		userns := -1
+		if m.Idmap != nil {
+			h, err := idmapHolder(m.Idmap, holders)
+			if err != nil {
 				return trees, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
 			}
-			holders[key] = userns
+			userns = int(h.Fd())
 		}
-		tree, err := idmapTree(m, int(userns.Fd()))
+		tree, err := mountTree(m, userns)
 		if err != nil {
-			return trees, fmt.Errorf("%s: idmapped mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
+			return trees, fmt.Errorf("%s: bind mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
 		}
 		m.Kind, m.TreeIndex = specconv.MountTree, len(trees)
 		trees = append(trees, tree)
@@ -57,9 +68,46 @@ func prepareIdmapTrees(mounts []specconv.Mount) (trees []*os.File, err error) {
 	return trees, nil
 }
 
-// idmapTree clones the source of m (with its sub-mounts for rbind) as a
-// detached tree and idmaps it (every mount of it for ridmap).
-func idmapTree(m *specconv.Mount, userns int) (*os.File, error) {
+// idmapHolder returns the user namespace whose mapping an idmapped mount
+// takes: the joined one given by path, or one made for the mapping, kept
+// in holders to serve every mount with the same mapping.
+func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, err error) {
+	key := fmt.Sprint(im.UsernsPath, im.UIDMappings, im.GIDMappings)
+	if h, ok := holders[key]; ok {
+		return h, nil
+	}
+	if im.UsernsPath != "" {
+		h, err = openNamespace(specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER, Path: im.UsernsPath})
+	} else {
+		h, err = idmapUserns(im)
+	}
+	if err != nil {
+		return nil, err
+	}
+	holders[key] = h
+	return h, nil
+}
+
+// hasUserns says whether the container is in a user namespace of its own
+// or a joined one.
+func hasUserns(p *specconv.Plan) bool {
+	for _, ns := range p.Namespaces {
+		if ns.Flag == unix.CLONE_NEWUSER {
+			return true
+		}
+	}
+	return false
+}
+
+// underDir says whether path is dir or below it (both absolute and clean).
+func underDir(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// mountTree clones the source of m (with its sub-mounts for rbind) as a
+// detached tree and, given a user namespace, idmaps it (every mount of it
+// for ridmap).
+func mountTree(m *specconv.Mount, userns int) (*os.File, error) {
 	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
 	if m.Flags&unix.MS_REC != 0 {
 		flags |= unix.AT_RECURSIVE
@@ -67,6 +115,9 @@ func idmapTree(m *specconv.Mount, userns int) (*os.File, error) {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, m.Source, uint(flags))
 	if err != nil {
 		return nil, fmt.Errorf("open_tree: %w", err)
+	}
+	if userns < 0 {
+		return os.NewFile(uintptr(fd), "mount-tree:"+m.Destination), nil
 	}
 	at := unix.AT_EMPTY_PATH
 	if m.Idmap.Recursive {

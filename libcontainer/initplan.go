@@ -22,7 +22,7 @@ type initPlan struct {
 	pathWalk bool // resolve paths by the openat2 fallback (tests of it)
 
 	// joining: cgroup tasks files, the container's pidfd (exec) or its
-	// namespace files, user first
+	// namespace files, in joinOrder
 	tasks    []int
 	pidfd    int
 	pidFlags uint32
@@ -101,7 +101,7 @@ type initFDs struct {
 	preserve int      // fds 3..3+preserve-1 pass to the process
 	fifo     int      // O_PATH fd of the exec fifo (create)
 	console  int      // console socket
-	joins    []nsJoin // namespaces to join, user first
+	joins    []nsJoin // namespaces to join, in joinOrder
 	trees    []int    // prepared idmapped mount trees, by Mount.TreeIndex
 	pidfd    int      // container init's pidfd (exec)
 	pidFlags uintptr  // namespaces joined through pidfd

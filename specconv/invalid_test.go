@@ -192,8 +192,8 @@ var invalidCases = []invalidCase{
 		want: `config.json: linux.gidMappings: given, but linux.namespaces has no user namespace`},
 	{name: "mappings with joined userns", mutate: func(s *specs.Spec) {
 		s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace}, {Type: specs.UserNamespace, Path: "/proc/9/ns/user"}}
-		s.Linux.UIDMappings, s.Linux.GIDMappings = userNS, userNS
-	}, want: `config.json: linux.uidMappings: must not be given when the user namespace is joined (/proc/9/ns/user)`},
+		s.Linux.UIDMappings = userNS
+	}, want: `config.json: linux.uidMappings: given alone with a joined user namespace (/proc/9/ns/user): give both uid and gid mappings, the namespace's own, or neither`},
 	{name: "mapping size 0", mutate: func(s *specs.Spec) {
 		s.Linux.Namespaces, s.Linux.UIDMappings = userNs, userNS
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1, Size: 0}}
@@ -245,7 +245,7 @@ var invalidCases = []invalidCase{
 	}, want: `config.json: mounts[3].options[1]: "rro" needs mount_setattr(2) (Linux 5.12), which this kernel lacks`},
 	{name: "mount idmap without userns", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/data", Source: "/data", Options: []string{"rbind", "idmap"}}}
-	}, want: `config.json: mounts[0].options: idmap without uidMappings and gidMappings needs a new user namespace to take them from`},
+	}, want: `config.json: mounts[0].options: idmap without uidMappings and gidMappings needs a user namespace to take them from`},
 	{name: "mount idmap on tmpfs", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"idmap"}}}
 	}, want: `config.json: mounts[0].options: only bind mounts can be idmapped by berth (type "tmpfs")`},

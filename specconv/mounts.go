@@ -225,8 +225,11 @@ func (c *checker) mountIdmap(path string, m *specs.Mount, o *mountOptions, mc *m
 	if given {
 		return c.ownIdmap(path, m, o)
 	}
+	if mc.ns.joined(specs.UserNamespace) {
+		return &Idmap{UsernsPath: mc.ns[specs.UserNamespace].Path, Recursive: o.ridmap}, nil
+	}
 	if !mc.ns.isNew(specs.UserNamespace) {
-		return nil, c.errorf(field(path, "options"), "idmap without uidMappings and gidMappings needs a new user namespace to take them from")
+		return nil, c.errorf(field(path, "options"), "idmap without uidMappings and gidMappings needs a user namespace to take them from")
 	}
 	return &Idmap{UIDMappings: mc.uids, GIDMappings: mc.gids, Recursive: o.ridmap}, nil
 }

@@ -74,25 +74,27 @@ func (c *checker) convertNamespaces(list []specs.LinuxNamespace) ([]Namespace, n
 }
 
 // convertIDMappings checks linux.uidMappings and linux.gidMappings against
-// the user namespace: a new one needs both, a joined one or none takes none.
+// the user namespace: a new one needs both; a joined one takes them only as
+// containerd and CRI-O send them for a pod, the joined namespace's own
+// (libcontainer checks that at create, as runc does); none takes none.
 func (c *checker) convertIDMappings(l *specs.Linux, ns nsSet) error {
 	uids, gids := l.UIDMappings, l.GIDMappings
 	switch {
 	case ns.joined(specs.UserNamespace):
-		if len(uids) > 0 || len(gids) > 0 {
-			return c.errorf(mappingsField(uids), "must not be given when the user namespace is joined (%s)", ns[specs.UserNamespace].Path)
+		if len(uids) == 0 && len(gids) == 0 {
+			return nil
 		}
-		return nil
+		if len(uids) == 0 || len(gids) == 0 {
+			return c.errorf(mappingsField(uids), "given alone with a joined user namespace (%s): give both uid and gid mappings, the namespace's own, or neither", ns[specs.UserNamespace].Path)
+		}
 	case !ns.has(specs.UserNamespace):
 		if len(uids) > 0 || len(gids) > 0 {
 			return c.errorf(mappingsField(uids), "given, but linux.namespaces has no user namespace")
 		}
 		return nil
-	}
-	if len(uids) == 0 {
+	case len(uids) == 0:
 		return c.errorf("linux.uidMappings", "a new user namespace needs uid mappings")
-	}
-	if len(gids) == 0 {
+	case len(gids) == 0:
 		return c.errorf("linux.gidMappings", "a new user namespace needs gid mappings")
 	}
 	if err := c.checkMappings("linux.uidMappings", uids); err != nil {

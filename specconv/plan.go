@@ -44,7 +44,8 @@ type Plan struct {
 	// order; the init joins a user namespace first.
 	Namespaces []Namespace
 	// UIDMappings and GIDMappings are written by the parent into the new
-	// user namespace.
+	// user namespace; with a joined one (containerd's pods) they are its
+	// own, which the parent checks.
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
 	// TimeOffsets is the text written to /proc/self/timens_offsets of a new
 	// time namespace ("monotonic 1 0\nboottime 2 0\n"); empty for none.
@@ -166,6 +167,10 @@ type Mount struct {
 // Idmap is the mapping of an idmapped mount.
 type Idmap struct {
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// UsernsPath, set instead of the mappings, is the joined user
+	// namespace whose mapping the mount takes ("idmap" without mappings in
+	// a joined user namespace, as runc).
+	UsernsPath string
 	// Recursive applies the mapping to every mount of an rbind tree.
 	Recursive bool
 }

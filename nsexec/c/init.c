@@ -8,6 +8,10 @@
  *   berth-init FD     carry out the plan read from socket FD
  *   berth-init hold   sleep until killed: holds a user namespace whose maps
  *                     the parent writes, for idmapped mounts
+ *   berth-init maps   join the user namespace of fd 3 and print its
+ *                     uid_map, a line "-", and its gid_map (the parent
+ *                     reads the maps of a joined user namespace known only
+ *                     by a file)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -237,6 +241,36 @@ static void exec_in_container(struct plan *p)
 	exec_process(p, path);
 }
 
+/* copy_file copies the file at path to stdout. */
+static int copy_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return -1;
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* print_maps: `berth-init maps` (see the top of this file). */
+static int print_maps(void)
+{
+	if (setns(3, CLONE_NEWUSER) < 0) {
+		perror("berth-init: join the user namespace");
+		return 1;
+	}
+	if (copy_file("/proc/self/uid_map") < 0 || write(1, "-\n", 2) != 2 ||
+	    copy_file("/proc/self/gid_map") < 0) {
+		perror("berth-init: read the id maps");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct plan plan;
@@ -247,6 +281,8 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (argc == 2 && strcmp(argv[1], "maps") == 0)
+		return print_maps();
 	if (argc != 2 || (sync_fd = atoi(argv[1])) < 3) {
 		fprintf(stderr, "berth-init is run by berth, not by hand\n");
 		return 2;

@@ -52,6 +52,12 @@ int parent_in_root(int root, const char *path, const char **base);
 const char *fd_path(int fd, char *buf, size_t len);
 /* write_proc writes value to the procfs file at rel (e.g. "self/oom_score_adj"). */
 void write_proc(const char *rel, const char *value, size_t len);
+/* open_proc opens the procfs file at rel for writing, checked to be one;
+ * write_proc_fd writes value to it in one write(2) and closes it. The
+ * kernel checks some files (timens_offsets) against the credentials of
+ * the opener: opened early, written later. */
+int open_proc(const char *rel);
+void write_proc_fd(int fd, const char *rel, const char *value, size_t len);
 
 /* namespaces.c */
 void join_namespaces(struct plan *p);

@@ -1,9 +1,10 @@
 /*
  * Namespaces: join those given by path (the parent opened and checked each
- * file and passes its fd), then create the new ones (a new network
- * namespace with its loopback interface up). A user namespace comes
- * first either way: joining or creating the others needs its privileges,
- * and namespaces created after it are owned by it. The parent writes the id
+ * file and passes its fd, in the order to join them: those a joined user
+ * namespace does not own, the user namespace, the rest), then create the
+ * new ones (a new network namespace with its loopback interface up). A
+ * new user namespace comes first: creating the others needs its
+ * privileges, and namespaces created after it are owned by it. The parent writes the id
  * maps of a new user namespace while the init waits.
  *
  * unshare(CLONE_NEWPID) and a new time namespace only apply to children, so
@@ -56,20 +57,32 @@ static void join_one(struct ns_join *j)
 	j->fd = -1;
 }
 
+/* The offsets of a new time namespace may be written only by a process
+ * with CAP_SYS_TIME in the user namespace that owns it, checked against
+ * the credentials the file was opened with, and only before a process
+ * enters it. With a new or joined user namespace the init has no such
+ * right over the host's /proc file of its own (it is owned by the host's
+ * root while the init is not dumpable), so the file is opened here, before
+ * any namespace changes, with the parent's credentials, which own or are
+ * privileged over every user namespace the init may be in; it is written
+ * once the time namespace exists (create_namespaces). A joined time
+ * namespace gets no offsets: they are its owner's. */
+static int timens_offsets_fd = -1;
+
 void join_namespaces(struct plan *p)
 {
+	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
+		timens_offsets_fd = open_proc("self/timens_offsets");
 	/* exec: one setns through the container's pidfd joins them all at once */
 	if (p->ns_pidfd >= 0) {
 		if (setns(p->ns_pidfd, (int)p->ns_pidfd_flags) < 0)
 			bail("join the container's namespaces (flags %#x)", p->ns_pidfd_flags);
 		close(p->ns_pidfd);
 	}
+	/* in the parent's order: those the joined user namespace does not
+	 * own, the user namespace, those it owns */
 	for (size_t i = 0; i < p->njoins; i++)
-		if (p->joins[i].flag == CLONE_NEWUSER)
-			join_one(&p->joins[i]);
-	for (size_t i = 0; i < p->njoins; i++)
-		if (p->joins[i].fd >= 0)
-			join_one(&p->joins[i]);
+		join_one(&p->joins[i]);
 }
 
 /* become_root takes uid/gid 0 of a user namespace when it is mapped. */
@@ -124,8 +137,8 @@ void create_namespaces(struct plan *p)
 	if (p->unshare_flags & CLONE_NEWNET)
 		loopback_up();
 	/* offsets must be written before any process enters the namespace */
-	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
-		write_proc("self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));
+	if (timens_offsets_fd >= 0)
+		write_proc_fd(timens_offsets_fd, "self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));
 }
 
 void enter_pid_namespace(struct plan *p)

@@ -427,7 +427,7 @@ const char *fd_path(int fd, char *buf, size_t len)
 	return buf;
 }
 
-void write_proc(const char *rel, const char *value, size_t len)
+int open_proc(const char *rel)
 {
 	struct statfs fs;
 	int fd = openat(proc_fd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -436,10 +436,20 @@ void write_proc(const char *rel, const char *value, size_t len)
 	/* nothing mounted below the handle may take the write */
 	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
 		bailx("/proc/%s is not a procfs file", rel);
+	return fd;
+}
+
+void write_proc_fd(int fd, const char *rel, const char *value, size_t len)
+{
 	ssize_t n = write(fd, value, len);
 	if (n < 0)
 		bail("write %.*s to /proc/%s", (int)(len > 64 ? 64 : len), value, rel);
 	if ((size_t)n != len)
 		bailx("write to /proc/%s: short write", rel);
 	close(fd);
+}
+
+void write_proc(const char *rel, const char *value, size_t len)
+{
+	write_proc_fd(open_proc(rel), rel, value, len);
 }

@@ -258,7 +258,7 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 	case MOUNT_TREE:
 		if (syscall(SYS_move_mount, p->tree_fds[m->tree], "", fd, "",
 			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			bail("move idmapped mount of %s to %s", m->source ? m->source : "?", m->dest);
+			bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
 		close(p->tree_fds[m->tree]);
 		break;
 	}
