@@ -191,7 +191,8 @@ func (x *execution) prepareFiles() error {
 
 // facts are what the process's plan takes beyond the process.
 func (x *execution) facts() execFacts {
-	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk()}
+	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk(),
+		proxyTTY: x.o.Console != nil}
 }
 
 func (x *execution) spawn() error {

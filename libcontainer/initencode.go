@@ -141,6 +141,7 @@ func (ip *initPlan) encodeProcess(e *tlv) {
 	if ip.console >= 0 {
 		e.flag(tTerminal, true)
 		e.u32(tConsoleFD, uint32(ip.console))
+		e.flag(tConsoleNoONLCR, ip.consoleNoONLCR)
 		if p.ConsoleSize != nil {
 			size := binary.LittleEndian.AppendUint32(nil, uint32(p.ConsoleSize.Height))
 			e.raw(tConsoleSize, binary.LittleEndian.AppendUint32(size, uint32(p.ConsoleSize.Width)))

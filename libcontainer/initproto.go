@@ -103,6 +103,7 @@ const (
 	tPathWalk
 	tSessionKeyring
 	tCPUAffinityReset
+	tConsoleNoONLCR
 )
 
 // Nested tags.

@@ -239,6 +239,7 @@ func (ip *initPlan) dumpProcess(d *dump) {
 	ip.dumpLimits(d)
 	d.flag("terminal", ip.console >= 0)
 	d.num("console_fd", int64(ip.console))
+	d.flag("console_no_onlcr", ip.consoleNoONLCR)
 	var height, width uint64
 	if s := p.ConsoleSize; s != nil && ip.console >= 0 {
 		height, width = uint64(uint32(s.Height)), uint64(uint32(s.Width))
@@ -432,7 +433,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 func TestPlanRoundTrip(t *testing.T) {
 	p, fds := everyFieldPlan()
 	filter := &initFilter{insns: []byte{6, 0, 0, 0, 0, 0, 0xff, 0x7f, 0x15, 0, 1, 0, 59, 0, 0, 0}, flags: 2, notify: true}
-	ip := finishCreatePlan(p, createFacts{id: "box", newKeyring: true, pathWalk: true}, fds, filter)
+	ip := finishCreatePlan(p, createFacts{id: "box", newKeyring: true, pathWalk: true, proxyTTY: true}, fds, filter)
 	// a mount kind of the init's own (cgroup mounts remount their tmpfs)
 	ip.rootfs.mounts = append(ip.rootfs.mounts, initMount{kind: initMountRemount, dest: "/sys/fs/cgroup",
 		flags: unix.MS_RDONLY | unix.MS_NOEXEC, tree: -1, origin: "mounts[9]"})
@@ -482,7 +483,7 @@ var tagFields = map[string][]string{
 	"T_CPU_AFFINITY": {"cpu_affinity"}, "T_NS_PIDFD": {"ns_pidfd"}, "T_NS_PIDFD_FLAGS": {"ns_pidfd_flags"},
 	"T_TREE_FD": {"tree_fd"}, "T_MEMPOLICY": {"mempolicy"}, "T_NO_MOUNTNS": {"no_mountns"},
 	"T_CGROUP_TASKS": {"cgroup_tasks"}, "T_PATH_WALK": {"path_walk"}, "T_SESSION_KEYRING": {"session_keyring"},
-	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"},
+	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"}, "T_CONSOLE_NO_ONLCR": {"console_no_onlcr"},
 
 	"T_NS_FLAG": {"ns_join.flag"}, "T_NS_FD": {"ns_join.fd"},
 	"T_M_KIND": {"mount.kind"}, "T_M_SOURCE": {"mount.source"}, "T_M_DEST": {"mount.dest"},

@@ -449,6 +449,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 	case T_NO_NEW_PRIVS: return set_flag(d, t, &p->no_new_privs);
 	case T_OOM_SCORE_ADJ: p->has_oom_score_adj = 1; return get_u32(d, t, (uint32_t *)&p->oom_score_adj);
 	case T_TERMINAL: return set_flag(d, t, &p->terminal);
+	case T_CONSOLE_NO_ONLCR: return set_flag(d, t, &p->console_no_onlcr);
 	case T_CONSOLE_FD: return get_int(d, t, &p->console_fd);
 	case T_CONSOLE_SIZE: return dec_console_size(d, t, p);
 	case T_FIFO_FD: return get_int(d, t, &p->fifo_fd);

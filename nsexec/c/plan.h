@@ -110,6 +110,7 @@ struct plan {
 	int has_oom_score_adj;
 	int32_t oom_score_adj;
 	int terminal;
+	int console_no_onlcr; /* clear ONLCR before sending the master: berth proxies the pty */
 	int console_fd;
 	uint32_t console_height, console_width;
 	int fifo_fd;

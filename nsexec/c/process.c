@@ -83,6 +83,16 @@ void setup_console(struct plan *p)
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			bail("set the console size");
 	}
+	/* berth proxies this pty: "\n" passes as written, set before the
+	 * master leaves so that the first output is already so */
+	if (p->console_no_onlcr) {
+		struct termios tio;
+		if (tcgetattr(slave, &tio) < 0)
+			bail("read the pty's settings");
+		tio.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &tio) < 0)
+			bail("clear ONLCR on the pty");
+	}
 	snprintf(name, sizeof(name), "/dev/pts/%u", n);
 	send_console(p->console_fd, master, name);
 	close(master);

@@ -90,6 +90,7 @@ enum plan_tag {
 	T_PATH_WALK,         /* u32 1: resolve paths by the openat2 fallback walk (tests) */
 	T_SESSION_KEYRING,   /* string: join a new session keyring of this name */
 	T_CPU_AFFINITY_RESET, /* u32 1: allow every CPU the cgroup allows (not the caller's taskset) */
+	T_CONSOLE_NO_ONLCR,  /* u32 1: clear ONLCR on the pty before its master is sent (berth proxies it) */
 	T_TAG_MAX
 };
 

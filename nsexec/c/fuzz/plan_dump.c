@@ -208,6 +208,7 @@ static void dump_process(const struct plan *p)
 	dump_identity(p);
 	dump_limits(p);
 	printf("terminal %d\nconsole_fd %d\n", p->terminal, p->console_fd);
+	printf("console_no_onlcr %d\n", p->console_no_onlcr);
 	printf("console_height %u\nconsole_width %u\n", p->console_height, p->console_width);
 	printf("preserve_fds %u\nseccomp ", p->preserve_fds);
 	bytes(p->seccomp, p->seccomp_len);
