@@ -259,8 +259,35 @@ static void drop_bounding(uint64_t keep)
 	}
 }
 
+/* give_stdio gives the process's user its stdio, as runc does, so that
+ * a user other than root can reopen it (/dev/stdout, /proc/self/fd/1)
+ * and use its terminal: the pty berth made, and pipes and sockets, which
+ * only their creator may open again. Only the owner changes: the pty's
+ * group is devpts' gid= option. Unlike runc, a regular file or another
+ * device the caller passed (the host's own terminal) is left as it is:
+ * it is the caller's, and a container's uid is a host uid without a user
+ * namespace. An owner outside the user namespace (EPERM) or a read-only
+ * /dev (EROFS) leaves it too, as with runc. */
+static void give_stdio(struct plan *p)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			bail("stat fd %d", fd);
+		}
+		/* with a terminal, setup_console made fds 0-2 the pty */
+		if (st.st_uid == p->uid || !(p->terminal || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			continue;
+		if (fchown(fd, p->uid, (gid_t)-1) < 0 && errno != EPERM && errno != EROFS)
+			bail("give fd %d to uid %u", fd, p->uid);
+	}
+}
+
 void set_identity(struct plan *p)
 {
+	give_stdio(p);
 	if (p->has_caps) {
 		drop_bounding(p->cap_bounding);
 		/* keep the permitted set across the uid change */
