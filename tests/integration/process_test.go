@@ -215,3 +215,28 @@ func TestSysctlOutsideNamespace(t *testing.T) {
 	failsOneLine(t, e.createIO("create", id, b), "net.ipv4.ip_forward")
 	e.assertNothingLeft(id, b)
 }
+
+// TestExecveError: a process whose exec fails (here a script naming an
+// interpreter that does not exist) is said as runc's run says it, one
+// line with Go's lower-case errno text: `run` gives the process's words
+// alone, `start` names the container first. runc's run.bats "[execve
+// error]".
+func TestExecveError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("/run.sh")
+	if err := os.WriteFile(filepath.Join(b.rootfs(), "run.sh"), []byte("#!/mmnnttbb foo bar\nsh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const want = "exec /run.sh: no such file or directory\n"
+	id := e.id()
+	b.save(t)
+	if r := e.berth("run", "--bundle", b.dir, id); r.code == 0 || r.stderr != want {
+		t.Errorf("run: %s, want a failure saying %q", r, want)
+	}
+	e.assertNothingLeft(id, b)
+	id = e.create(b)
+	if r := e.berth("start", id); r.code == 0 || r.stderr != "start container "+id+": "+want {
+		t.Errorf("start: %s, want a failure saying %q after the container", r, want)
+	}
+}
