@@ -35,6 +35,9 @@ type ExecConfig struct {
 	ConfigBase
 	Process *specs.Process
 	seccomp json.RawMessage
+	// what every process of the container runs with (as runc's exec)
+	personality  *specs.LinuxPersonality
+	memoryPolicy *specs.LinuxMemoryPolicy
 }
 
 // hasNamespace says whether the container has its own namespace of typ
@@ -104,8 +107,10 @@ type execJSON struct {
 	Process     *specs.Process    `json:"process,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-		Seccomp    json.RawMessage        `json:"seccomp,omitempty"`
+		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+		Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
+		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
+		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
 	} `json:"linux,omitempty"`
 }
 
@@ -114,6 +119,7 @@ func (j *execJSON) config() *ExecConfig {
 	c.Annotations = j.Annotations
 	if j.Linux != nil {
 		c.Namespaces, c.seccomp = j.Linux.Namespaces, j.Linux.Seccomp
+		c.personality, c.memoryPolicy = j.Linux.Personality, j.Linux.MemoryPolicy
 	}
 	return c
 }

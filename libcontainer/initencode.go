@@ -224,7 +224,8 @@ func encodeHook(e *tlv, h *initHook) {
 	})
 }
 
-// encodeContainer: the container's own settings (create only).
+// encodeContainer: the container's own settings (create only; the
+// personality and memory policy of an exec too).
 func (ip *initPlan) encodeContainer(e *tlv) {
 	if ip.keyring != "" {
 		e.str(tSessionKeyring, ip.keyring)

@@ -49,7 +49,8 @@ type initPlan struct {
 	// process is translated, however early it writes
 	consoleNoONLCR bool
 
-	// the container's own settings (create only)
+	// the container's own settings (create only; personality and
+	// memPolicy an exec gets too)
 	hooks       []initHook
 	keyring     string // the session keyring to join, "" to keep the caller's
 	hostname    *string
@@ -211,6 +212,8 @@ type execFacts struct {
 	namespaces uintptr
 	pathWalk   bool
 	proxyTTY   bool // berth holds the pty master itself (exec -t)
+	// wide: what every process of the container runs with
+	wide specconv.ContainerWide
 }
 
 // finishExecPlan is the finished plan of a process joining a container.
@@ -225,6 +228,9 @@ func finishExecPlan(proc *specconv.Process, h execFacts, fds initFDs, filter *in
 		umask:     umaskOf(proc),
 		setgroups: !h.rootless || h.namespaces&unix.CLONE_NEWUSER == 0,
 		seccomp:   filter,
+		// as runc: the container's personality and memory policy
+		personality: h.wide.Personality,
+		memPolicy:   h.wide.MemoryPolicy,
 	}
 	ip.setFDs(fds)
 	ip.setONLCR(h.proxyTTY)

@@ -441,7 +441,8 @@ func TestPlanRoundTrip(t *testing.T) {
 	created := checkRoundTrip(t, create, ip.dump())
 	execFDs := fds
 	execFDs.pidfd, execFDs.pidFlags = 11, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWNET
-	xp := finishExecPlan(&p.Process, execFacts{namespaces: unix.CLONE_NEWPID, pathWalk: true}, execFDs, filter)
+	xp := finishExecPlan(&p.Process, execFacts{namespaces: unix.CLONE_NEWPID, pathWalk: true,
+		wide: specconv.ContainerWide{Personality: p.Personality, MemoryPolicy: p.MemoryPolicy}}, execFDs, filter)
 	exec := xp.encode()
 	execed := checkRoundTrip(t, exec, xp.dump())
 	checkTagsCovered(t, [][]byte{create, exec}, append(created, execed...))

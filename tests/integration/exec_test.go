@@ -408,3 +408,21 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// TestExecContainerWide: an exec'd process runs with the container's
+// linux.personality and linux.memoryPolicy, as runc's (personality.bats
+// "with exec", memorypolicy.bats "prefer relative").
+func TestExecContainerWide(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.execBundle()
+	b.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	b.spec.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolPreferred, Nodes: "0",
+		Flags: []specs.MemoryPolicyFlagType{specs.MpolFRelativeNodes}}
+	c := e.startExec(b)
+	out := c.out(nil, "sh", "-c", `uname -m; head -n 1 /proc/self/numa_maps | cut -d " " -f 2`)
+	if out != "i686\nprefer=relative:0\n" {
+		t.Errorf("exec in a LINUX32 container with MPOL_PREFERRED relative 0 printed %q, want %q",
+			out, "i686\nprefer=relative:0\n")
+	}
+}
