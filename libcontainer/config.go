@@ -38,6 +38,7 @@ type ExecConfig struct {
 	// what every process of the container runs with (as runc's exec)
 	personality  *specs.LinuxPersonality
 	memoryPolicy *specs.LinuxMemoryPolicy
+	cpus         string // linux.resources.cpu.cpus, for the scheduler's error
 }
 
 // hasNamespace says whether the container has its own namespace of typ
@@ -111,6 +112,11 @@ type execJSON struct {
 		Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
 		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
 		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
+		Resources    *struct {
+			CPU *struct {
+				Cpus string `json:"cpus,omitempty"`
+			} `json:"cpu,omitempty"`
+		} `json:"resources,omitempty"`
 	} `json:"linux,omitempty"`
 }
 
@@ -120,6 +126,9 @@ func (j *execJSON) config() *ExecConfig {
 	if j.Linux != nil {
 		c.Namespaces, c.seccomp = j.Linux.Namespaces, j.Linux.Seccomp
 		c.personality, c.memoryPolicy = j.Linux.Personality, j.Linux.MemoryPolicy
+		if r := j.Linux.Resources; r != nil && r.CPU != nil {
+			c.cpus = r.CPU.Cpus
+		}
 	}
 	return c
 }

@@ -202,7 +202,7 @@ func (x *execution) prepareFiles() error {
 // facts are what the process's plan takes beyond the process.
 func (x *execution) facts() execFacts {
 	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk(),
-		proxyTTY: x.o.Console != nil, wide: x.wide}
+		proxyTTY: x.o.Console != nil, wide: x.wide, cpusSet: x.cfg.cpus != ""}
 }
 
 func (x *execution) spawn() error {

@@ -136,7 +136,7 @@ func (ip *initPlan) encodeProcess(e *tlv) {
 		e.str(tCwd, p.Cwd)
 	}
 	ip.encodeUser(e)
-	encodeLimits(e, p)
+	encodeLimits(e, p, ip.schedWithCPUs)
 	e.flag(tNoNewPrivs, p.NoNewPrivileges)
 	if ip.console >= 0 {
 		e.flag(tTerminal, true)
@@ -185,7 +185,7 @@ func (ip *initPlan) encodeUser(e *tlv) {
 	}
 }
 
-func encodeLimits(e *tlv, p *specconv.Process) {
+func encodeLimits(e *tlv, p *specconv.Process, schedWithCPUs bool) {
 	for _, r := range p.Rlimits {
 		e.nested(tRlimit, func(n *tlv) {
 			n.u32(tRType, uint32(r.Resource))
@@ -205,6 +205,7 @@ func encodeLimits(e *tlv, p *specconv.Process) {
 			n.u64(tSchedRuntime, s.Runtime)
 			n.u64(tSchedDeadline, s.Deadline)
 			n.u64(tSchedPeriod, s.Period)
+			n.flag(tSchedWithCPUs, schedWithCPUs)
 		})
 	}
 	if io := p.IOPriority; io != nil {

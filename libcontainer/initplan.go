@@ -44,6 +44,9 @@ type initPlan struct {
 	seccomp   *initFilter // nil for none
 	finalCPUs []byte      // exec: the CPUs set once inside the cgroup
 	resetCPUs bool        // allow every CPU of the cgroup, not the caller's
+	// schedWithCPUs: the container has linux.resources.cpu.cpus; the
+	// init says a refused scheduler (EPERM) as that conflict
+	schedWithCPUs bool
 	// consoleNoONLCR: berth proxies the pty (run, exec -t): the init
 	// clears ONLCR before it sends the master, so that no output of the
 	// process is translated, however early it writes
@@ -175,6 +178,9 @@ func finishCreatePlan(p *specconv.Plan, h createFacts, fds initFDs, filter *init
 		sysctls:     p.Sysctls,
 		personality: p.Personality,
 		memPolicy:   p.MemoryPolicy,
+		// as runc's: a scheduler the kernel refuses is said as the
+		// conflict with the cpuset
+		schedWithCPUs: p.Resources != nil && p.Resources.CPU != nil && p.Resources.CPU.Cpus != "",
 	}
 	ip.setFDs(fds)
 	ip.setONLCR(h.proxyTTY)
@@ -212,6 +218,7 @@ type execFacts struct {
 	namespaces uintptr
 	pathWalk   bool
 	proxyTTY   bool // berth holds the pty master itself (exec -t)
+	cpusSet    bool // the container has linux.resources.cpu.cpus
 	// wide: what every process of the container runs with
 	wide specconv.ContainerWide
 }
@@ -229,8 +236,9 @@ func finishExecPlan(proc *specconv.Process, h execFacts, fds initFDs, filter *in
 		setgroups: !h.rootless || h.namespaces&unix.CLONE_NEWUSER == 0,
 		seccomp:   filter,
 		// as runc: the container's personality and memory policy
-		personality: h.wide.Personality,
-		memPolicy:   h.wide.MemoryPolicy,
+		personality:   h.wide.Personality,
+		memPolicy:     h.wide.MemoryPolicy,
+		schedWithCPUs: h.cpusSet,
 	}
 	ip.setFDs(fds)
 	ip.setONLCR(h.proxyTTY)

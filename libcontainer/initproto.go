@@ -179,6 +179,7 @@ const (
 	tSchedRuntime
 	tSchedDeadline
 	tSchedPeriod
+	tSchedWithCPUs
 )
 
 const (

@@ -114,7 +114,8 @@ func TestProtocolTags(t *testing.T) {
 		{{"T_H_KIND", tHKind}, {"T_H_PATH", tHPath}, {"T_H_ARG", tHArg}, {"T_H_ENV", tHEnv}, {"T_H_TIMEOUT", tHTimeout}},
 		{{"T_SCHED_POLICY", tSchedPolicy}, {"T_SCHED_FLAGS", tSchedFlags}, {"T_SCHED_NICE", tSchedNice},
 			{"T_SCHED_PRIORITY", tSchedPriority}, {"T_SCHED_RUNTIME", tSchedRuntime},
-			{"T_SCHED_DEADLINE", tSchedDeadline}, {"T_SCHED_PERIOD", tSchedPeriod}},
+			{"T_SCHED_DEADLINE", tSchedDeadline}, {"T_SCHED_PERIOD", tSchedPeriod},
+			{"T_SCHED_WITH_CPUS", tSchedWithCPUs}},
 		{{"T_MP_MODE", tMPMode}, {"T_MP_NODES", tMPNodes}},
 	}
 	for _, tags := range enums {

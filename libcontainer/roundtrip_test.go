@@ -305,6 +305,7 @@ func (ip *initPlan) dumpLimits(d *dump) {
 	d.unum("sched_runtime", s.Runtime)
 	d.unum("sched_deadline", s.Deadline)
 	d.unum("sched_period", s.Period)
+	d.flag("sched_with_cpus", ip.schedWithCPUs && p.Scheduler != nil)
 	var io int64
 	if p.IOPriority != nil {
 		io = int64(uint32(p.IOPriority.Class<<13 | p.IOPriority.Priority))
@@ -399,6 +400,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 		Sysctls:      []specconv.Sysctl{{Key: "net.ipv4.ip_forward", Path: "sys/net/ipv4/ip_forward", Value: "1"}},
 		Personality:  &personality,
 		MemoryPolicy: &specconv.MemoryPolicy{Mode: 3 | 1<<15, Nodes: []byte{3, 0, 0, 0, 0, 0, 0, 0}},
+		Resources:    &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1"}},
 		Process: specconv.Process{
 			Args: []string{"/bin/sh", "-c", "echo \"hi\"\n\tdone \u00fc"}, Env: []string{"PATH=/bin", `X=a\b`},
 			Cwd: "/work dir", UID: 1001, GID: 1002, AdditionalGids: []uint32{1003, 1004}, Umask: &umask,
@@ -504,7 +506,7 @@ var tagFields = map[string][]string{
 	"T_H_TIMEOUT":    {"hook.timeout"},
 	"T_SCHED_POLICY": {"sched_policy"}, "T_SCHED_FLAGS": {"sched_flags"}, "T_SCHED_NICE": {"sched_nice"},
 	"T_SCHED_PRIORITY": {"sched_priority"}, "T_SCHED_RUNTIME": {"sched_runtime"},
-	"T_SCHED_DEADLINE": {"sched_deadline"}, "T_SCHED_PERIOD": {"sched_period"},
+	"T_SCHED_DEADLINE": {"sched_deadline"}, "T_SCHED_PERIOD": {"sched_period"}, "T_SCHED_WITH_CPUS": {"sched_with_cpus"},
 	"T_MP_MODE": {"mempolicy_mode"}, "T_MP_NODES": {"mempolicy_nodes"},
 }
 

@@ -60,6 +60,15 @@ static int get_u32(struct dec *d, const struct tlv *t, uint32_t *out)
 	return 0;
 }
 
+static int set_flag(struct dec *d, const struct tlv *t, int *dst)
+{
+	uint32_t v;
+	if (get_u32(d, t, &v) < 0)
+		return -1;
+	*dst = v != 0;
+	return 0;
+}
+
 static int get_u64(struct dec *d, const struct tlv *t, uint64_t *out)
 {
 	if (t->len != 8)
@@ -343,6 +352,7 @@ static int dec_scheduler(struct dec *d, struct plan *p, const struct tlv *t)
 		case T_SCHED_RUNTIME: if (get_u64(d, &in, &p->sched_runtime) < 0) return -1; break;
 		case T_SCHED_DEADLINE: if (get_u64(d, &in, &p->sched_deadline) < 0) return -1; break;
 		case T_SCHED_PERIOD: if (get_u64(d, &in, &p->sched_period) < 0) return -1; break;
+		case T_SCHED_WITH_CPUS: if (set_flag(d, &in, &p->sched_with_cpus) < 0) return -1; break;
 		default: return fail(d, "plan: unknown scheduler record %u", in.tag);
 		}
 	});
@@ -361,15 +371,6 @@ static int dec_mempolicy(struct dec *d, struct plan *p, const struct tlv *t)
 		default: return fail(d, "plan: unknown memory policy record %u", in.tag);
 		}
 	});
-	return 0;
-}
-
-static int set_flag(struct dec *d, const struct tlv *t, int *dst)
-{
-	uint32_t v;
-	if (get_u32(d, t, &v) < 0)
-		return -1;
-	*dst = v != 0;
 	return 0;
 }
 

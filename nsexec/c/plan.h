@@ -124,6 +124,7 @@ struct plan {
 	int32_t sched_nice;
 	uint32_t sched_priority;
 	uint64_t sched_runtime, sched_deadline, sched_period;
+	int sched_with_cpus; /* the container has linux.resources.cpu.cpus */
 	int has_ioprio;
 	uint32_t ioprio;
 

@@ -153,8 +153,14 @@ static void set_scheduler(struct plan *p)
 		.sched_deadline = p->sched_deadline,
 		.sched_period = p->sched_period,
 	};
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+		/* a deadline policy needs every CPU in the affinity mask: the
+		 * container's cpuset allows fewer. runc's words (its
+		 * scheduler.bats matches them). */
+		if (errno == EPERM && p->sched_with_cpus)
+			bailx("process scheduler can't be used together with AllowedCPUs");
 		bail("set the scheduler (policy %u)", p->sched_policy);
+	}
 }
 
 /* set_memory_policy sets the NUMA memory policy (linux.memoryPolicy). */

@@ -155,7 +155,10 @@ enum {
 #define HOOK_START_CONTAINER 2
 
 /* T_SCHEDULER */
-enum { T_SCHED_POLICY = 1, T_SCHED_FLAGS, T_SCHED_NICE, T_SCHED_PRIORITY, T_SCHED_RUNTIME, T_SCHED_DEADLINE, T_SCHED_PERIOD };
+enum {
+	T_SCHED_POLICY = 1, T_SCHED_FLAGS, T_SCHED_NICE, T_SCHED_PRIORITY, T_SCHED_RUNTIME, T_SCHED_DEADLINE, T_SCHED_PERIOD,
+	T_SCHED_WITH_CPUS, /* u32 1: linux.resources.cpu.cpus is set: an EPERM is said as that conflict */
+};
 
 /* T_MEMPOLICY */
 enum { T_MP_MODE = 1, T_MP_NODES /* bytes: nodemask */ };

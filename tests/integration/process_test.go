@@ -240,3 +240,31 @@ func TestExecveError(t *testing.T) {
 		t.Errorf("start: %s, want a failure saying %q after the container", r, want)
 	}
 }
+
+// TestSchedulerWithCPUs: a deadline scheduler needs every CPU in the
+// affinity mask, so the kernel refuses it (EPERM) in a container limited
+// to fewer by linux.resources.cpu.cpus: create and exec say so in runc's
+// words (scheduler.bats "scheduler vs cpus").
+func TestSchedulerWithCPUs(t *testing.T) {
+	t.Parallel()
+	if onlineCPUs(t) < 2 {
+		t.Skip("needs 2 online CPUs: this host has 1")
+	}
+	const want = "process scheduler can't be used together with AllowedCPUs"
+	deadline := &specs.Scheduler{Policy: specs.SchedDeadline, Runtime: 42000, Deadline: 1000000, Period: 1000000}
+	e := newEnv(t)
+	b := e.execBundle()
+	b.spec.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0"}}
+	b.spec.Process.Scheduler = deadline
+	id := e.id()
+	failsOneLine(t, e.createIO("create", id, b), want)
+	e.assertNothingLeft(id, b)
+	b.spec.Process.Scheduler = nil
+	c := e.startExec(b)
+	p := c.process("true")
+	p.Scheduler = deadline
+	r := c.run([]string{"--process", writeProcess(t, p)})
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exec with SCHED_DEADLINE in a container on CPU 0: %s, want %q", r, want)
+	}
+}

@@ -192,6 +192,7 @@ static void dump_limits(const struct plan *p)
 	       p->sched_priority);
 	printf("sched_runtime %llu\nsched_deadline %llu\nsched_period %llu\n", (unsigned long long)p->sched_runtime,
 	       (unsigned long long)p->sched_deadline, (unsigned long long)p->sched_period);
+	printf("sched_with_cpus %d\n", p->sched_with_cpus);
 	printf("ioprio ");
 	opt(p->has_ioprio, p->ioprio);
 	printf("cpu_affinity ");
