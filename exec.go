@@ -392,7 +392,8 @@ func parseCgroupFlags(flags []string) (map[string]string, error) {
 			ctrls, path = "", f
 		}
 		if path == "" || strings.Contains("/"+path+"/", "/../") {
-			return nil, fmt.Errorf("--cgroup %q: %q is not a path below the container's cgroup", f, path)
+			// "bad sub cgroup path": runc's words, its exec.bats matches them
+			return nil, fmt.Errorf("--cgroup %q: bad sub cgroup path %q: not below the container's cgroup", f, path)
 		}
 		for _, c := range strings.Split(ctrls, ",") {
 			if _, dup := out[c]; dup && c == "" {
