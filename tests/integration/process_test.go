@@ -268,3 +268,28 @@ func TestSchedulerWithCPUs(t *testing.T) {
 		t.Errorf("exec with SCHED_DEADLINE in a container on CPU 0: %s, want %q", r, want)
 	}
 }
+
+// TestSeccompNotifyErrors: a notify profile whose agent is not there, or
+// that asks to notify write(2) (the init writes after loading the
+// filter), fails the create in runc's words (seccomp-notify.bats) and
+// leaves nothing behind.
+func TestSeccompNotifyErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"mkdir", "failed to connect with seccomp agent"},
+		{"write", "SCMP_ACT_NOTIFY cannot be used for the write syscall"},
+	} {
+		b := e.newBundle("true")
+		b.spec.Linux.Seccomp = &specs.LinuxSeccomp{
+			DefaultAction: specs.ActAllow,
+			ListenerPath:  filepath.Join(t.TempDir(), "no-agent.sock"),
+			Syscalls:      []specs.LinuxSyscall{{Names: []string{tc.name}, Action: specs.ActNotify}},
+		}
+		id := e.id()
+		failsOneLine(t, e.createIO("run", id, b), tc.want)
+		e.assertNothingLeft(id, b)
+	}
+}
