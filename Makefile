@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 fuzz lint clean
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -29,6 +29,11 @@ nsexec/berth-init: $(INIT_SRC)
 
 berth: nsexec/berth-init $(GO_SRC)
 	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $@ .
+
+# berth-crashtest is berth with crash points (libcontainer/crashpoint_crashtest.go):
+# BERTH_CRASH_AT=<step> SIGKILLs it at that step. Only the stress lane uses it.
+berth-crashtest: nsexec/berth-init $(GO_SRC)
+	$(GO) build -trimpath -tags "$(BUILDTAGS) berth_crashtest" -ldflags "$(LDFLAGS)" -o $@ .
 
 # deps installs what a fresh Debian 12 machine lacks to build and test berth.
 deps:
@@ -43,12 +48,21 @@ unit: nsexec/berth-init
 integration: berth
 	$(GO) test -count=1 -timeout 20m ./tests/integration/...
 
+# test-stress: crashes at every step, random kills, concurrency, exhaustion,
+# stdio and a soak (tests/stress/README.md). STRESS=quick (the default, a
+# few minutes) or STRESS=full (the issue's counts: 2000 soak lifecycles).
+STRESS ?= quick
+test-stress: berth berth-crashtest
+	STRESS=$(STRESS) $(GO) test -count=1 -timeout 60m -v ./tests/stress/...
+
 # test runs every lane; each lane installs what it needs.
 test: deps
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) test-stress
 	$(MAKE) conformance
+	$(MAKE) test-engines
 	$(MAKE) test-v2
 	$(MAKE) fuzz
 
@@ -76,6 +90,11 @@ conformance: berth
 test-v2: berth
 	tests/v2vm/lane.sh
 
+# test-engines: containerd 1.6 and 2.x, podman and Docker drive ./berth
+# (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).
+test-engines: berth
+	tests/engines/lane.sh ./berth
+
 # bench: berth plainly and through the same wrapper as crun (-w), beside
 # runc and crun; BENCH_ARGS=-q for a quick run; BEFORE=/path/to/old/berth
 # adds an older build to the same run (columns berth ÷ before).
@@ -86,4 +105,4 @@ bench: berth
 	flock /tmp/conf-suite.lock bench/bench.sh -w $(BENCH_ARGS) $(if $(BEFORE),before=$(BEFORE)) berth=./berth
 
 clean:
-	rm -f berth nsexec/berth-init
+	rm -f berth berth-crashtest nsexec/berth-init

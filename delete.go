@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"os"
-
 	"github.com/urfave/cli"
 
 	"github.com/berth-oci/berth/libcontainer"
@@ -32,17 +29,23 @@ var deleteCommand = cli.Command{
 }
 
 // deleteLeftover removes what an interrupted create left (a directory
-// without a state); with --force a missing container is not an error.
+// without a state) and, with --force, a directory whose state is
+// corrupt; with --force a missing container is not an error. A state
+// that became readable meanwhile (its create finished) is deleted as
+// usual.
 func deleteLeftover(ctx *cli.Context, force bool, loadErr error) error {
 	root, err := stateRoot(ctx)
 	if err != nil {
 		return err
 	}
 	id := ctx.Args().First()
-	if rmErr := libcontainer.RemoveLeftover(root, id); rmErr != nil {
+	if rmErr := libcontainer.RemoveLeftover(root, id, force, warn); rmErr != nil {
 		return rmErr
 	}
-	if force && errors.Is(loadErr, os.ErrNotExist) {
+	if c, err := libcontainer.Load(root, id); err == nil {
+		return c.Delete(force, warn)
+	}
+	if force {
 		return nil
 	}
 	return loadErr

@@ -42,6 +42,12 @@ func fileExists(dir, file string) bool {
 	return err == nil
 }
 
+// dirExists tells whether dir is there.
+func dirExists(dir string) bool {
+	_, err := os.Lstat(dir)
+	return err == nil
+}
+
 // parseUint parses a cgroup number; "max" (v2) reads as math.MaxUint64.
 // A negative number (v1 writes "-1" for unlimited) also reads as max.
 func parseUint(s string) (uint64, error) {

@@ -3,6 +3,7 @@ package cgroups
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -177,17 +178,20 @@ func (m *v1Manager) freezerDir() (string, error) {
 }
 
 // Pids lists the processes from the first hierarchy of pids, freezer,
-// memory, devices, cpu, cgroup2, or any other.
+// memory, devices, cpu, cgroup2, or any other, whose directory exists (a
+// create killed inside Create leaves only some).
 func (m *v1Manager) Pids() ([]int, error) {
 	for _, k := range []string{"pids", "freezer", "memory", "devices", "cpu", systemdHierarchy, ""} {
-		if dir, ok := m.paths[k]; ok {
+		if dir, ok := m.paths[k]; ok && dirExists(dir) {
 			return readPids(dir, true)
 		}
 	}
 	for _, dir := range m.dirs() {
-		return readPids(dir, true)
+		if dirExists(dir) {
+			return readPids(dir, true)
+		}
 	}
-	return nil, fmt.Errorf("cgroups: no cgroup directory")
+	return nil, fmt.Errorf("cgroups: no cgroup directory exists (%s)", strings.Join(m.dirs(), ", "))
 }
 
 // Kill signals every process: on Hybrid through the cgroup2 directory's
@@ -196,8 +200,8 @@ func (m *v1Manager) Kill(sig syscall.Signal) error {
 	if done, err := m.hybridKill(sig); done {
 		return err
 	}
-	_, haveFreezer := m.paths["freezer"]
-	return killVia(m, sig, haveFreezer)
+	dir, ok := m.paths["freezer"]
+	return killVia(m, sig, ok && fileExists(dir, "freezer.state"))
 }
 
 // OOMKillCount reads oom_kill from memory.oom_control (Linux 4.13+).

@@ -95,10 +95,7 @@ func (c *Container) InitPid() int { return c.state.InitPid }
 
 // Status derives the status from the record, the process and the fifo.
 func (c *Container) Status() Status {
-	if c.state.Status == Creating {
-		if c.state.InitPid == 0 || initAlive(c.state.InitPid, c.state.InitStartTime) {
-			return Creating
-		}
+	if c.interrupted() {
 		return Stopped
 	}
 	if !initAlive(c.state.InitPid, c.state.InitStartTime) {
@@ -112,6 +109,14 @@ func (c *Container) Status() Status {
 	}
 	return Running
 }
+
+// interrupted tells whether the record is a create's that never
+// finished. A create holds the container's lock from before its first
+// record until its last, and the state is read under the lock: a record
+// still `creating` belongs to a create that died (SIGKILL, OOM killer).
+// Such a container is stopped: it never will run. What the create had
+// acquired (the record lists it) is released by delete.
+func (c *Container) interrupted() bool { return c.state.Status == Creating }
 
 func (c *Container) fifoPath() string {
 	return c.root + "/" + c.state.ID + "/" + fifoName

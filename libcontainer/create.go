@@ -179,6 +179,15 @@ func (c *creation) makeCgroup() error {
 	if err != nil {
 		return err
 	}
+	// the `creating` record names every cgroup directory Create may make
+	// before it makes the first: a create killed from here on, even inside
+	// Create, leaves nothing `delete --force` cannot find
+	intent := cgroups.Intent(cg)
+	c.state.Cgroup = &intent
+	if err := c.dir.save(c.state); err != nil {
+		return err
+	}
+	trace("create: state recorded")
 	if err := cg.Create(); err != nil {
 		return err
 	}
@@ -189,9 +198,7 @@ func (c *creation) makeCgroup() error {
 	}
 	st := cg.State()
 	c.state.Cgroup = &st
-	// the first record names the cgroup: a create killed from here on
-	// leaves something `delete --force` can finish
-	return c.dir.save(c.state)
+	return nil
 }
 
 // prepareFiles opens what the init gets as fds, in this order: the
@@ -317,7 +324,10 @@ func (c *creation) forked(pid int) error {
 		return fmt.Errorf("container process %d: %w", pid, err)
 	}
 	c.state.InitPid, c.state.InitStartTime = pid, st.startTime
-	return nil
+	// the record names the process from here on: a create killed later
+	// leaves a pid (with its start time) that delete can stop even where
+	// no cgroup holds it (rootless)
+	return c.dir.save(c.state)
 }
 
 // ociState is the state handed to hooks.

@@ -58,8 +58,10 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 }
 
 // stopAll kills whatever still runs of the container and waits for it.
+// An interrupted create may have left its init waiting.
 func (c *Container) stopAll(st Status) error {
-	if st == Stopped && c.state.Cgroup == nil {
+	live := st != Stopped || c.interrupted()
+	if !live && c.state.Cgroup == nil {
 		return nil
 	}
 	cg, err := c.cgroup()
@@ -73,12 +75,12 @@ func (c *Container) stopAll(st Status) error {
 		if err := c.thawIfFrozen(); err != nil {
 			return err
 		}
-	} else if st != Stopped {
+	} else if live {
 		if err := c.killInit(unix.SIGKILL); err != nil && !errors.Is(err, errProcessGone) {
 			return fmt.Errorf("delete container %s: %w", c.state.ID, err)
 		}
 	}
-	if st == Stopped {
+	if !live {
 		return nil
 	}
 	return c.waitGone(killTimeout)
@@ -95,15 +97,58 @@ func (c *Container) destroyCgroup() error {
 	return nil
 }
 
-// RemoveLeftover removes a state directory without a readable state
-// (a create killed before it wrote one).
-func RemoveLeftover(root, id string) error {
+// RemoveLeftover removes a state directory whose state cannot be read:
+// one without state.json (a create killed before its first record, which
+// it writes before acquiring anything), and with force one whose
+// state.json is corrupt (berth writes it atomically: something else
+// damaged it), whose processes and cgroup it cannot know. It works under
+// the container's lock and leaves a directory whose state is readable.
+func RemoveLeftover(root, id string, force bool, warn func(string)) error {
 	if err := ValidateID(id); err != nil {
 		return err
 	}
-	dir := filepath.Join(root, id)
-	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
+	d, err := openStateDir(root, id)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	return os.RemoveAll(dir)
+	if err != nil {
+		return err
+	}
+	defer d.unlock()
+	_, _, _, err = d.load()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+	case !force:
+		return fmt.Errorf("%w (delete --force removes it)", err)
+	default:
+		warn(fmt.Sprintf("%v: removing %s and what the readable part names", err, d.path))
+		if err := releaseSalvaged(root, d); err != nil {
+			return err
+		}
+	}
+	return d.remove()
+}
+
+// releaseSalvaged stops the processes and removes the cgroup that the
+// readable part of a damaged state names.
+func releaseSalvaged(root string, d *stateDir) error {
+	data, err := os.ReadFile(d.file(stateFile))
+	if err != nil {
+		return fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
+	}
+	s := salvage(data)
+	if s == nil {
+		return nil
+	}
+	c := &Container{root: root, state: *s}
+	st := Stopped
+	if initAlive(s.InitPid, s.InitStartTime) {
+		st = Running
+	}
+	if err := c.stopAll(st); err != nil {
+		return err
+	}
+	return c.destroyCgroup()
 }

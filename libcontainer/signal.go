@@ -16,6 +16,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 		return err
 	}
 	defer d.unlock()
+	trace("kill: locked")
 	if all {
 		return c.signalAll(sig)
 	}
@@ -26,6 +27,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if err := c.killInit(sig); err != nil {
 		return fmt.Errorf("signal container %s: %w", c.state.ID, err)
 	}
+	trace("kill: signalled")
 	if sig == unix.SIGKILL && st == Paused {
 		return c.thawIfFrozen()
 	}

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,9 +52,6 @@ type State struct {
 	// while both match.
 	InitPid       int    `json:"init_pid"`
 	InitStartTime uint64 `json:"init_start_time"`
-	// Config is config.json as it was at create: later edits of the
-	// bundle do not affect the container.
-	Config *specs.Spec `json:"config"`
 	// Cgroup is the cgroup manager's record.
 	Cgroup *cgroups.State `json:"cgroup,omitempty"`
 	// Rootless is --rootless as it was at create.
@@ -62,6 +60,11 @@ type State struct {
 	// its own, the id of the mount at the rootfs before create: the
 	// container's mounts stack above it until delete.
 	RootfsMountBefore uint64 `json:"rootfs_mount_before,omitempty"`
+	// Config is config.json as it was at create: later edits of the
+	// bundle do not affect the container. It comes last (JSON follows
+	// the field order): a damaged record keeps what delete needs before
+	// it (see salvage).
+	Config *specs.Spec `json:"config"`
 }
 
 // ValidateID checks a container id: no slash, not "." or "..", and only
@@ -112,6 +115,18 @@ func (e *NotExistError) Error() string { return fmt.Sprintf("container %q does n
 // Is makes a NotExistError match os.ErrNotExist.
 func (e *NotExistError) Is(target error) bool { return target == os.ErrNotExist }
 
+// noRecordError says a container's directory has no state.json: its
+// create was killed before the first record. errors.Is(err,
+// os.ErrNotExist) holds for it.
+type noRecordError string
+
+func (e noRecordError) Error() string {
+	return fmt.Sprintf("container %s has no state: its create was interrupted before the first record (delete --force removes it)", string(e))
+}
+
+// Is makes a noRecordError match os.ErrNotExist.
+func (e noRecordError) Is(target error) bool { return target == os.ErrNotExist }
+
 // openStateDir locks the directory of an existing container.
 func openStateDir(root, id string) (*stateDir, error) {
 	dir := filepath.Join(root, id)
@@ -142,12 +157,38 @@ func (d *stateDir) unlock() {
 	}
 }
 
-// remove deletes the directory and what is in it, then unlocks.
+// remove deletes the directory and what is in it, then unlocks. It
+// works through the lock's fd and needs no new one: a create that
+// failed for lack of fds (EMFILE) still removes its directory.
 func (d *stateDir) remove() error {
-	err := os.RemoveAll(d.path)
+	err := d.removeFiles()
+	if err == nil {
+		err = unix.Rmdir(d.path)
+	}
+	if err != nil && !errors.Is(err, unix.ENOENT) {
+		err = os.RemoveAll(d.path)
+	}
 	d.unlock()
 	if err != nil {
 		return fmt.Errorf("remove state dir %s: %w", d.path, err)
+	}
+	return nil
+}
+
+// removeFiles unlinks the directory's entries (state.json, the fifo,
+// temp files) through the lock's fd.
+func (d *stateDir) removeFiles() error {
+	if d.lock == nil {
+		return errors.New("state dir not locked")
+	}
+	names, err := d.lock.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := unix.Unlinkat(int(d.lock.Fd()), n, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
 	}
 	return nil
 }
@@ -197,6 +238,10 @@ func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
 // read reads state.json.
 func (d *stateDir) read() ([]byte, error) {
 	data, err := os.ReadFile(d.file(stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		// the lock is held: no create is writing it
+		return nil, noRecordError(filepath.Base(d.path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
 	}
@@ -232,6 +277,34 @@ func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.Raw
 		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
 	return &s.State, cfg.config(), s.Config, nil
+}
+
+// salvage reads what it can of a damaged state.json: the top-level
+// fields before the damage, without the config. The pid and the cgroup
+// come before the config, which is most of the record, so a truncated
+// record usually keeps them. nil when nothing is readable.
+func salvage(data []byte) *State {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	fields := make(map[string]json.RawMessage)
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		var v json.RawMessage
+		if err != nil || !ok || dec.Decode(&v) != nil {
+			break
+		}
+		if key != "config" {
+			fields[key] = v
+		}
+	}
+	var s State
+	if b, err := json.Marshal(fields); err != nil || json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	return &s
 }
 
 // List returns the ids of the containers under root.

@@ -11,8 +11,10 @@ import (
 var processStart = time.Now()
 
 // trace logs a step with the time since berth started, at debug level
-// (--debug): where a command's time goes.
+// (--debug): where a command's time goes. The crash-test build can stop
+// berth there (crashPoint).
 func trace(step string) {
+	crashPoint(step)
 	if logrus.IsLevelEnabled(logrus.DebugLevel) {
 		logrus.Debugf("%7.3f ms  %s", float64(time.Since(processStart).Microseconds())/1000, step)
 	}

@@ -306,11 +306,12 @@ int open_read_in_root(int root, const char *path)
 	return fd;
 }
 
-/* mkdir_link_target makes the directory a dangling symlink (base in
- * parent, at path) points to, resolved inside the root as the mount will
- * be, as runc does: a link to "/../../x" makes <root>/x, never a host
- * directory. Returns -2 when base is not a symlink. */
-static int mkdir_link_target(int root, int parent, const char *path, const char *base, mode_t mode)
+/* make_link_target makes what a dangling symlink (base in parent, at
+ * path) points to, a directory or (dir 0) a file, resolved inside the root
+ * as the mount will be, as runc does: a link to "/../../x" makes <root>/x,
+ * never a host directory; missing parents on the way are made too.
+ * Returns -2 when base is not a symlink. */
+static int make_link_target(int root, int parent, const char *path, const char *base, mode_t mode, int dir)
 {
 	static int depth;
 	char target[PATH_MAX], next[PATH_MAX];
@@ -329,7 +330,7 @@ static int mkdir_link_target(int root, int parent, const char *path, const char 
 		return -1;
 	}
 	depth++;
-	int fd = mkdir_in_root(root, next, mode);
+	int fd = dir ? mkdir_in_root(root, next, mode) : mkfile_in_root(root, next);
 	depth--;
 	return fd;
 }
@@ -352,7 +353,7 @@ int mkdir_in_root(int root, const char *path, mode_t mode)
 		return -1;
 	}
 	/* ENOENT above, EEXIST here: a symlink to nowhere is in the way */
-	fd = existed ? mkdir_link_target(root, parent, path, base, mode) : -2;
+	fd = existed ? make_link_target(root, parent, path, base, mode, 1) : -2;
 	if (fd != -2) {
 		int e = errno;
 		close(parent);
@@ -400,6 +401,16 @@ int mkfile_in_root(int root, const char *path)
 		return -1;
 	int f = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	int e = errno;
+	if (f < 0 && e == EEXIST) {
+		/* ENOENT above, EEXIST here: a symlink to nowhere is in the way */
+		int fd = make_link_target(root, parent, path, base, 0644, 0);
+		if (fd != -2) {
+			e = errno;
+			close(parent);
+			errno = e;
+			return fd;
+		}
+	}
 	close(parent);
 	if (f < 0 && e != EEXIST) {
 		errno = e;

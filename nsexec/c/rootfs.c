@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -38,6 +39,8 @@ struct mount_attr {
 };
 
 static int root_fd = -1; /* the rootfs (after its self-bind) */
+
+static int console_target(void);
 
 /* chdir_to changes the working directory to fd, or to path if fd is -1. */
 static void chdir_to(int fd, const char *path)
@@ -132,8 +135,78 @@ static void check_proc_dest(const struct mount_entry *m)
 	close(fd);
 	if (S_ISLNK(st.st_mode)) {
 		errno = 0;
-		bailx("mount point %s of %s is a symlink in the rootfs", m->dest, m->fstype);
+		bailx("mount point %s of %s is a symlink in the rootfs: %s must be mounted on ordinary directory", m->dest, m->fstype, m->fstype);
 	}
+}
+
+/* delays_readonly says whether m is mounted read-write first and made
+ * read-only at the end (remount_late_readonly), as runc does: a tmpfs may
+ * need mount points or devices made in it (a read-only /dev still gets
+ * /dev/pts, /dev/shm and the device nodes). */
+static int delays_readonly(const struct mount_entry *m)
+{
+	return m->kind == MOUNT_FS && (m->flags & MS_RDONLY) &&
+	       (strcmp(m->fstype, "tmpfs") == 0 || strcmp(m->dest, "/dev") == 0);
+}
+
+/* remount_late_readonly makes the mounts delays_readonly kept read-write
+ * read-only, with their own flags: a bind remount changes only the
+ * mount's flags, which the kernel allows in a user namespace too. */
+static void remount_late_readonly(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nmounts; i++) {
+		const struct mount_entry *m = &p->mounts[i];
+		if (!delays_readonly(m))
+			continue;
+		error_context = m->origin;
+		int fd = in_root(root_fd, m->dest, O_PATH);
+		if (fd < 0)
+			bail("open %s to make it read-only", m->dest);
+		if (mount_on(NULL, fd, NULL, MS_BIND | MS_REMOUNT | m->flags, NULL) < 0)
+			bail("remount %s read-only", m->dest);
+		close(fd);
+		error_context = NULL;
+	}
+}
+
+/* tmpfs_data is the data of a tmpfs mount on a mount point that existed
+ * before (mode is its st_mode): "mode=" with the mount point's mode goes
+ * first, so the tmpfs keeps it unless the options choose another (a later
+ * mode= wins), as runc does since 1.3. The caller frees the result. */
+static char *tmpfs_data(const struct mount_entry *m, mode_t mode)
+{
+	char *data;
+	const char *rest = m->data ? m->data : "";
+	if (asprintf(&data, "mode=%04o%s%s", (unsigned)(mode & 07777), *rest ? "," : "", rest) < 0)
+		bail("tmpfs options of %s", m->dest);
+	return data;
+}
+
+/* existing_mode reports the mode of m's mount point if m is a tmpfs and
+ * the mount point exists (following symlinks, inside the root); else 0. */
+static mode_t existing_mode(const struct mount_entry *m)
+{
+	struct stat st;
+	if (m->kind != MOUNT_FS || strcmp(m->fstype, "tmpfs") != 0)
+		return 0;
+	int fd = in_root(root_fd, m->dest, O_PATH);
+	if (fd < 0)
+		return 0;
+	int r = fstat(fd, &st);
+	close(fd);
+	return r < 0 ? 0 : st.st_mode;
+}
+
+/* mount_fs mounts the new filesystem of m on the mount point open at fd. */
+static void mount_fs(const struct mount_entry *m, int fd, mode_t mode)
+{
+	unsigned long flags = m->flags;
+	if (delays_readonly(m))
+		flags &= ~(unsigned long)MS_RDONLY;
+	char *data = mode ? tmpfs_data(m, mode) : NULL;
+	if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, flags, data ? data : m->data) < 0)
+		bail("mount %s on %s", m->fstype, m->dest);
+	free(data);
 }
 
 /* target opens (making it if missing) the mount point of m inside the root. */
@@ -172,11 +245,11 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		close(fd);
 		return;
 	}
+	mode_t mode = existing_mode(m);
 	int fd = target(m);
 	switch (m->kind) {
 	case MOUNT_FS:
-		if (mount_on(m->source ? m->source : m->fstype, fd, m->fstype, m->flags, m->data) < 0)
-			bail("mount %s on %s", m->fstype, m->dest);
+		mount_fs(m, fd, mode);
 		break;
 	case MOUNT_BIND:
 		if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
@@ -317,6 +390,10 @@ void setup_rootfs(struct plan *p)
 		for (size_t i = 0; i < p->ndev_symlinks; i++)
 			make_symlink(p->dev_symlinks[i].target, p->dev_symlinks[i].path, 1);
 	}
+	/* the console's mount point is made while /dev may be written: a
+	 * read-only /dev becomes so in finish_rootfs, before the console */
+	if (p->terminal)
+		close(console_target());
 	/* the working directory is made if missing, as runc does */
 	if (p->cwd) {
 		int fd = mkdir_in_root(root_fd, p->cwd, 0755);
@@ -326,6 +403,81 @@ void setup_rootfs(struct plan *p)
 	}
 }
 
+/* unescape_mountinfo decodes the octal escapes (\040 for a space) of a
+ * mountinfo path in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* host_full_procfs says whether a mountinfo line is a whole procfs or
+ * sysfs (its root is the filesystem's root) outside the rootfs, and sets
+ * *point to its mount point. */
+static int host_full_procfs(char *line, const char *rootfs, char **point)
+{
+	char *f[5], *save, *sep = strstr(line, " - ");
+	if (!sep)
+		return 0;
+	*sep = '\0';
+	char *fstype = strtok_r(sep + 3, " ", &save);
+	if (!fstype || (strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0))
+		return 0;
+	f[0] = strtok_r(line, " ", &save);
+	for (int i = 1; i < 5; i++)
+		if (!(f[i] = strtok_r(NULL, " ", &save)))
+			return 0;
+	unescape_mountinfo(f[3]);
+	unescape_mountinfo(f[4]);
+	size_t n = strlen(rootfs);
+	if (strcmp(f[3], "/") != 0 || (strncmp(f[4], rootfs, n) == 0 && (f[4][n] == '/' || f[4][n] == '\0')))
+		return 0;
+	*point = f[4];
+	return 1;
+}
+
+/* hide_host_procfs removes from the container's mount namespace every
+ * whole procfs and sysfs of the host, before --no-pivot chroots into the
+ * rootfs: the old root stays in the namespace, and the kernel lets a
+ * process with a user namespace of its own mount a new procfs or sysfs
+ * when a whole one without locked mounts over it is there
+ * (mnt_already_visible), which would uncover what maskedPaths hide. Each
+ * is made a slave (nothing propagates to the host) and detached, or
+ * covered with a tmpfs where it cannot be, as runc does. */
+static void hide_host_procfs(const char *rootfs)
+{
+	char real[PATH_MAX], line[4 * PATH_MAX], *point;
+	if (!realpath(rootfs, real))
+		bail("resolve rootfs %s", rootfs);
+	int fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f)
+		bail("read /proc/self/mountinfo");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!host_full_procfs(line, real, &point))
+			continue;
+		if (mount(NULL, point, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below one detached already */
+			bail("make %s a slave", point);
+		}
+		if (umount2(point, MNT_DETACH) == 0)
+			continue;
+		if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", point, "tmpfs", 0, NULL) < 0)
+			bail("hide the host's %s from the container", point);
+	}
+	fclose(f);
+}
+
 static void pivot(struct plan *p)
 {
 	chdir_to(root_fd, "the rootfs");
@@ -333,6 +485,7 @@ static void pivot(struct plan *p)
 		if (chroot(".") < 0)
 			bail("chroot to %s", p->rootfs);
 	} else if (p->no_pivot) {
+		hide_host_procfs(p->rootfs);
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			bail("move rootfs %s to /", p->rootfs);
 		if (chroot(".") < 0)
@@ -393,7 +546,25 @@ static int dev_null_fd(void)
 	return fd;
 }
 
-static void mask_path(const char *path, int null_fd)
+/* mask_dir covers the directory open at fd with a read-only tmpfs. All
+ * masked directories share one, as with runc: the first gets a new tmpfs,
+ * kept open at *shared, and the others a bind of it (a bind keeps its
+ * read-only flag); if a bind fails, a tmpfs of their own. */
+static void mask_dir(const char *path, int fd, int *shared)
+{
+	if (*shared >= 0 && bind_fd(*shared, fd, 0) == 0)
+		return;
+	if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
+		bail("mask %s", path);
+	if (*shared < 0) {
+		/* the new mount, not the directory under it */
+		*shared = in_root(root_fd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+		if (*shared < 0)
+			bail("open the tmpfs masking %s", path);
+	}
+}
+
+static void mask_path(const char *path, int null_fd, int *shared)
 {
 	struct stat st;
 	int fd = in_root(root_fd, path, O_PATH | O_NOFOLLOW);
@@ -404,12 +575,10 @@ static void mask_path(const char *path, int null_fd)
 	}
 	if (fstat(fd, &st) < 0)
 		bail("stat masked path %s", path);
-	if (S_ISDIR(st.st_mode)) {
-		if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
-			bail("mask %s", path);
-	} else if (bind_fd(null_fd, fd, 0) < 0) {
+	if (S_ISDIR(st.st_mode))
+		mask_dir(path, fd, shared);
+	else if (bind_fd(null_fd, fd, 0) < 0)
 		bail("mask %s", path);
-	}
 	close(fd);
 }
 
@@ -418,6 +587,7 @@ void finish_rootfs(struct plan *p)
 	pivot(p);
 	if (p->root_propagation && mount(NULL, "/", NULL, p->root_propagation, NULL) < 0)
 		bail("set propagation of / to %#x", p->root_propagation);
+	remount_late_readonly(p);
 	if (p->root_readonly) {
 		int fd = in_root(root_fd, "/", O_PATH);
 		if (fd < 0 || remount_bind(fd, MS_RDONLY, 0) < 0)
@@ -427,10 +597,12 @@ void finish_rootfs(struct plan *p)
 	for (size_t i = 0; i < p->readonly.n; i++)
 		remount_readonly(p->readonly.v[i]);
 	if (p->masked.n) {
-		int null_fd = dev_null_fd();
+		int null_fd = dev_null_fd(), shared = -1;
 		for (size_t i = 0; i < p->masked.n; i++)
-			mask_path(p->masked.v[i], null_fd);
+			mask_path(p->masked.v[i], null_fd, &shared);
 		close(null_fd);
+		if (shared >= 0)
+			close(shared);
 	}
 }
 
