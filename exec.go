@@ -344,10 +344,14 @@ func execUser(ctx *cli.Context, p *specs.Process) error {
 }
 
 // addCaps adds --cap capabilities ("CAP_NET_ADMIN", "net_admin") to the
-// bounding, effective and permitted sets, never to the inheritable or
-// ambient ones: a capability there would survive the exec of a program
-// without file capabilities (CVE-2022-29162). A process without a
-// capability list keeps every capability berth has: nothing to add.
+// bounding, effective and permitted sets and, as runc does, to the
+// ambient set when the container's process has an inheritable set: an
+// ambient capability needs to be inheritable, so only one the config
+// made inheritable is raised (the others are warned about and dropped).
+// --cap never adds to the inheritable set: a capability there would
+// survive the exec of a program without file capabilities
+// (CVE-2022-29162). A process without a capability list keeps every
+// capability berth has: nothing to add.
 func addCaps(p *specs.Process, caps []string) {
 	if len(caps) == 0 || p.Capabilities == nil {
 		return
@@ -356,6 +360,10 @@ func addCaps(p *specs.Process, caps []string) {
 	c.Bounding = append([]string{}, c.Bounding...)
 	c.Effective = append([]string{}, c.Effective...)
 	c.Permitted = append([]string{}, c.Permitted...)
+	ambient := c.Inheritable != nil
+	if ambient {
+		c.Ambient = append([]string{}, c.Ambient...)
+	}
 	for _, name := range caps {
 		name = strings.ToUpper(name)
 		if !strings.HasPrefix(name, "CAP_") {
@@ -364,6 +372,9 @@ func addCaps(p *specs.Process, caps []string) {
 		c.Bounding = append(c.Bounding, name)
 		c.Effective = append(c.Effective, name)
 		c.Permitted = append(c.Permitted, name)
+		if ambient {
+			c.Ambient = append(c.Ambient, name)
+		}
 	}
 	p.Capabilities = &c
 }
@@ -381,7 +392,8 @@ func parseCgroupFlags(flags []string) (map[string]string, error) {
 			ctrls, path = "", f
 		}
 		if path == "" || strings.Contains("/"+path+"/", "/../") {
-			return nil, fmt.Errorf("--cgroup %q: %q is not a path below the container's cgroup", f, path)
+			// "bad sub cgroup path": runc's words, its exec.bats matches them
+			return nil, fmt.Errorf("--cgroup %q: bad sub cgroup path %q: not below the container's cgroup", f, path)
 		}
 		for _, c := range strings.Split(ctrls, ",") {
 			if _, dup := out[c]; dup && c == "" {

@@ -44,10 +44,16 @@ terminal to the container's when process.terminal is true and no
 	},
 }
 
-// startOrDelete starts c; if start fails the container is deleted.
+// startOrDelete starts c; if start fails the container is deleted. A
+// failure of the process itself (its exec, a startContainer hook) is
+// said alone, as runc's run shows it.
 func startOrDelete(c *libcontainer.Container) error {
 	if err := c.Start(warn); err != nil {
 		c.Delete(true, warn)
+		var pf *libcontainer.ProcessFailed
+		if errors.As(err, &pf) {
+			return pf
+		}
 		return err
 	}
 	return nil

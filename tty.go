@@ -23,7 +23,8 @@ type ttyProxy struct {
 	done   sync.WaitGroup
 }
 
-// received is the master as the init sent it, ONLCR already cleared.
+// received is the master as the init sent it (the init cleared ONLCR
+// on it first: the plan says berth proxies it).
 type received struct {
 	master *os.File
 	err    error
@@ -42,42 +43,19 @@ func newTTYConsole() (*ttyProxy, error) {
 	}, nil
 }
 
-// receive takes the master from the init and clears ONLCR on it.
+// receive takes the master from the init.
 func (t *ttyProxy) receive() received {
 	master, err := libcontainer.RecvFile(t.mine)
-	if err == nil {
-		if err = clearONLCR(master); err != nil {
-			master.Close()
-		}
-	}
 	return received{master, err}
 }
 
 // receiveEarly receives the master in the background as soon as the init
-// sends it (exec returns only once the program runs): ONLCR is then off
-// before the program writes, as a rule. The init does not wait for it,
-// so a program that writes at once can still race the change; only the
-// init clearing ONLCR itself would close that. attach picks the master
+// sends it (exec returns only once the program runs); attach picks it
 // up. A master that never comes (the exec failed) leaves the goroutine
 // waiting until berth exits.
 func (t *ttyProxy) receiveEarly() {
 	t.early = make(chan received, 1)
 	go func() { t.early <- t.receive() }()
-}
-
-// clearONLCR turns off the pty's "\n" to "\r\n" translation (a termios
-// change through the master applies to the pty): the output reaches
-// berth's own terminal, which translates already, or a pipe or file,
-// which wants the bytes as written. runc does the same for the terminal
-// it proxies; a --console-socket receiver gets the pty as the kernel
-// made it.
-func clearONLCR(master *os.File) error {
-	st, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	st.Oflag &^= unix.ONLCR
-	return unix.IoctlSetTermios(int(master.Fd()), unix.TCSETS, st)
 }
 
 // attach receives the master (unless receiveEarly did) and starts

@@ -35,6 +35,10 @@ type ExecConfig struct {
 	ConfigBase
 	Process *specs.Process
 	seccomp json.RawMessage
+	// what every process of the container runs with (as runc's exec)
+	personality  *specs.LinuxPersonality
+	memoryPolicy *specs.LinuxMemoryPolicy
+	cpus         string // linux.resources.cpu.cpus, for the scheduler's error
 }
 
 // hasNamespace says whether the container has its own namespace of typ
@@ -104,8 +108,15 @@ type execJSON struct {
 	Process     *specs.Process    `json:"process,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-		Seccomp    json.RawMessage        `json:"seccomp,omitempty"`
+		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+		Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
+		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
+		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
+		Resources    *struct {
+			CPU *struct {
+				Cpus string `json:"cpus,omitempty"`
+			} `json:"cpu,omitempty"`
+		} `json:"resources,omitempty"`
 	} `json:"linux,omitempty"`
 }
 
@@ -114,6 +125,10 @@ func (j *execJSON) config() *ExecConfig {
 	c.Annotations = j.Annotations
 	if j.Linux != nil {
 		c.Namespaces, c.seccomp = j.Linux.Namespaces, j.Linux.Seccomp
+		c.personality, c.memoryPolicy = j.Linux.Personality, j.Linux.MemoryPolicy
+		if r := j.Linux.Resources; r != nil && r.CPU != nil {
+			c.cpus = r.CPU.Cpus
+		}
 	}
 	return c
 }

@@ -268,6 +268,7 @@ func (c *creation) facts() createFacts {
 		newKeyring: !c.o.NoNewKeyring,
 		cgroup:     c.state.Cgroup,
 		pathWalk:   hostPathWalk(),
+		proxyTTY:   c.o.Console != nil,
 	}
 }
 

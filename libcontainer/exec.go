@@ -140,6 +140,7 @@ type execution struct {
 	proc *specconv.Process
 	s    *initSession
 	fds  initFDs
+	wide specconv.ContainerWide // the container's personality and memory policy
 	undo undoStack
 }
 
@@ -150,7 +151,7 @@ func newExecution(e *ExecContainer, o *ExecOpts, proc *specconv.Process) *execut
 }
 
 func (x *execution) run() (int, error) {
-	for _, step := range []func() error{x.checkTerminal, x.prepareFiles, x.spawn, x.s.drive, x.finish} {
+	for _, step := range []func() error{x.checkTerminal, x.containerWide, x.prepareFiles, x.spawn, x.s.drive, x.finish} {
 		if err := step(); err != nil {
 			return 0, err
 		}
@@ -169,6 +170,15 @@ func (x *execution) checkTerminal() error {
 		return errors.New("--console-socket given but the process has no terminal (process.terminal is false)")
 	}
 	return nil
+}
+
+// containerWide resolves what the process gets from the container as
+// every process of it: linux.personality and linux.memoryPolicy.
+func (x *execution) containerWide() error {
+	var err error
+	opts := specconv.Options{Rootless: x.c.state.Rootless}
+	x.wide, err = specconv.ResolveContainerWide(x.cfg.personality, x.cfg.memoryPolicy, opts)
+	return err
 }
 
 func (x *execution) prepareFiles() error {
@@ -191,7 +201,8 @@ func (x *execution) prepareFiles() error {
 
 // facts are what the process's plan takes beyond the process.
 func (x *execution) facts() execFacts {
-	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk()}
+	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk(),
+		proxyTTY: x.o.Console != nil, wide: x.wide, cpusSet: x.cfg.cpus != ""}
 }
 
 func (x *execution) spawn() error {

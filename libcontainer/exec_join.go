@@ -1,7 +1,9 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -189,6 +191,21 @@ func (x *execution) setInitialAffinity() error {
 	return nil
 }
 
+// isDir is nil for a directory, else the errno that says why not.
+func isDir(p string) error {
+	fi, err := os.Stat(p)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return unix.ENOTDIR
+	}
+	return nil
+}
+
 // subCgroupState points a cgroup record at the --cgroup sub-cgroups: an
 // entry "" applies to every hierarchy, a controller name to its own. The
 // sub-cgroup must exist already, as with runc.
@@ -202,7 +219,8 @@ func subCgroupState(st cgroups.State, sub map[string]string) (cgroups.State, err
 		case st.Mode == cgroups.Unified:
 			return out, fmt.Errorf("--cgroup %s:%s: cgroup v2 has a single hierarchy: give the path alone (--cgroup %s)", ctrl, sub[ctrl], sub[ctrl])
 		default:
-			return out, fmt.Errorf("--cgroup %s:%s: the container has no %s cgroup", ctrl, sub[ctrl], ctrl)
+			// "unknown controller": runc's words, its exec.bats matches them
+			return out, fmt.Errorf("--cgroup %s:%s: unknown controller %s: the container has no such cgroup", ctrl, sub[ctrl], ctrl)
 		}
 	}
 	for ctrl, dir := range st.Paths {
@@ -215,8 +233,9 @@ func subCgroupState(st cgroups.State, sub map[string]string) (cgroups.State, err
 			continue
 		}
 		p := filepath.Join(dir, filepath.Clean("/"+rel))
-		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-			return out, fmt.Errorf("--cgroup %s: no sub-cgroup %s", rel, p)
+		if err := isDir(p); err != nil {
+			// "adding pid" and the errno: runc's words (its exec.bats)
+			return out, fmt.Errorf("--cgroup %s: adding pid to sub-cgroup %s: %w", rel, p, err)
 		}
 		out.Paths[ctrl] = p
 	}

@@ -29,8 +29,8 @@ func TestSubCgroupState(t *testing.T) {
 		{"every hierarchy", hybrid, map[string]string{"": "sub"}, map[string]string{"": "sub", "pids": "sub", "memory": "sub"}, ""},
 		{"one controller", hybrid, map[string]string{"pids": "sub"}, map[string]string{"": "", "pids": "sub", "memory": ""}, ""},
 		{"cleaned", hybrid, map[string]string{"pids": "/sub/."}, map[string]string{"": "", "pids": "sub", "memory": ""}, ""},
-		{"missing", hybrid, map[string]string{"pids": "nope"}, nil, "no sub-cgroup"},
-		{"unknown controller", hybrid, map[string]string{"rdma": "sub"}, nil, "has no rdma cgroup"},
+		{"missing", hybrid, map[string]string{"pids": "nope"}, nil, "adding pid to sub-cgroup"},
+		{"unknown controller", hybrid, map[string]string{"rdma": "sub"}, nil, "unknown controller rdma"},
 		{"v2 path", unified, map[string]string{"": "sub"}, map[string]string{"": "sub"}, ""},
 		{"v2 controller", unified, map[string]string{"memory": "sub"}, nil, "single hierarchy"},
 	} {

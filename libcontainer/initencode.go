@@ -136,11 +136,12 @@ func (ip *initPlan) encodeProcess(e *tlv) {
 		e.str(tCwd, p.Cwd)
 	}
 	ip.encodeUser(e)
-	encodeLimits(e, p)
+	encodeLimits(e, p, ip.schedWithCPUs)
 	e.flag(tNoNewPrivs, p.NoNewPrivileges)
 	if ip.console >= 0 {
 		e.flag(tTerminal, true)
 		e.u32(tConsoleFD, uint32(ip.console))
+		e.flag(tConsoleNoONLCR, ip.consoleNoONLCR)
 		if p.ConsoleSize != nil {
 			size := binary.LittleEndian.AppendUint32(nil, uint32(p.ConsoleSize.Height))
 			e.raw(tConsoleSize, binary.LittleEndian.AppendUint32(size, uint32(p.ConsoleSize.Width)))
@@ -184,7 +185,7 @@ func (ip *initPlan) encodeUser(e *tlv) {
 	}
 }
 
-func encodeLimits(e *tlv, p *specconv.Process) {
+func encodeLimits(e *tlv, p *specconv.Process, schedWithCPUs bool) {
 	for _, r := range p.Rlimits {
 		e.nested(tRlimit, func(n *tlv) {
 			n.u32(tRType, uint32(r.Resource))
@@ -204,6 +205,7 @@ func encodeLimits(e *tlv, p *specconv.Process) {
 			n.u64(tSchedRuntime, s.Runtime)
 			n.u64(tSchedDeadline, s.Deadline)
 			n.u64(tSchedPeriod, s.Period)
+			n.flag(tSchedWithCPUs, schedWithCPUs)
 		})
 	}
 	if io := p.IOPriority; io != nil {
@@ -223,7 +225,8 @@ func encodeHook(e *tlv, h *initHook) {
 	})
 }
 
-// encodeContainer: the container's own settings (create only).
+// encodeContainer: the container's own settings (create only; the
+// personality and memory policy of an exec too).
 func (ip *initPlan) encodeContainer(e *tlv) {
 	if ip.keyring != "" {
 		e.str(tSessionKeyring, ip.keyring)

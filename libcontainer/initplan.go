@@ -44,8 +44,16 @@ type initPlan struct {
 	seccomp   *initFilter // nil for none
 	finalCPUs []byte      // exec: the CPUs set once inside the cgroup
 	resetCPUs bool        // allow every CPU of the cgroup, not the caller's
+	// schedWithCPUs: the container has linux.resources.cpu.cpus; the
+	// init says a refused scheduler (EPERM) as that conflict
+	schedWithCPUs bool
+	// consoleNoONLCR: berth proxies the pty (run, exec -t): the init
+	// clears ONLCR before it sends the master, so that no output of the
+	// process is translated, however early it writes
+	consoleNoONLCR bool
 
-	// the container's own settings (create only)
+	// the container's own settings (create only; personality and
+	// memPolicy an exec gets too)
 	hooks       []initHook
 	keyring     string // the session keyring to join, "" to keep the caller's
 	hostname    *string
@@ -146,6 +154,9 @@ type createFacts struct {
 	// encoding tests).
 	cgroup   *cgroups.State
 	pathWalk bool
+	// proxyTTY: berth holds the pty master itself (`run` with a
+	// terminal and no --console-socket)
+	proxyTTY bool
 }
 
 // hostPathWalk reads pathWalkEnv.
@@ -167,8 +178,12 @@ func finishCreatePlan(p *specconv.Plan, h createFacts, fds initFDs, filter *init
 		sysctls:     p.Sysctls,
 		personality: p.Personality,
 		memPolicy:   p.MemoryPolicy,
+		// as runc's: a scheduler the kernel refuses is said as the
+		// conflict with the cpuset
+		schedWithCPUs: p.Resources != nil && p.Resources.CPU != nil && p.Resources.CPU.Cpus != "",
 	}
 	ip.setFDs(fds)
+	ip.setONLCR(h.proxyTTY)
 	for _, ns := range p.Namespaces {
 		if ns.Flag == unix.CLONE_NEWPID || ns.Flag == unix.CLONE_NEWTIME {
 			ip.fork = true // both apply to children only
@@ -202,6 +217,10 @@ type execFacts struct {
 	// namespaces are the container's (made or joined), as CLONE_NEW*
 	namespaces uintptr
 	pathWalk   bool
+	proxyTTY   bool // berth holds the pty master itself (exec -t)
+	cpusSet    bool // the container has linux.resources.cpu.cpus
+	// wide: what every process of the container runs with
+	wide specconv.ContainerWide
 }
 
 // finishExecPlan is the finished plan of a process joining a container.
@@ -216,8 +235,13 @@ func finishExecPlan(proc *specconv.Process, h execFacts, fds initFDs, filter *in
 		umask:     umaskOf(proc),
 		setgroups: !h.rootless || h.namespaces&unix.CLONE_NEWUSER == 0,
 		seccomp:   filter,
+		// as runc: the container's personality and memory policy
+		personality:   h.wide.Personality,
+		memPolicy:     h.wide.MemoryPolicy,
+		schedWithCPUs: h.cpusSet,
 	}
 	ip.setFDs(fds)
+	ip.setONLCR(h.proxyTTY)
 	// the final CPUs, set once the process is in the container's cgroup
 	// (the initial ones are the parent's to set, before)
 	a := proc.ExecCPUAffinity
@@ -236,6 +260,14 @@ func (ip *initPlan) setFDs(fds initFDs) {
 	if ip.proc.Terminal {
 		ip.console = fds.console
 	}
+}
+
+// setONLCR: a pty berth proxies passes "\n" as written, as runc's
+// does: the output reaches berth's own terminal, which translates
+// already, or a pipe or file, which wants the bytes as written. A
+// --console-socket receiver gets the pty as the kernel made it.
+func (ip *initPlan) setONLCR(proxyTTY bool) {
+	ip.consoleNoONLCR = proxyTTY && ip.console >= 0
 }
 
 func umaskOf(p *specconv.Process) uint32 {

@@ -149,3 +149,26 @@ func TestFinishExecPlanDecisions(t *testing.T) {
 		}
 	}
 }
+
+// ONLCR is cleared by the init only on a pty berth itself proxies; a
+// --console-socket receiver gets the pty as the kernel made it.
+func TestConsoleONLCRDecision(t *testing.T) {
+	for _, tc := range []struct {
+		terminal, proxy, want bool
+	}{
+		{true, true, true},
+		{true, false, false},
+		{false, true, false},
+	} {
+		proc := &specconv.Process{Args: []string{"sh"}, Terminal: tc.terminal}
+		fds := noFDs()
+		fds.console = 5
+		x := finishExecPlan(proc, execFacts{proxyTTY: tc.proxy}, fds, nil)
+		p := examplePlan(t, false, func(s *specs.Spec) { s.Process.Terminal = tc.terminal })
+		c := finishCreatePlan(p, createFacts{proxyTTY: tc.proxy}, fds, nil)
+		if x.consoleNoONLCR != tc.want || c.consoleNoONLCR != tc.want {
+			t.Errorf("terminal %v, berth proxies %v: exec clears ONLCR %v, create %v; want %v",
+				tc.terminal, tc.proxy, x.consoleNoONLCR, c.consoleNoONLCR, tc.want)
+		}
+	}
+}

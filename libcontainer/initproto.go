@@ -103,6 +103,7 @@ const (
 	tPathWalk
 	tSessionKeyring
 	tCPUAffinityReset
+	tConsoleNoONLCR
 )
 
 // Nested tags.
@@ -178,6 +179,7 @@ const (
 	tSchedRuntime
 	tSchedDeadline
 	tSchedPeriod
+	tSchedWithCPUs
 )
 
 const (

@@ -98,7 +98,7 @@ func TestProtocolTags(t *testing.T) {
 			{"T_NS_PIDFD_FLAGS", tNSPidfdFlags}, {"T_TREE_FD", tTreeFD}, {"T_MEMPOLICY", tMemPolicy},
 			{"T_NO_MOUNTNS", tNoMountns}, {"T_CGROUP_TASKS", tCgroupTasks},
 			{"T_PATH_WALK", tPathWalk}, {"T_SESSION_KEYRING", tSessionKeyring},
-			{"T_CPU_AFFINITY_RESET", tCPUAffinityReset}},
+			{"T_CPU_AFFINITY_RESET", tCPUAffinityReset}, {"T_CONSOLE_NO_ONLCR", tConsoleNoONLCR}},
 		{{"T_NS_FLAG", tNSFlag}, {"T_NS_FD", tNSFD}},
 		{{"T_M_KIND", tMKind}, {"T_M_SOURCE", tMSource}, {"T_M_DEST", tMDest}, {"T_M_FSTYPE", tMFstype},
 			{"T_M_FLAGS", tMFlags}, {"T_M_CLR_FLAGS", tMClrFlags}, {"T_M_DATA", tMData},
@@ -114,7 +114,8 @@ func TestProtocolTags(t *testing.T) {
 		{{"T_H_KIND", tHKind}, {"T_H_PATH", tHPath}, {"T_H_ARG", tHArg}, {"T_H_ENV", tHEnv}, {"T_H_TIMEOUT", tHTimeout}},
 		{{"T_SCHED_POLICY", tSchedPolicy}, {"T_SCHED_FLAGS", tSchedFlags}, {"T_SCHED_NICE", tSchedNice},
 			{"T_SCHED_PRIORITY", tSchedPriority}, {"T_SCHED_RUNTIME", tSchedRuntime},
-			{"T_SCHED_DEADLINE", tSchedDeadline}, {"T_SCHED_PERIOD", tSchedPeriod}},
+			{"T_SCHED_DEADLINE", tSchedDeadline}, {"T_SCHED_PERIOD", tSchedPeriod},
+			{"T_SCHED_WITH_CPUS", tSchedWithCPUs}},
 		{{"T_MP_MODE", tMPMode}, {"T_MP_NODES", tMPNodes}},
 	}
 	for _, tags := range enums {

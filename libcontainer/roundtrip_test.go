@@ -239,6 +239,7 @@ func (ip *initPlan) dumpProcess(d *dump) {
 	ip.dumpLimits(d)
 	d.flag("terminal", ip.console >= 0)
 	d.num("console_fd", int64(ip.console))
+	d.flag("console_no_onlcr", ip.consoleNoONLCR)
 	var height, width uint64
 	if s := p.ConsoleSize; s != nil && ip.console >= 0 {
 		height, width = uint64(uint32(s.Height)), uint64(uint32(s.Width))
@@ -304,6 +305,7 @@ func (ip *initPlan) dumpLimits(d *dump) {
 	d.unum("sched_runtime", s.Runtime)
 	d.unum("sched_deadline", s.Deadline)
 	d.unum("sched_period", s.Period)
+	d.flag("sched_with_cpus", ip.schedWithCPUs && p.Scheduler != nil)
 	var io int64
 	if p.IOPriority != nil {
 		io = int64(uint32(p.IOPriority.Class<<13 | p.IOPriority.Priority))
@@ -398,6 +400,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 		Sysctls:      []specconv.Sysctl{{Key: "net.ipv4.ip_forward", Path: "sys/net/ipv4/ip_forward", Value: "1"}},
 		Personality:  &personality,
 		MemoryPolicy: &specconv.MemoryPolicy{Mode: 3 | 1<<15, Nodes: []byte{3, 0, 0, 0, 0, 0, 0, 0}},
+		Resources:    &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1"}},
 		Process: specconv.Process{
 			Args: []string{"/bin/sh", "-c", "echo \"hi\"\n\tdone \u00fc"}, Env: []string{"PATH=/bin", `X=a\b`},
 			Cwd: "/work dir", UID: 1001, GID: 1002, AdditionalGids: []uint32{1003, 1004}, Umask: &umask,
@@ -432,7 +435,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 func TestPlanRoundTrip(t *testing.T) {
 	p, fds := everyFieldPlan()
 	filter := &initFilter{insns: []byte{6, 0, 0, 0, 0, 0, 0xff, 0x7f, 0x15, 0, 1, 0, 59, 0, 0, 0}, flags: 2, notify: true}
-	ip := finishCreatePlan(p, createFacts{id: "box", newKeyring: true, pathWalk: true}, fds, filter)
+	ip := finishCreatePlan(p, createFacts{id: "box", newKeyring: true, pathWalk: true, proxyTTY: true}, fds, filter)
 	// a mount kind of the init's own (cgroup mounts remount their tmpfs)
 	ip.rootfs.mounts = append(ip.rootfs.mounts, initMount{kind: initMountRemount, dest: "/sys/fs/cgroup",
 		flags: unix.MS_RDONLY | unix.MS_NOEXEC, tree: -1, origin: "mounts[9]"})
@@ -440,7 +443,8 @@ func TestPlanRoundTrip(t *testing.T) {
 	created := checkRoundTrip(t, create, ip.dump())
 	execFDs := fds
 	execFDs.pidfd, execFDs.pidFlags = 11, unix.CLONE_NEWNS|unix.CLONE_NEWPID|unix.CLONE_NEWNET
-	xp := finishExecPlan(&p.Process, execFacts{namespaces: unix.CLONE_NEWPID, pathWalk: true}, execFDs, filter)
+	xp := finishExecPlan(&p.Process, execFacts{namespaces: unix.CLONE_NEWPID, pathWalk: true,
+		wide: specconv.ContainerWide{Personality: p.Personality, MemoryPolicy: p.MemoryPolicy}}, execFDs, filter)
 	exec := xp.encode()
 	execed := checkRoundTrip(t, exec, xp.dump())
 	checkTagsCovered(t, [][]byte{create, exec}, append(created, execed...))
@@ -482,7 +486,7 @@ var tagFields = map[string][]string{
 	"T_CPU_AFFINITY": {"cpu_affinity"}, "T_NS_PIDFD": {"ns_pidfd"}, "T_NS_PIDFD_FLAGS": {"ns_pidfd_flags"},
 	"T_TREE_FD": {"tree_fd"}, "T_MEMPOLICY": {"mempolicy"}, "T_NO_MOUNTNS": {"no_mountns"},
 	"T_CGROUP_TASKS": {"cgroup_tasks"}, "T_PATH_WALK": {"path_walk"}, "T_SESSION_KEYRING": {"session_keyring"},
-	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"},
+	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"}, "T_CONSOLE_NO_ONLCR": {"console_no_onlcr"},
 
 	"T_NS_FLAG": {"ns_join.flag"}, "T_NS_FD": {"ns_join.fd"},
 	"T_M_KIND": {"mount.kind"}, "T_M_SOURCE": {"mount.source"}, "T_M_DEST": {"mount.dest"},
@@ -502,7 +506,7 @@ var tagFields = map[string][]string{
 	"T_H_TIMEOUT":    {"hook.timeout"},
 	"T_SCHED_POLICY": {"sched_policy"}, "T_SCHED_FLAGS": {"sched_flags"}, "T_SCHED_NICE": {"sched_nice"},
 	"T_SCHED_PRIORITY": {"sched_priority"}, "T_SCHED_RUNTIME": {"sched_runtime"},
-	"T_SCHED_DEADLINE": {"sched_deadline"}, "T_SCHED_PERIOD": {"sched_period"},
+	"T_SCHED_DEADLINE": {"sched_deadline"}, "T_SCHED_PERIOD": {"sched_period"}, "T_SCHED_WITH_CPUS": {"sched_with_cpus"},
 	"T_MP_MODE": {"mempolicy_mode"}, "T_MP_NODES": {"mempolicy_nodes"},
 }
 

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -62,10 +61,19 @@ func (c *Container) releaseInit() error {
 		return err
 	}
 	if len(out) > 0 {
-		return errors.New(OneLine(string(out)))
+		return &ProcessFailed{initError(out)}
 	}
 	return nil
 }
+
+// ProcessFailed is the container process's own failure after create,
+// read from the exec fifo: a startContainer hook, or its exec. `run`
+// says it alone ("exec /run.sh: no such file or directory"), as runc's
+// process does; `start` names the container first.
+type ProcessFailed struct{ Err error }
+
+func (e *ProcessFailed) Error() string { return e.Err.Error() }
+func (e *ProcessFailed) Unwrap() error { return e.Err }
 
 // readFifo reads the init's end of the exec fifo until EOF (POLLHUP after
 // the init opened it), failing if the init dies before opening it.

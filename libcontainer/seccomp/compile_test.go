@@ -223,16 +223,16 @@ func TestCompileFlags(t *testing.T) {
 		warn  string
 	}{
 		{"none", nil, nil, 0, ""},
-		{"tsync", flags("SECCOMP_FILTER_FLAG_TSYNC"), nil, FlagTSync, ""},
+		{"tsync (ignored: the init is single-threaded)", flags("SECCOMP_FILTER_FLAG_TSYNC"), nil, 0, ""},
 		{"log", flags(specs.LinuxSeccompFlagLog), nil, FlagLog, ""},
 		{"spec allow", flags(specs.LinuxSeccompFlagSpecAllow), nil, FlagSpecAllow, ""},
 		{"all but wait killable", flags("SECCOMP_FILTER_FLAG_TSYNC", specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow), nil,
-			FlagTSync | FlagLog | FlagSpecAllow, ""},
+			FlagLog | FlagSpecAllow, ""},
 		{"wait killable without notify", flags(specs.LinuxSeccompFlagWaitKillableRecv), nil, 0,
 			"linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV dropped: no rule uses SCMP_ACT_NOTIFY"},
 		{"notify", nil, notify, FlagNewListener, ""},
 		{"notify wait killable", flags(specs.LinuxSeccompFlagWaitKillableRecv), notify, FlagNewListener | FlagWaitKillableRecv, ""},
-		{"notify tsync", flags("SECCOMP_FILTER_FLAG_TSYNC"), notify, FlagNewListener | FlagTSync | FlagTSyncESRCH, ""},
+		{"notify tsync", flags("SECCOMP_FILTER_FLAG_TSYNC"), notify, FlagNewListener, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

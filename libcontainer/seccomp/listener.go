@@ -56,7 +56,8 @@ func SendListenerContext(ctx context.Context, listenerPath string, listenerFD in
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", listenerPath)
 	if err != nil {
-		return errf("connect", err)
+		// runc's words (its seccomp-notify.bats matches them)
+		return errf("failed to connect with seccomp agent", err)
 	}
 	defer c.Close()
 	conn := c.(*net.UnixConn)

@@ -121,7 +121,7 @@ func TestSendListenerErrors(t *testing.T) {
 	}{
 		{"", 0, "linux.seccomp.listenerPath: empty"},
 		{missing, -1, "linux.seccomp.listenerPath: " + missing + ": send: no listener fd"},
-		{missing, 0, "linux.seccomp.listenerPath: " + missing + ": connect: "},
+		{missing, 0, "linux.seccomp.listenerPath: " + missing + ": failed to connect with seccomp agent: "},
 	}
 	for _, tc := range tests {
 		err := SendListener(tc.path, tc.fd, specs.ContainerProcessState{})

@@ -13,8 +13,9 @@ type Program struct {
 	// seccomp(SECCOMP_SET_MODE_FILTER). Nil when the profile is nil.
 	Filter []unix.SockFilter
 	// Flags are the SECCOMP_FILTER_FLAG_* bits to pass to seccomp(2) as
-	// they are: the profile's flags, FlagNewListener when a rule uses
-	// SCMP_ACT_NOTIFY, and FlagTSyncESRCH when TSYNC and NEW_LISTENER meet.
+	// they are: the profile's flags but TSYNC (the init is
+	// single-threaded: nothing to sync, as runc ignores it), and
+	// FlagNewListener when a rule uses SCMP_ACT_NOTIFY.
 	Flags uint
 	// ListenerPath is the agent's socket (linux.seccomp.listenerPath);
 	// set only when NeedsNotify.

@@ -83,7 +83,9 @@ func validateRule(s *specs.LinuxSeccomp, i int) error {
 			return fmt.Errorf("%s.names[%d]: empty syscall name", at, j)
 		}
 		if r.Action == specs.ActNotify && notifyForbidden[n] {
-			return fmt.Errorf("%s.names[%d]: SCMP_ACT_NOTIFY cannot be used for %q: the init needs it to hand the listener over", at, j, n)
+			// "SCMP_ACT_NOTIFY cannot be used for the write syscall":
+			// runc's words (its seccomp-notify.bats matches them)
+			return fmt.Errorf("%s.names[%d]: SCMP_ACT_NOTIFY cannot be used for the %s syscall: the init needs it to hand the listener over", at, j, n)
 		}
 	}
 	if r.Action == specs.ActNotify && s.ListenerPath == "" {

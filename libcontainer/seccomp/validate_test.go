@@ -68,9 +68,9 @@ func TestValidateErrors(t *testing.T) {
 		{"notify without listenerPath", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{rule(specs.ActNotify, "mkdir")}},
 			"linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"},
 		{"notify on write", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/x", Syscalls: []specs.LinuxSyscall{rule(specs.ActNotify, "mkdir", "write")}},
-			`linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for "write": the init needs it to hand the listener over`},
+			`linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for the write syscall: the init needs it to hand the listener over`},
 		{"notify on sendmsg", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/x", Syscalls: []specs.LinuxSyscall{rule(specs.ActNotify, "sendmsg")}},
-			`linux.seccomp.syscalls[0].names[0]: SCMP_ACT_NOTIFY cannot be used for "sendmsg"...`},
+			`linux.seccomp.syscalls[0].names[0]: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall...`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,6 +60,15 @@ static int get_u32(struct dec *d, const struct tlv *t, uint32_t *out)
 	return 0;
 }
 
+static int set_flag(struct dec *d, const struct tlv *t, int *dst)
+{
+	uint32_t v;
+	if (get_u32(d, t, &v) < 0)
+		return -1;
+	*dst = v != 0;
+	return 0;
+}
+
 static int get_u64(struct dec *d, const struct tlv *t, uint64_t *out)
 {
 	if (t->len != 8)
@@ -343,6 +352,7 @@ static int dec_scheduler(struct dec *d, struct plan *p, const struct tlv *t)
 		case T_SCHED_RUNTIME: if (get_u64(d, &in, &p->sched_runtime) < 0) return -1; break;
 		case T_SCHED_DEADLINE: if (get_u64(d, &in, &p->sched_deadline) < 0) return -1; break;
 		case T_SCHED_PERIOD: if (get_u64(d, &in, &p->sched_period) < 0) return -1; break;
+		case T_SCHED_WITH_CPUS: if (set_flag(d, &in, &p->sched_with_cpus) < 0) return -1; break;
 		default: return fail(d, "plan: unknown scheduler record %u", in.tag);
 		}
 	});
@@ -361,15 +371,6 @@ static int dec_mempolicy(struct dec *d, struct plan *p, const struct tlv *t)
 		default: return fail(d, "plan: unknown memory policy record %u", in.tag);
 		}
 	});
-	return 0;
-}
-
-static int set_flag(struct dec *d, const struct tlv *t, int *dst)
-{
-	uint32_t v;
-	if (get_u32(d, t, &v) < 0)
-		return -1;
-	*dst = v != 0;
 	return 0;
 }
 
@@ -449,6 +450,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 	case T_NO_NEW_PRIVS: return set_flag(d, t, &p->no_new_privs);
 	case T_OOM_SCORE_ADJ: p->has_oom_score_adj = 1; return get_u32(d, t, (uint32_t *)&p->oom_score_adj);
 	case T_TERMINAL: return set_flag(d, t, &p->terminal);
+	case T_CONSOLE_NO_ONLCR: return set_flag(d, t, &p->console_no_onlcr);
 	case T_CONSOLE_FD: return get_int(d, t, &p->console_fd);
 	case T_CONSOLE_SIZE: return dec_console_size(d, t, p);
 	case T_FIFO_FD: return get_int(d, t, &p->fifo_fd);

@@ -110,6 +110,7 @@ struct plan {
 	int has_oom_score_adj;
 	int32_t oom_score_adj;
 	int terminal;
+	int console_no_onlcr; /* clear ONLCR before sending the master: berth proxies the pty */
 	int console_fd;
 	uint32_t console_height, console_width;
 	int fifo_fd;
@@ -123,6 +124,7 @@ struct plan {
 	int32_t sched_nice;
 	uint32_t sched_priority;
 	uint64_t sched_runtime, sched_deadline, sched_period;
+	int sched_with_cpus; /* the container has linux.resources.cpu.cpus */
 	int has_ioprio;
 	uint32_t ioprio;
 

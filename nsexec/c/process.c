@@ -83,6 +83,16 @@ void setup_console(struct plan *p)
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			bail("set the console size");
 	}
+	/* berth proxies this pty: "\n" passes as written, set before the
+	 * master leaves so that the first output is already so */
+	if (p->console_no_onlcr) {
+		struct termios tio;
+		if (tcgetattr(slave, &tio) < 0)
+			bail("read the pty's settings");
+		tio.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &tio) < 0)
+			bail("clear ONLCR on the pty");
+	}
 	snprintf(name, sizeof(name), "/dev/pts/%u", n);
 	send_console(p->console_fd, master, name);
 	close(master);
@@ -143,8 +153,14 @@ static void set_scheduler(struct plan *p)
 		.sched_deadline = p->sched_deadline,
 		.sched_period = p->sched_period,
 	};
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+		/* a deadline policy needs every CPU in the affinity mask: the
+		 * container's cpuset allows fewer. runc's words (its
+		 * scheduler.bats matches them). */
+		if (errno == EPERM && p->sched_with_cpus)
+			bailx("process scheduler can't be used together with AllowedCPUs");
 		bail("set the scheduler (policy %u)", p->sched_policy);
+	}
 }
 
 /* set_memory_policy sets the NUMA memory policy (linux.memoryPolicy). */
@@ -249,8 +265,35 @@ static void drop_bounding(uint64_t keep)
 	}
 }
 
+/* give_stdio gives the process's user its stdio, as runc does, so that
+ * a user other than root can reopen it (/dev/stdout, /proc/self/fd/1)
+ * and use its terminal: the pty berth made, and pipes and sockets, which
+ * only their creator may open again. Only the owner changes: the pty's
+ * group is devpts' gid= option. Unlike runc, a regular file or another
+ * device the caller passed (the host's own terminal) is left as it is:
+ * it is the caller's, and a container's uid is a host uid without a user
+ * namespace. An owner outside the user namespace (EPERM) or a read-only
+ * /dev (EROFS) leaves it too, as with runc. */
+static void give_stdio(struct plan *p)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			bail("stat fd %d", fd);
+		}
+		/* with a terminal, setup_console made fds 0-2 the pty */
+		if (st.st_uid == p->uid || !(p->terminal || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			continue;
+		if (fchown(fd, p->uid, (gid_t)-1) < 0 && errno != EPERM && errno != EROFS)
+			bail("give fd %d to uid %u", fd, p->uid);
+	}
+}
+
 void set_identity(struct plan *p)
 {
+	give_stdio(p);
 	if (p->has_caps) {
 		drop_bounding(p->cap_bounding);
 		/* keep the permitted set across the uid change */

@@ -90,6 +90,7 @@ enum plan_tag {
 	T_PATH_WALK,         /* u32 1: resolve paths by the openat2 fallback walk (tests) */
 	T_SESSION_KEYRING,   /* string: join a new session keyring of this name */
 	T_CPU_AFFINITY_RESET, /* u32 1: allow every CPU the cgroup allows (not the caller's taskset) */
+	T_CONSOLE_NO_ONLCR,  /* u32 1: clear ONLCR on the pty before its master is sent (berth proxies it) */
 	T_TAG_MAX
 };
 
@@ -154,7 +155,10 @@ enum {
 #define HOOK_START_CONTAINER 2
 
 /* T_SCHEDULER */
-enum { T_SCHED_POLICY = 1, T_SCHED_FLAGS, T_SCHED_NICE, T_SCHED_PRIORITY, T_SCHED_RUNTIME, T_SCHED_DEADLINE, T_SCHED_PERIOD };
+enum {
+	T_SCHED_POLICY = 1, T_SCHED_FLAGS, T_SCHED_NICE, T_SCHED_PRIORITY, T_SCHED_RUNTIME, T_SCHED_DEADLINE, T_SCHED_PERIOD,
+	T_SCHED_WITH_CPUS, /* u32 1: linux.resources.cpu.cpus is set: an EPERM is said as that conflict */
+};
 
 /* T_MEMPOLICY */
 enum { T_MP_MODE = 1, T_MP_NODES /* bytes: nodemask */ };

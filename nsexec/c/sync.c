@@ -3,8 +3,9 @@
  * way errors leave the init. An error is a frame MSG_ERROR carrying the
  * errno (u32, 0 for none) and one line of text naming the step and the
  * path; the parent formats the errno and prints the line. After MSG_READY
- * the socket is closed and errors go to the exec fifo instead, where
- * `berth start` reads them.
+ * the socket is closed and errors go to the exec fifo instead, the same
+ * payload (errno, text) without the frame, where `berth start` reads and
+ * formats them.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -99,19 +100,16 @@ static void report(uint32_t type, int err, const char *fmt, va_list ap)
 	n = m < 0 ? n : n + m;
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
+	char frame[4 + sizeof(text)];
+	uint32_t e = (uint32_t)err;
+	memcpy(frame, &e, 4);
+	memcpy(frame + 4, text, (size_t)n);
 	if (sync_fd >= 0) {
-		char frame[4 + sizeof(text)];
-		uint32_t e = (uint32_t)err;
-		memcpy(frame, &e, 4);
-		memcpy(frame + 4, text, (size_t)n);
 		send_msg(type, frame, 4 + (size_t)n);
 	} else if (error_fd >= 0) {
-		/* after MSG_READY: `berth start` reads this from the exec fifo */
-		char line[sizeof(text) + 256];
-		int m = err ? snprintf(line, sizeof(line), "%s: %s", text, strerror(err))
-			    : snprintf(line, sizeof(line), "%s", text);
-		if (m > 0)
-			(void)!write(error_fd, line, (size_t)m < sizeof(line) ? (size_t)m : sizeof(line) - 1);
+		/* after MSG_READY: `berth start` reads this from the exec fifo,
+		 * in one write (a fifo write of up to PIPE_BUF bytes is atomic) */
+		(void)!write(error_fd, frame, 4 + (size_t)n);
 	} else {
 		fprintf(stderr, "berth-init: %s%s%s\n", text, err ? ": " : "", err ? strerror(err) : "");
 	}

@@ -170,6 +170,36 @@ func TestTerminalKeepsNewlines(t *testing.T) {
 	}
 }
 
+// TestExecTerminalFirstOutput: the init clears ONLCR before it sends
+// the master of a pty berth proxies, so even output written at once,
+// before berth could touch the terminal, passes "\n" as written. Before,
+// berth cleared it on receipt and the first bytes raced the change (about
+// one run in two came out with "\r\n" here); so it is run many times.
+func TestExecTerminalFirstOutput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.startExec(e.execBundle())
+	for i := 0; i < 25; i++ {
+		r := c.run([]string{"-t"}, "printf", `a\nb\n`)
+		if r.code != 0 || r.stdout != "a\nb\n" {
+			t.Fatalf("exec -t printf, run %d: %s, want %q", i, r, "a\nb\n")
+		}
+	}
+	// a --console-socket receiver gets the pty as the kernel made it
+	l, path := unixListener(t)
+	got := make(chan *os.File, 1)
+	go func() { f, _ := recvFD(t, l); got <- f }()
+	if r := c.run([]string{"-d", "-t", "--console-socket", path}, "sleep", "1000"); r.code != 0 {
+		t.Fatalf("exec -d -t --console-socket: %s", r)
+	}
+	master := <-got
+	defer master.Close()
+	st, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
+	if err != nil || st.Oflag&unix.ONLCR == 0 {
+		t.Errorf("the pty sent to a console socket: termios %+v (%v), want ONLCR kept", st, err)
+	}
+}
+
 // TestRunShowsTerminalOnFailedStart: what the container wrote to its
 // terminal before its start failed (here a startContainer hook, which
 // then fails) is shown, to its last line, before the error.

@@ -107,3 +107,30 @@ func TestTerminalWithoutSocket(t *testing.T) {
 	failsOneLine(t, e.createIO("create", id, b), "terminal", "--console-socket")
 	e.assertNothingLeft(id, b)
 }
+
+// TestStdioOwnedByUser: as with runc, a process of a user other than
+// root owns its terminal (uid; the group is devpts' gid=5) and its pipes,
+// so it can reopen them (/dev/stdout, $(tty)): run and exec, with a
+// terminal and without. runc's tty.bats "[tty owner] ({u,g}id != 0)".
+func TestStdioOwnedByUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const script = `stat -c %u:%g $(tty); echo reopened > /dev/stdout`
+	b := e.newBundle().shell(script)
+	b.spec.Process.Terminal = true
+	b.spec.Process.User = specs.User{UID: 1000, GID: 100}
+	if out := e.runOK(b); out != "1000:5\nreopened\n" {
+		t.Errorf("run with a terminal as 1000:100 printed %q, want %q", out, "1000:5\nreopened\n")
+	}
+	c := e.startExec(e.execBundle())
+	if out := c.out([]string{"-t", "--user", "1000:100"}, "sh", "-c", script); out != "1000:5\nreopened\n" {
+		t.Errorf("exec -t --user 1000:100 printed %q, want %q", out, "1000:5\nreopened\n")
+	}
+	// without a terminal: stdout is berth's pipe, stdin /dev/null (a
+	// device of the caller's: left as it is)
+	r := e.berthWith(func(cmd *exec.Cmd) { cmd.Stdin = nil }, c.argv([]string{"--user", "1000"},
+		"sh", "-c", `stat -L -c %u /proc/self/fd/0 /proc/self/fd/1; echo reopened > /dev/stdout`)...)
+	if r.code != 0 || r.stdout != "0\n1000\nreopened\n" {
+		t.Errorf("exec --user 1000 with a pipe: %s, want stdin root's, stdout the user's", r)
+	}
+}

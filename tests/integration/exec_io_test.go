@@ -235,10 +235,12 @@ func TestExecSubCgroup(t *testing.T) {
 				t.Errorf("--cgroup pids:one: %q", l)
 			}
 		}
-		failsOneLine(t, c.run([]string{"--cgroup", "nosuchctrl:one"}, "true"), "nosuchctrl")
+		failsOneLine(t, c.run([]string{"--cgroup", "nosuchctrl:one"}, "true"), "nosuchctrl", "unknown controller ")
 	}
-	failsOneLine(t, c.run([]string{"--cgroup", "missing"}, "true"), "missing")
-	failsOneLine(t, c.run([]string{"--cgroup", "../escape"}, "true"), "../escape")
+	// runc's words, as its exec.bats "--cgroup sub-cgroups" matches them
+	failsOneLine(t, c.run([]string{"--cgroup", "missing"}, "true"), "missing", " adding pid ", "no such file or directory")
+	failsOneLine(t, c.run([]string{"--cgroup", "../escape"}, "true"), "../escape", "bad sub cgroup path")
+	failsOneLine(t, c.run([]string{"--cgroup", ".."}, "true"), "bad sub cgroup path")
 }
 
 // process.execCPUAffinity applies to exec'd processes, not the

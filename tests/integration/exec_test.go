@@ -144,7 +144,8 @@ func TestExecUserGroups(t *testing.T) {
 
 // A process.json with fewer capabilities gets only those; --cap adds to
 // the bounding, effective and permitted sets, never to the inheritable
-// or ambient ones (CVE-2022-29162).
+// one (CVE-2022-29162), nor to the ambient one of a process without an
+// inheritable set (TestExecCapAmbient).
 func TestExecCapabilities(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -173,6 +174,42 @@ func TestExecCapabilities(t *testing.T) {
 		}
 	}
 	failsOneLine(t, c.run([]string{"--cap", "CAP_NOPE"}, "true"), "CAP_NOPE")
+}
+
+// TestExecCapAmbient: as runc, when the container's process has an
+// inheritable set, --cap X also raises X in the ambient set (X must be
+// inheritable already: --cap never adds to that set). The masks are
+// runc 1.5.1's for the same config (capabilities.bats "runc exec --cap
+// [ambient is set from spec]").
+func TestExecCapAmbient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.execBundle()
+	b.spec.Process.Capabilities = &specs.LinuxCapabilities{
+		Inheritable: []string{"CAP_CHOWN", "CAP_SYSLOG"},
+		Permitted:   []string{"CAP_KILL", "CAP_CHOWN"},
+		Effective:   []string{"CAP_KILL"},
+		Bounding:    []string{"CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"},
+		Ambient:     []string{"CAP_CHOWN"},
+	}
+	c := e.startExec(b)
+	for _, tc := range []struct {
+		flags []string
+		want  map[string]string
+	}{
+		{nil, map[string]string{"CapInh": "0000000400000001", "CapPrm": "0000000000000021",
+			"CapEff": "0000000000000021", "CapBnd": "0000000400000021", "CapAmb": "0000000000000001"}},
+		{[]string{"--cap", "CAP_SYSLOG"}, map[string]string{"CapInh": "0000000400000001",
+			"CapPrm": "0000000400000021", "CapEff": "0000000400000021", "CapBnd": "0000000400000021",
+			"CapAmb": "0000000400000001"}},
+	} {
+		got := capLines(c.out(tc.flags, "grep", "^Cap", "/proc/self/status"))
+		for set, want := range tc.want {
+			if got[set] != want {
+				t.Errorf("exec %v: %s %s, want %s", tc.flags, set, got[set], want)
+			}
+		}
+	}
 }
 
 func capLines(out string) map[string]string {
@@ -370,4 +407,22 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestExecContainerWide: an exec'd process runs with the container's
+// linux.personality and linux.memoryPolicy, as runc's (personality.bats
+// "with exec", memorypolicy.bats "prefer relative").
+func TestExecContainerWide(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.execBundle()
+	b.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	b.spec.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolPreferred, Nodes: "0",
+		Flags: []specs.MemoryPolicyFlagType{specs.MpolFRelativeNodes}}
+	c := e.startExec(b)
+	out := c.out(nil, "sh", "-c", `uname -m; head -n 1 /proc/self/numa_maps | cut -d " " -f 2`)
+	if out != "i686\nprefer=relative:0\n" {
+		t.Errorf("exec in a LINUX32 container with MPOL_PREFERRED relative 0 printed %q, want %q",
+			out, "i686\nprefer=relative:0\n")
+	}
 }

@@ -215,3 +215,81 @@ func TestSysctlOutsideNamespace(t *testing.T) {
 	failsOneLine(t, e.createIO("create", id, b), "net.ipv4.ip_forward")
 	e.assertNothingLeft(id, b)
 }
+
+// TestExecveError: a process whose exec fails (here a script naming an
+// interpreter that does not exist) is said as runc's run says it, one
+// line with Go's lower-case errno text: `run` gives the process's words
+// alone, `start` names the container first. runc's run.bats "[execve
+// error]".
+func TestExecveError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("/run.sh")
+	if err := os.WriteFile(filepath.Join(b.rootfs(), "run.sh"), []byte("#!/mmnnttbb foo bar\nsh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const want = "exec /run.sh: no such file or directory\n"
+	id := e.id()
+	b.save(t)
+	if r := e.berth("run", "--bundle", b.dir, id); r.code == 0 || r.stderr != want {
+		t.Errorf("run: %s, want a failure saying %q", r, want)
+	}
+	e.assertNothingLeft(id, b)
+	id = e.create(b)
+	if r := e.berth("start", id); r.code == 0 || r.stderr != "start container "+id+": "+want {
+		t.Errorf("start: %s, want a failure saying %q after the container", r, want)
+	}
+}
+
+// TestSchedulerWithCPUs: a deadline scheduler needs every CPU in the
+// affinity mask, so the kernel refuses it (EPERM) in a container limited
+// to fewer by linux.resources.cpu.cpus: create and exec say so in runc's
+// words (scheduler.bats "scheduler vs cpus").
+func TestSchedulerWithCPUs(t *testing.T) {
+	t.Parallel()
+	if onlineCPUs(t) < 2 {
+		t.Skip("needs 2 online CPUs: this host has 1")
+	}
+	const want = "process scheduler can't be used together with AllowedCPUs"
+	deadline := &specs.Scheduler{Policy: specs.SchedDeadline, Runtime: 42000, Deadline: 1000000, Period: 1000000}
+	e := newEnv(t)
+	b := e.execBundle()
+	b.spec.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0"}}
+	b.spec.Process.Scheduler = deadline
+	id := e.id()
+	failsOneLine(t, e.createIO("create", id, b), want)
+	e.assertNothingLeft(id, b)
+	b.spec.Process.Scheduler = nil
+	c := e.startExec(b)
+	p := c.process("true")
+	p.Scheduler = deadline
+	r := c.run([]string{"--process", writeProcess(t, p)})
+	if r.code == 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exec with SCHED_DEADLINE in a container on CPU 0: %s, want %q", r, want)
+	}
+}
+
+// TestSeccompNotifyErrors: a notify profile whose agent is not there, or
+// that asks to notify write(2) (the init writes after loading the
+// filter), fails the create in runc's words (seccomp-notify.bats) and
+// leaves nothing behind.
+func TestSeccompNotifyErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"mkdir", "failed to connect with seccomp agent"},
+		{"write", "SCMP_ACT_NOTIFY cannot be used for the write syscall"},
+	} {
+		b := e.newBundle("true")
+		b.spec.Linux.Seccomp = &specs.LinuxSeccomp{
+			DefaultAction: specs.ActAllow,
+			ListenerPath:  filepath.Join(t.TempDir(), "no-agent.sock"),
+			Syscalls:      []specs.LinuxSyscall{{Names: []string{tc.name}, Action: specs.ActNotify}},
+		}
+		id := e.id()
+		failsOneLine(t, e.createIO("run", id, b), tc.want)
+		e.assertNothingLeft(id, b)
+	}
+}

@@ -192,6 +192,7 @@ static void dump_limits(const struct plan *p)
 	       p->sched_priority);
 	printf("sched_runtime %llu\nsched_deadline %llu\nsched_period %llu\n", (unsigned long long)p->sched_runtime,
 	       (unsigned long long)p->sched_deadline, (unsigned long long)p->sched_period);
+	printf("sched_with_cpus %d\n", p->sched_with_cpus);
 	printf("ioprio ");
 	opt(p->has_ioprio, p->ioprio);
 	printf("cpu_affinity ");
@@ -208,6 +209,7 @@ static void dump_process(const struct plan *p)
 	dump_identity(p);
 	dump_limits(p);
 	printf("terminal %d\nconsole_fd %d\n", p->terminal, p->console_fd);
+	printf("console_no_onlcr %d\n", p->console_no_onlcr);
 	printf("console_height %u\nconsole_width %u\n", p->console_height, p->console_width);
 	printf("preserve_fds %u\nseccomp ", p->preserve_fds);
 	bytes(p->seccomp, p->seccomp_len);
