@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# critest (the Kubernetes CRI validation suite) against containerd with
+# one handler. Its images are built here from busybox as cri-tools'
+# images/build makes them, pushed under the upstream names (containerd's
+# mirrors send registry.k8s.io and gcr.io to the loopback registry).
+
+E2E=e2e-test-images
+STAGING=k8s-staging-cri-tools
+
+# CRITEST_SKIP: "regexp|reason" for every spec that cannot run here.
+CRITEST_SKIP=(
+	"AppArmor|the host kernel has no AppArmor (critest's 9 AppArmor specs)"
+	"NRI|the NRI plugin is disabled in the lane's containerd (no NRI socket for critest's plugin)"
+	"should support pulling image with digest|the test image's upstream digest cannot be rebuilt offline"
+	"image volume.*digest|the image volume spec names an upstream digest"
+	"benchmark|benchmarks are not conformance"
+)
+
+# variant NAME-IN-REGISTRY CONFIG-EXTRA [FILE]: the busybox rootfs with FILE
+# added at / and CONFIG-EXTRA (e.g. ,"User":"1002") in its image config.
+variant() {
+	local name=$1 extra=$2 file=${3:-} d
+	d="$W/images/v-${name//[:\/]/_}"
+	cp -a "$W/images/busybox.root" "$d.root"
+	[ -z "$file" ] || : >"$d.root/$file"
+	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\"]$extra}"
+	push "$d" "$name"
+}
+
+# web NAME PORT LOG-WORD: busybox httpd serving a page on PORT, saying
+# LOG-WORD on its output first.
+web() {
+	local d="$W/images/web-${1//[:\/]/_}"
+	cp -a "$W/images/busybox.root" "$d.root"
+	mkdir -p "$d.root/www"
+	echo "<html><body>berth CRI lane</body></html>" >"$d.root/www/index.html"
+	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\",\"-c\",\"echo $3 serving; exec httpd -f -v -p $2 -h /www\"]}"
+	push "$d" "$1"
+}
+
+critest_images() {
+	[ -e "$W/images/critest.done" ] && return 0
+	push "$W/images/busybox" "$E2E/busybox:1.29-2" "$E2E/busybox:1.29-4" "library/busybox:latest" "library/busybox:1.28"
+	push "$W/images/pause" pause:3.9 pause:3.10.1
+	echo 'www-data:x:33:33:www-data:/var/www:/bin/sh' >>"$W/images/busybox.root/etc/passwd"
+	echo 'www-data:x:33:' >>"$W/images/busybox.root/etc/group"
+	variant "$STAGING/test-image-user-uid" ',"User":"1002"'
+	variant "$STAGING/test-image-user-username" ',"User":"www-data"'
+	variant "$STAGING/test-image-user-uid-group" ',"User":"1003:1004"'
+	variant "$STAGING/test-image-user-username-group" ',"User":"www-data:1004"'
+	echo 'default-user:x:1000:1000::/home/default-user:/bin/sh' >>"$W/images/busybox.root/etc/passwd"
+	echo 'group-defined-in-image:x:50000:default-user' >>"$W/images/busybox.root/etc/group"
+	variant "$STAGING/test-image-predefined-group" ',"User":"1000"'
+	local t
+	for t in test-image-1 test-image-2 test-image-3 test-image-latest; do
+		variant "$STAGING/$t:latest" "" "$t"
+	done
+	variant "$STAGING/test-image-tags:1" "" same-image
+	push "$W/images/v-${STAGING}_test-image-tags_1" "$STAGING/test-image-tags:2" "$STAGING/test-image-tags:3"
+	variant "$STAGING/test-image-tag:test" "" test
+	variant "$STAGING/test-image-tag:all" "" all
+	web "$E2E/nginx:1.14-2" 80 nginx
+	web "$E2E/httpd:2.4.39-4" 80 httpd
+	web "$STAGING/hostnet-nginx-amd64:latest" 12003 nginx
+	touch "$W/images/critest.done"
+}
+
+# run_critest HANDLER: the whole suite; its counts in $W/critest-HANDLER.
+run_critest() {
+	local h=$1 skip="" s t0=$SECONDS rc=0 out
+	out="$W/critest-$h.log"
+	critest_images
+	for s in "${CRITEST_SKIP[@]}"; do skip="$skip${skip:+|}${s%%|*}"; done
+	echo "== critest with the $h handler (skipped: ${#CRITEST_SKIP[@]} patterns)"
+	"$TOOLS/critest" --runtime-endpoint "unix://$W/containerd.sock" --image-endpoint "unix://$W/containerd.sock" \
+		--runtime-handler "$h" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
+		--ginkgo.junit-report "$W/critest-$h.xml" >"$out" 2>&1 || rc=$?
+	grep -E '^(Ran [0-9]+|FAIL!|SUCCESS!|PASS|FAIL)' "$out" | tail -n 3
+	grep -E '^\s*\[FAIL\]' "$out" | sort -u | sed 's/^/  /'
+	echo "== critest $h: exit $rc in $((SECONDS - t0)) s (log $out)"
+	return "$rc"
+}

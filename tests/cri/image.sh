@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Images for the CRI lane, built locally (nothing is pulled): an OCI image
+# layout of one layer, copied with skopeo into the loopback registry.
+
+# busybox_rootfs DIR: busybox-static with its applets, /etc/passwd and
+# /etc/group with a user 1000, and the mount points.
+busybox_rootfs() {
+	local d=$1 a
+	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/proc" "$d/sys" "$d/dev" "$d/home/berth" "$d/var/log"
+	chmod 1777 "$d/tmp"
+	cp /bin/busybox "$d/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nberth:x:1000:1000:berth:/home/berth:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$d/etc/passwd"
+	printf 'root:x:0:\nberth:x:1000:\nnobody:x:65534:\n' >"$d/etc/group"
+	chown 1000:1000 "$d/home/berth"
+}
+
+# blob LAYOUT FILE: moves FILE into LAYOUT's blobs; prints "digest size".
+blob() {
+	local sum size
+	sum=$(sha256sum "$2" | cut -d' ' -f1)
+	size=$(stat -c %s "$2")
+	mkdir -p "$1/blobs/sha256"
+	mv "$2" "$1/blobs/sha256/$sum"
+	echo "sha256:$sum $size"
+}
+
+# oci_image LAYOUT ROOTFS CONFIG-JSON: an OCI layout of ROOTFS as one
+# gzip layer, with the image config's "config" object CONFIG-JSON.
+oci_image() {
+	local out=$1 rootfs=$2 cfg=$3 diff layer cdesc mdesc
+	mkdir -p "$out"
+	tar -C "$rootfs" --numeric-owner --sort=name --mtime=@0 -cf "$out/layer.tar" .
+	diff=$(sha256sum "$out/layer.tar" | cut -d' ' -f1)
+	gzip -n "$out/layer.tar"
+	read -r -a layer <<<"$(blob "$out" "$out/layer.tar.gz")"
+	printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$cfg" "$diff" >"$out/config.json"
+	read -r -a cdesc <<<"$(blob "$out" "$out/config.json")"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
+		"${cdesc[0]}" "${cdesc[1]}" "${layer[0]}" "${layer[1]}" >"$out/manifest.json"
+	read -r -a mdesc <<<"$(blob "$out" "$out/manifest.json")"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+		"${mdesc[0]}" "${mdesc[1]}" >"$out/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$out/oci-layout"
+}
+
+# push LAYOUT NAME...: copies the layout to the registry under each NAME
+# (repository:tag, without the host).
+push() {
+	local src=$1 n
+	shift
+	for n in "$@"; do
+		skopeo --insecure-policy copy -q --dest-tls-verify=false \
+			"oci:$src:latest" "docker://$REGISTRY/$n" >&2 || { fail "skopeo copy to $REGISTRY/$n"; return 1; }
+	done
+}
+
+# build_images DIR: the busybox image, a user image (USER 1000), and the
+# pause image from tests/cri/pause, all pushed to $REGISTRY.
+build_images() {
+	local d=$1 env='"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]'
+	busybox_rootfs "$d/busybox.root"
+	oci_image "$d/busybox" "$d/busybox.root" "{$env,\"Cmd\":[\"sh\"]}"
+	push "$d/busybox" "${BUSYBOX_NAMES[@]}"
+	mkdir -p "$d/pause.root"
+	cp "$PAUSE_BIN" "$d/pause.root/pause"
+	oci_image "$d/pause" "$d/pause.root" "{$env,\"Entrypoint\":[\"/pause\"]}"
+	push "$d/pause" "${PAUSE_NAMES[@]}"
+}
