@@ -88,12 +88,13 @@ start_cri_containerd() {
 	mirrors
 	cni_config
 	cri_config >"$W/config.toml"
+	printf 'runtime-endpoint: unix://%s/containerd.sock\nimage-endpoint: unix://%s/containerd.sock\ntimeout: 60\n' "$W" "$W" >"$W/crictl.yaml"
 	PATH="$CTRD_DIR:/usr/sbin:/usr/bin:/sbin:/bin" "$CTRD_DIR/containerd" --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
 	remember_pid $!
 	wait_for 150 crictl_ info
 }
 
-crictl_() { timeout 120 "$TOOLS/crictl" --runtime-endpoint "unix://$W/containerd.sock" --image-endpoint "unix://$W/containerd.sock" "$@"; }
+crictl_() { timeout 120 "$TOOLS/crictl" --config "$W/crictl.yaml" "$@"; }
 
 # stop_ours: every process left in the lane's network namespace but this
 # shell (the shims, once containerd is gone), by pid.

@@ -9,6 +9,7 @@
 # built images) never touch the host's network; /run/containerd is a
 # tmpfs there. A pod lifecycle is driven with crictl; CRI_CRITEST=1 also
 # runs critest with each handler (tests/cri/critest.sh).
+#   CRI_BASELINE=1  the pod lifecycle with the runc handler too
 #   CRI_CACHE   where critest, crictl and runc are built (/var/cache/berth/cri)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -19,26 +20,27 @@ ENGINES_CACHE=${ENGINES_CACHE:-/var/cache/berth/engines}
 CONTAINERD2_VERSION=v2.3.7
 ENGINES=containerd2
 
+REGISTRY=127.0.0.1:5000
+# The names the images are pushed under (critest.sh adds its own).
+BUSYBOX_NAMES=(berth/busybox:1)
+PAUSE_NAMES=(pause:3.10.2 pause:3.10)
+
 # shellcheck source=../engines/lib.sh
 . "$ROOT/tests/engines/lib.sh"
 # shellcheck source=../engines/install.sh
 . "$ROOT/tests/engines/install.sh"
 # shellcheck source=install.sh
 . "$HERE/install.sh"
+CTRD_DIR="$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION"
+TOOLS="$CRI_CACHE/cri-tools-$CRI_TOOLS_VERSION"
+RUNC="$CRI_CACHE/runc-$CRI_RUNC_VERSION/runc"
+
 # shellcheck source=image.sh
 . "$HERE/image.sh"
 # shellcheck source=containerd.sh
 . "$HERE/containerd.sh"
 # shellcheck source=smoke.sh
 . "$HERE/smoke.sh"
-
-CTRD_DIR="$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION"
-TOOLS="$CRI_CACHE/cri-tools-$CRI_TOOLS_VERSION"
-RUNC="$CRI_CACHE/runc-$CRI_RUNC_VERSION/runc"
-REGISTRY=127.0.0.1:5000
-# The names the images are pushed under (critest.sh adds its own).
-BUSYBOX_NAMES=(berth/busybox:1)
-PAUSE_NAMES=(pause:3.10.2 pause:3.10)
 
 # outer: installs and builds what is missing, then runs the lane again
 # inside a new network and mount namespace.
@@ -86,6 +88,7 @@ inner() {
 	start_cri_containerd
 	local rc=0
 	run_smoke berth || rc=1
+	[ "${CRI_BASELINE:-0}" != 1 ] || run_smoke runc || rc=1
 	if [ "${CRI_CRITEST:-0}" = 1 ]; then
 		# shellcheck source=critest.sh
 		. "$HERE/critest.sh"
