@@ -28,13 +28,14 @@ variant() {
 }
 
 # web NAME PORT LOG-WORD: busybox httpd serving a page on PORT, saying
-# LOG-WORD on its output first.
+# LOG-WORD on its output first, its pid in /var/run/nginx.pid (critest
+# waits for that file).
 web() {
 	local d="$W/images/web-${1//[:\/]/_}"
 	cp -a "$W/images/busybox.root" "$d.root"
 	mkdir -p "$d.root/www"
 	echo "<html><body>berth CRI lane</body></html>" >"$d.root/www/index.html"
-	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\",\"-c\",\"echo $3 serving; exec httpd -f -v -p $2 -h /www\"]}"
+	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\",\"-c\",\"mkdir -p /var/run; echo \$\$ >/var/run/nginx.pid; echo $3 serving; exec httpd -f -v -p $2 -h /www\"]}"
 	push "$d" "$1"
 }
 

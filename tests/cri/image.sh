@@ -2,7 +2,7 @@
 # Images for the CRI lane, built locally (nothing is pulled): an OCI image
 # layout of one layer, copied with skopeo into the loopback registry.
 
-# busybox_rootfs DIR: busybox-static with its applets, /etc/passwd and
+# busybox_rootfs DIR: busybox-static with its applets (hard links), /etc/passwd and
 # /etc/group with a user 1000, and the mount points.
 busybox_rootfs() {
 	local d=$1 a
@@ -10,11 +10,27 @@ busybox_rootfs() {
 	chmod 1777 "$d/tmp"
 	cp /bin/busybox "$d/bin/busybox"
 	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"
+		# Hard links, as in Docker Hub's busybox: critest masks /bin/ls
+		# and expects sh to find it denied, not the busybox it points to.
+		[ "$a" = busybox ] || ln -f "$d/bin/busybox" "$d/bin/$a"
 	done
+	[ -e "$d/bin/ipcs" ] || busybox_ipcs >"$d/bin/ipcs"
+	chmod 755 "$d/bin/ipcs"
 	printf 'root:x:0:0:root:/root:/bin/sh\nberth:x:1000:1000:berth:/home/berth:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$d/etc/passwd"
 	printf 'root:x:0:\nberth:x:1000:\nnobody:x:65534:\n' >"$d/etc/group"
 	chown 1000:1000 "$d/home/berth"
+}
+
+# busybox_ipcs: Debian's busybox-static has no ipcs, which critest runs
+# as `ipcs -m` to see the shared memory segments of the container's IPC
+# namespace: their keys and ids, from /proc.
+busybox_ipcs() {
+	cat <<'EOF'
+#!/bin/sh
+echo "------ Shared Memory Segments --------"
+echo "key shmid"
+awk 'NR > 1 {print $1, $2}' /proc/sysvipc/shm
+EOF
 }
 
 # blob LAYOUT FILE: moves FILE into LAYOUT's blobs; prints "digest size".
