@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-stress fuzz lint clean
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-cri test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -104,6 +104,13 @@ test-v2: berth
 # (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).
 test-engines: berth
 	tests/engines/lane.sh ./berth
+
+# test-cri: berth as a Kubernetes runtime handler under containerd's CRI
+# plugin (tests/cri, docs/kubernetes.md): a crictl pod lifecycle;
+# CRI_CRITEST=1 adds critest with the berth and runc handlers,
+# CRI_BASELINE=1 the pod lifecycle with runc. Not in `make test` yet.
+test-cri: berth
+	tests/cri/lane.sh ./berth
 
 # bench: berth plainly and through the same wrapper as crun (-w), beside
 # runc and crun; BENCH_ARGS=-q for a quick run; BEFORE=/path/to/old/berth
