@@ -14,8 +14,8 @@ busybox_rootfs() {
 		# and expects sh to find it denied, not the busybox it points to.
 		[ "$a" = busybox ] || ln -f "$d/bin/busybox" "$d/bin/$a"
 	done
-	[ -e "$d/bin/ipcs" ] || busybox_ipcs >"$d/bin/ipcs"
-	chmod 755 "$d/bin/ipcs"
+	[ -e "$d/bin/ipcs" ] || { busybox_ipcs >"$d/bin/ipcs" && chmod 755 "$d/bin/ipcs"; }
+	[ -e "$d/bin/pgrep" ] || { busybox_pgrep >"$d/bin/pgrep" && chmod 755 "$d/bin/pgrep"; }
 	printf 'root:x:0:0:root:/root:/bin/sh\nberth:x:1000:1000:berth:/home/berth:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$d/etc/passwd"
 	printf 'root:x:0:\nberth:x:1000:\nnobody:x:65534:\n' >"$d/etc/group"
 	chown 1000:1000 "$d/home/berth"
@@ -30,6 +30,20 @@ busybox_ipcs() {
 echo "------ Shared Memory Segments --------"
 echo "key shmid"
 awk 'NR > 1 {print $1, $2}' /proc/sysvipc/shm
+EOF
+}
+
+# busybox_pgrep: nor pgrep, which critest runs as `pgrep sleep` to see
+# an exec's process gone: the pids of the processes named NAME.
+busybox_pgrep() {
+	cat <<'EOF'
+#!/bin/sh
+found=1
+for s in /proc/[0-9]*/stat; do
+	read -r pid comm rest <"$s" 2>/dev/null || continue
+	[ "$comm" = "($1)" ] && { echo "$pid"; found=0; }
+done
+exit "$found"
 EOF
 }
 
@@ -85,4 +99,9 @@ build_images() {
 	cp "$PAUSE_BIN" "$d/pause.root/pause"
 	oci_image "$d/pause" "$d/pause.root" "{$env,\"Entrypoint\":[\"/pause\"]}"
 	push "$d/pause" "${PAUSE_NAMES[@]}"
+	# An older pause, another image (critest pulls it from two registries
+	# and counts its tags, which the pinned sandbox image must not add to).
+	echo 3.9 >"$d/pause.root/version"
+	oci_image "$d/pause-3.9" "$d/pause.root" "{$env,\"Entrypoint\":[\"/pause\"]}"
+	push "$d/pause-3.9" pause:3.9
 }
