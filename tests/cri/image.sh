@@ -40,7 +40,7 @@ busybox_pgrep() {
 #!/bin/sh
 found=1
 for s in /proc/[0-9]*/stat; do
-	read -r pid comm rest <"$s" 2>/dev/null || continue
+	{ read -r pid comm rest <"$s"; } 2>/dev/null || continue
 	[ "$comm" = "($1)" ] && { echo "$pid"; found=0; }
 done
 exit "$found"
