@@ -10,6 +10,8 @@
 # tmpfs there. A pod lifecycle is driven with crictl; CRI_CRITEST=1 also
 # runs critest with each handler (tests/cri/critest.sh).
 #   CRI_BASELINE=1  the pod lifecycle with the runc handler too
+#   CRI_USERNS=1    a pod with a user namespace too (berth refuses the
+#                   joined namespace with mappings that containerd sends)
 #   CRI_CACHE   where critest, crictl and runc are built (/var/cache/berth/cri)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -51,6 +53,9 @@ outer() {
 	install_engines
 	install_cri
 	W=$(mktemp -d /var/tmp/bcri.XXXXXX)
+	# A pod's user-namespaced root (uid 200000 outside) reaches its rootfs
+	# under containerd's state here.
+	chmod 0711 "$W"
 	PAUSE_BIN="$W/pause-bin"
 	(cd "$ROOT" && CGO_ENABLED=0 cri_go build -ldflags '-s -w' -o "$PAUSE_BIN" ./tests/cri/pause)
 	CG_PARENT="berth-cri-${W##*.}"
@@ -89,6 +94,10 @@ inner() {
 	local rc=0
 	run_smoke berth || rc=1
 	[ "${CRI_BASELINE:-0}" != 1 ] || run_smoke runc || rc=1
+	if [ "${CRI_USERNS:-0}" = 1 ]; then
+		run_userns berth || rc=1
+		[ "${CRI_BASELINE:-0}" != 1 ] || run_userns runc || rc=1
+	fi
 	if [ "${CRI_CRITEST:-0}" = 1 ]; then
 		# shellcheck source=critest.sh
 		. "$HERE/critest.sh"

@@ -26,11 +26,11 @@ EOF
 }
 
 # smoke_check WHAT WANT CMD...: CMD's output (trimmed; without the CRs and
-# the NUL a streaming exec through script(1) may print, with runc too) is WANT.
+# the "^@" a streaming exec through script(1) may echo, with runc too) is WANT.
 smoke_check() {
 	local what=$1 want=$2 got
 	shift 2
-	got=$("$@" 2>&1 | tr -d '\r\000' | sed -e 's/[[:space:]]*$//') || true
+	got=$("$@" 2>&1 | tr -d '\r' | sed -e 's/^\^@//' -e 's/[[:space:]]*$//') || true
 	[ "$got" = "$want" ] || { echo "FAIL: $what: want '$want', got '$got'"; return 1; }
 	echo "ok: $what"
 }
@@ -114,3 +114,50 @@ smoke_exec() {
 	smoke_check "streaming exec -it" "tty /dev/pts/0" in_tty "$TOOLS/crictl" --config "$W/crictl.yaml" exec -it "$c" sh -c 'echo tty "$(tty)"' || bad=1
 	return "$bad"
 }
+
+# A pod with its own user namespace (hostUsers: false): containerd makes
+# the namespace with the pod's mappings, then has every container join it
+# (linux.namespaces user with a path) and passes the same mappings.
+USERNS_OPTIONS='{"network": 0, "pid": 1, "ipc": 0, "userns_options": {"mode": 0,
+  "uids": [{"host_id": 200000, "container_id": 0, "length": 65536}],
+  "gids": [{"host_id": 200000, "container_id": 0, "length": 65536}]}}'
+
+userns_pod_json() {
+	cat <<EOF
+{"metadata": {"name": "userns-$1", "namespace": "berth", "uid": "userns-$1-uid", "attempt": 0},
+ "log_directory": "$W/logs/userns-$1",
+ "linux": {"cgroup_parent": "/$CG_PARENT/userns-$1",
+           "security_context": {"namespace_options": $USERNS_OPTIONS}}}
+EOF
+}
+
+# The container repeats the pod's options, as the kubelet sends them.
+userns_container_json() {
+	cat <<EOF
+{"metadata": {"name": "main"}, "image": {"image": "$SMOKE_IMAGE"}, "command": ["sleep", "100000"],
+ "linux": {"security_context": {"namespace_options": $USERNS_OPTIONS}}}
+EOF
+}
+
+# run_userns HANDLER: root inside is uid 200000 outside.
+run_userns() {
+	local h=$1 bad=0 pod ctr
+	SLOG="$W/userns-$h.log"
+	echo "== a pod with a user namespace, $h handler"
+	mkdir -p "$W/logs/userns-$h"
+	userns_pod_json "$h" >"$W/upod-$h.json"
+	userns_container_json >"$W/uctr-$h.json"
+	pod=$(crictl_ runp --runtime "$h" "$W/upod-$h.json" 2>>"$SLOG") || { echo "FAIL: runp: $(tail -n 3 "$SLOG")"; return 1; }
+	echo "ok: runp"
+	if ctr=$(crictl_ create "$pod" "$W/uctr-$h.json" "$W/upod-$h.json" 2>>"$SLOG") && step start crictl_ start "$ctr"; then
+		smoke_check "uid map inside" "0 200000 65536" uid_map "$ctr" || bad=1
+	else
+		echo "FAIL: create/start: $(tail -n 3 "$SLOG" | tr '\n' '|')"
+		bad=1
+	fi
+	step stopp crictl_ stopp "$pod" || bad=1
+	step rmp crictl_ rmp "$pod" || bad=1
+	return "$bad"
+}
+
+uid_map() { crictl_ exec -s "$1" cat /proc/self/uid_map | tr -s ' \t' ' ' | sed 's/^ //'; }
