@@ -27,15 +27,15 @@ variant() {
 	push "$d" "$name"
 }
 
-# web NAME PORT LOG-WORD: busybox httpd serving a page on PORT, saying
-# LOG-WORD on its output first, its pid in /var/run/nginx.pid (critest
-# waits for that file).
+# web NAME PORT BINARY: the lane's web server (tests/cri/nginx) as
+# /usr/sbin/BINARY (critest looks for a process named nginx, and for
+# "httpd" in the httpd container's log), serving on PORT.
 web() {
 	local d="$W/images/web-${1//[:\/]/_}"
 	cp -a "$W/images/busybox.root" "$d.root"
-	mkdir -p "$d.root/www"
-	echo "<html><body>berth CRI lane</body></html>" >"$d.root/www/index.html"
-	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\",\"-c\",\"mkdir -p /var/run; echo \$\$ >/var/run/nginx.pid; echo $3 serving; exec httpd -f -v -p $2 -h /www\"]}"
+	mkdir -p "$d.root/usr/sbin"
+	cp "$WEB_BIN" "$d.root/usr/sbin/$3"
+	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"/usr/sbin/$3\",\"$2\"]}"
 	push "$d" "$1"
 }
 
@@ -70,6 +70,8 @@ critest_images() {
 run_critest() {
 	local h=$1 skip="" s t0=$SECONDS rc=0 out
 	out="$W/critest-$h.log"
+	WEB_BIN="$W/nginx-bin"
+	[ -x "$WEB_BIN" ] || (cd "$ROOT" && CGO_ENABLED=0 cri_go build -ldflags '-s -w' -o "$WEB_BIN" ./tests/cri/nginx)
 	critest_images
 	for s in "${CRITEST_SKIP[@]}"; do skip="$skip${skip:+|}${s%%|*}"; done
 	echo "== critest with the $h handler (skipped: ${#CRITEST_SKIP[@]} patterns)"
