@@ -2,16 +2,21 @@
 # Images for the CRI lane, built locally (nothing is pulled): an OCI image
 # layout of one layer, copied with skopeo into the loopback registry.
 
-# busybox_rootfs DIR: busybox-static with its applets (hard links), /etc/passwd and
+# busybox_rootfs DIR: Debian's busybox (the dynamic build: busybox-static's
+# shell runs its applets without looking at the files, and critest masks
+# /bin/ls and expects sh to find it denied) with the libraries it links,
+# its applets as hard links as in Docker Hub's busybox, /etc/passwd and
 # /etc/group with a user 1000, and the mount points.
 busybox_rootfs() {
-	local d=$1 a
+	local d=$1 a lib
 	mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/proc" "$d/sys" "$d/dev" "$d/home/berth" "$d/var/log"
 	chmod 1777 "$d/tmp"
-	cp /bin/busybox "$d/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		# Hard links, as in Docker Hub's busybox: critest masks /bin/ls
-		# and expects sh to find it denied, not the busybox it points to.
+	cp "$CRI_BUSYBOX" "$d/bin/busybox"
+	for lib in $(ldd "$CRI_BUSYBOX" | grep -o '/[^ ]*'); do
+		mkdir -p "$d${lib%/*}"
+		cp -L "$lib" "$d$lib"
+	done
+	for a in $("$CRI_BUSYBOX" --list); do
 		[ "$a" = busybox ] || ln -f "$d/bin/busybox" "$d/bin/$a"
 	done
 	[ -e "$d/bin/ipcs" ] || { busybox_ipcs >"$d/bin/ipcs" && chmod 755 "$d/bin/ipcs"; }
@@ -21,7 +26,7 @@ busybox_rootfs() {
 	chown 1000:1000 "$d/home/berth"
 }
 
-# busybox_ipcs: Debian's busybox-static has no ipcs, which critest runs
+# busybox_ipcs: Debian's busybox has no ipcs, which critest runs
 # as `ipcs -m` to see the shared memory segments of the container's IPC
 # namespace: their keys and ids, from /proc.
 busybox_ipcs() {

@@ -7,7 +7,7 @@
 CRI_CACHE=${CRI_CACHE:-/var/cache/berth/cri}
 CRI_TOOLS_VERSION=${CRI_TOOLS_VERSION:-v1.37.0}
 CRI_RUNC_VERSION=${CRI_RUNC_VERSION:-v1.5.1}
-CRI_PACKAGES="containernetworking-plugins docker-registry busybox-static iproute2 skopeo"
+CRI_PACKAGES="containernetworking-plugins docker-registry iproute2 skopeo"
 
 # cri_go: go from /usr/local/go first, as the rest of the project uses it.
 cri_go() { PATH="/usr/local/go/bin:$PATH" go "$@"; }
@@ -44,6 +44,21 @@ build_cri_runc() {
 	GOBIN="${bin%/*}" cri_go install -tags seccomp "github.com/opencontainers/runc@$CRI_RUNC_VERSION"
 }
 
+# fetch_busybox: Debian's dynamic busybox, unpacked into the cache (it
+# conflicts with busybox-static, which the engines lane installs).
+CRI_BUSYBOX="$CRI_CACHE/busybox/bin/busybox"
+fetch_busybox() {
+	[ -x "$CRI_BUSYBOX" ] && return 0
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download busybox >&2 2>/dev/null) &&
+		dpkg-deb -x "$tmp"/busybox_*.deb "$CRI_CACHE/busybox.new" &&
+		rm -rf "$CRI_CACHE/busybox" && mv "$CRI_CACHE/busybox.new" "$CRI_CACHE/busybox"
+	local rc=$?
+	rm -rf "$tmp"
+	return "$rc"
+}
+
 install_cri() {
 	local p missing=()
 	for p in $CRI_PACKAGES; do
@@ -53,6 +68,7 @@ install_cri() {
 		echo "installing ${missing[*]}"
 		apt_install "${missing[@]}"
 	fi
+	fetch_busybox
 	build_cri_runc
 	build_cri_tools
 }
