@@ -29,13 +29,15 @@ variant() {
 
 # web NAME PORT BINARY: the lane's web server (tests/cri/nginx) as
 # /usr/sbin/BINARY (critest looks for a process named nginx, and for
-# "httpd" in the httpd container's log), serving on PORT.
+# "httpd" in the httpd container's log, and for "master process" in the
+# command line of a pod's pid 1, which nginx writes as its title: here an
+# argument the server ignores), serving on PORT.
 web() {
 	local d="$W/images/web-${1//[:\/]/_}"
 	cp -a "$W/images/busybox.root" "$d.root"
 	mkdir -p "$d.root/usr/sbin"
 	cp "$WEB_BIN" "$d.root/usr/sbin/$3"
-	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"/usr/sbin/$3\",\"$2\"]}"
+	oci_image "$d" "$d.root" "{\"Env\":[\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"/usr/sbin/$3\",\"$2\",\"master process\"]}"
 	push "$d" "$1"
 }
 

@@ -1,7 +1,9 @@
 // Command nginx is the CRI lane's web server image (tests/cri): critest
 // looks for a process named nginx, waits for /var/run/nginx.pid and
 // fetches a page over the pod's network. It serves one page on the port
-// given as its argument (80 by default), after saying its name on stdout.
+// given as its first argument (80 by default; more are ignored: the lane
+// passes "master process", the title critest looks for in nginx's command
+// line), after saying its name on stdout.
 package main
 
 import (
