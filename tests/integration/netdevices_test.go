@@ -184,3 +184,20 @@ func TestNetDevicesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// In a user namespace the network namespace is the container's user's:
+// berth, root on the host, still moves and configures the device there.
+func TestNetDevicesUserNamespace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dev, _ := newVeth(t)
+	n := int(vethSeq.Load()) % 250
+	hostIP(t, "addr", "add", fmt.Sprintf("10.234.%d.2/24", n), "dev", dev)
+	b := e.newBundle().shell("ip addr show eth0")
+	b.useUserns(t, 500000)
+	b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{dev: {Name: "eth0"}}
+	out := e.runOK(b)
+	if !strings.Contains(out, ",UP,") || !strings.Contains(out, fmt.Sprintf("inet 10.234.%d.2/24 ", n)) {
+		t.Errorf("eth0 is not up with its address in the container:\n%s", out)
+	}
+}
