@@ -55,7 +55,7 @@ func (c *checker) convert(s *specs.Spec, bundle string) (*Plan, error) {
 		st.linux = &specs.Linux{}
 	}
 	steps := []func(*convertState) error{
-		c.stepVersion, c.stepRoot, c.stepProcess, c.stepNamespaces,
+		c.stepVersion, c.stepRoot, c.stepProcess, c.stepNamespaces, c.stepNetDevices,
 		c.stepMounts, c.stepDevices, c.stepPaths, c.stepKernel, c.stepCopies,
 	}
 	for _, step := range steps {

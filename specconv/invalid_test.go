@@ -52,10 +52,6 @@ var invalidCases = []invalidCase{
 		want: `config.json: zos: is for another platform; berth runs Linux containers only`},
 	{name: "freebsd", mutate: func(s *specs.Spec) { s.FreeBSD = &specs.FreeBSD{} },
 		want: `config.json: freebsd: is for another platform; berth runs Linux containers only`},
-	{name: "intelRdt", mutate: func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "x"} },
-		want: `config.json: linux.intelRdt: not supported yet`},
-	{name: "netDevices", mutate: func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth0": {}} },
-		want: `config.json: linux.netDevices: not supported yet`},
 
 	// root
 	{name: "root missing", mutate: func(s *specs.Spec) { s.Root = nil },

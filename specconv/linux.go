@@ -162,13 +162,7 @@ func (c *checker) checkRefused(s *specs.Spec) error {
 	if s.Linux == nil {
 		return nil
 	}
-	if s.Linux.IntelRdt != nil {
-		return c.errorf("linux.intelRdt", "not supported yet")
-	}
-	if len(s.Linux.NetDevices) > 0 {
-		return c.errorf("linux.netDevices", "not supported yet")
-	}
-	return nil
+	return c.refuseIntelRdt(s.Linux.IntelRdt)
 }
 
 // hookList is one kind of hook of a config, by its name there.

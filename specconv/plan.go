@@ -50,6 +50,9 @@ type Plan struct {
 	// TimeOffsets is the text written to /proc/self/timens_offsets of a new
 	// time namespace ("monotonic 1 0\nboottime 2 0\n"); empty for none.
 	TimeOffsets string
+	// NetDevices are the host network devices the parent moves into the
+	// container's network namespace (linux.netDevices).
+	NetDevices []NetDevice
 
 	// Mounts are carried out in order, after the rootfs is bind-mounted on
 	// itself and before devices are made.
