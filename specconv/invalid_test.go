@@ -88,15 +88,6 @@ var invalidCases = []invalidCase{
 		want: `config.json: process.user.username: is for Windows; give uid and gid`},
 	{name: "umask too big", mutate: func(s *specs.Spec) { s.Process.User.Umask = ptr(uint32(0o1000)) },
 		want: `config.json: process.user.umask: 01000 is not a umask (0 to 0777)`},
-	{name: "capability unknown", mutate: func(s *specs.Spec) {
-		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_CHOWN", "CAP_TEST"}}
-	}, want: `config.json: process.capabilities.bounding[2]: unknown capability "CAP_TEST"`},
-	{name: "capability lower case", mutate: func(s *specs.Spec) {
-		s.Process.Capabilities = &specs.LinuxCapabilities{Ambient: []string{"cap_kill"}}
-	}, want: `config.json: process.capabilities.ambient[0]: unknown capability "cap_kill"`},
-	{name: "capability without prefix", mutate: func(s *specs.Spec) {
-		s.Process.Capabilities = &specs.LinuxCapabilities{Permitted: []string{"KILL"}}
-	}, want: `config.json: process.capabilities.permitted[0]: unknown capability "KILL"`},
 	{name: "rlimit unknown", mutate: func(s *specs.Spec) {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FOO", Soft: 1, Hard: 1}}
 	}, want: `config.json: process.rlimits[0].type: unknown rlimit "RLIMIT_FOO"`},

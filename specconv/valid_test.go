@@ -96,6 +96,16 @@ var validCases = []validCase{
 			"config.json: process.capabilities.bounding[1]: CAP_PERFMON is not known to the running kernel (last capability 37): skipped",
 			"config.json: process.capabilities.bounding[2]: CAP_BPF is not known to the running kernel (last capability 37): skipped",
 		}},
+	{name: "unknown capabilities are skipped", mutate: func(s *specs.Spec) {
+		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_TEST"},
+			Permitted: []string{"KILL"}, Ambient: []string{"cap_kill"}}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "caps", *p.Process.Capabilities, Capabilities{Bounding: 1 << 5})
+	}, warnings: []string{
+		`config.json: process.capabilities.bounding[1]: unknown capability "CAP_TEST": skipped`,
+		`config.json: process.capabilities.permitted[0]: unknown capability "KILL": skipped`,
+		`config.json: process.capabilities.ambient[0]: unknown capability "cap_kill": skipped`,
+	}},
 	{name: "ambient and effective that cannot be raised are dropped", mutate: func(s *specs.Spec) {
 		s.Process.Capabilities = &specs.LinuxCapabilities{Effective: []string{"CAP_KILL", "CAP_CHOWN"},
 			Permitted: []string{"CAP_KILL"}, Ambient: []string{"CAP_KILL", "CAP_NET_BIND_SERVICE"}}

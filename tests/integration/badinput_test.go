@@ -140,9 +140,6 @@ var badInputs = []badInput{
 	{name: "args-empty", setup: func(t *testing.T, e *env, b *bundle, id string) {
 		b.spec.Process.Args = []string{}
 	}, want: []string{"process.args"}},
-	{name: "unknown-capability", setup: func(t *testing.T, e *env, b *bundle, id string) {
-		b.spec.Process.Capabilities.Bounding = append(b.spec.Process.Capabilities.Bounding, "CAP_NOPE")
-	}, want: []string{"process.capabilities.bounding", "CAP_NOPE"}},
 	{name: "unknown-namespace", setup: func(t *testing.T, e *env, b *bundle, id string) {
 		b.setNamespace("bogus", "")
 	}, want: []string{"linux.namespaces", "bogus"}},

@@ -1,0 +1,30 @@
+package integration
+
+import (
+	"strings"
+	"testing"
+)
+
+// Behaviour a user of runc relies on (issue 10), one real container each.
+
+// An unknown capability name is a warning and is skipped (runtime-spec
+// config.md: such a value MUST be logged as a warning, and the runtime
+// SHOULD NOT fail); the known ones are still set.
+func TestUnknownCapabilityWarns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("grep", "CapBnd", "/proc/self/status")
+	b.spec.Process.Capabilities.Bounding = []string{"CAP_KILL", "CAP_NOPE", "UNKNOWN_CAP"}
+	r := e.run(b)
+	if r.code != 0 {
+		t.Fatalf("run with an unknown capability: %s", r)
+	}
+	if !strings.Contains(r.stdout, "0000000000000020") {
+		t.Errorf("bounding set: want only CAP_KILL (0x20), got %q", r.stdout)
+	}
+	for _, name := range []string{"CAP_NOPE", "UNKNOWN_CAP"} {
+		if !strings.Contains(r.stderr, name) {
+			t.Errorf("stderr names no warning for %s: %q", name, r.stderr)
+		}
+	}
+}
