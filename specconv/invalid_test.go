@@ -315,12 +315,14 @@ var invalidCases = []invalidCase{
 		s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.MountNamespace}, {Type: specs.NetworkNamespace, Path: "/proc/1/ns/net"}}
 		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
 	}, want: `config.json: linux.sysctl["net.ipv4.ip_forward"]: the network namespace /proc/1/ns/net is the host's`},
-	{name: "sysctl hostname without uts", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.hostname": "x"} },
-		want: `config.json: linux.sysctl["kernel.hostname"]: needs its own uts namespace in linux.namespaces`},
-	{name: "sysctl hostname conflicts", mutate: func(s *specs.Spec) {
-		s.Linux.Namespaces, s.Hostname = ns(specs.MountNamespace, specs.UTSNamespace), "a"
-		s.Linux.Sysctl = map[string]string{"kernel.hostname": "b"}
-	}, want: `config.json: linux.sysctl["kernel.hostname"]: conflicts with the config's hostname`},
+	{name: "sysctl hostname", mutate: func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		s.Linux.Sysctl = map[string]string{"kernel.hostname": "x"}
+	}, want: `config.json: linux.sysctl["kernel.hostname"]: not allowed: set the hostname with the config's hostname field`},
+	{name: "sysctl domainname without uts", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.domainname": "x"} },
+		want: `config.json: linux.sysctl["kernel.domainname"]: needs its own uts namespace in linux.namespaces`},
+	{name: "sysctl user without userns", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"user.max_user_namespaces": "0"} },
+		want: `config.json: linux.sysctl["user.max_user_namespaces"]: needs its own user namespace in linux.namespaces`},
 	{name: "sysctl kernel other", mutate: func(s *specs.Spec) {
 		s.Linux.Namespaces = ns(specs.MountNamespace, specs.IPCNamespace, specs.UTSNamespace)
 		s.Linux.Sysctl = map[string]string{"kernel.pid_max": "1"}

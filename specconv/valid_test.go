@@ -430,6 +430,17 @@ var validCases = []validCase{
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/run/netns/a"})
 		s.Linux.Sysctl = map[string]string{"net.core.somaxconn": "256"}
 	}, check: func(t *testing.T, p *Plan) { eq(t, "n", len(p.Sysctls), 1) }},
+	{name: "sysctl domainname over the domainname field, user in a user namespace", mutate: func(s *specs.Spec) {
+		withUserNS(s)
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		s.Domainname = "a.org"
+		s.Linux.Sysctl = map[string]string{"kernel.domainname": "b.org", "user.max_user_namespaces": "0"}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "sysctls", p.Sysctls, []Sysctl{
+			{"kernel.domainname", "sys/kernel/domainname", "b.org"},
+			{"user.max_user_namespaces", "sys/user/max_user_namespaces", "0"},
+		})
+	}, warnings: []string{`config.json: linux.sysctl["kernel.domainname"]: overrides the config's domainname "a.org"`}},
 	{name: "personality", mutate: func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX32"} },
 		check: func(t *testing.T, p *Plan) { eq(t, "personality", *p.Personality, uint32(8)) }},
 	{name: "personality linux", mutate: func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX"} },

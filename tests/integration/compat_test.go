@@ -28,3 +28,23 @@ func TestUnknownCapabilityWarns(t *testing.T) {
 		}
 	}
 }
+
+// kernel.domainname is a sysctl runc accepts in a UTS namespace of the
+// container's own; written after the domainname field, it wins.
+func TestSysctlDomainname(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("cat", "/proc/sys/kernel/domainname")
+	b.spec.Domainname = "field.example"
+	b.spec.Linux.Sysctl = map[string]string{"kernel.domainname": "sysctl.example"}
+	r := e.run(b)
+	if r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	if got := strings.TrimSpace(r.stdout); got != "sysctl.example" {
+		t.Errorf("domainname %q, want sysctl.example", got)
+	}
+	if !strings.Contains(r.stderr, "overrides") {
+		t.Errorf("no warning that the sysctl overrides the field: %q", r.stderr)
+	}
+}
