@@ -124,9 +124,6 @@ var invalidCases = []invalidCase{
 	}, want: `config.json: process.scheduler.flags[0]: SCHED_FLAG_UTIL_CLAMP_MIN needs utilization clamp values, which runtime-spec has no field for`},
 	{name: "sched nice range", mutate: func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedOther, Nice: 20} },
 		want: `config.json: process.scheduler.nice: must be between -20 and 19, got 20`},
-	{name: "sched nice with FIFO", mutate: func(s *specs.Spec) {
-		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO, Nice: 1, Priority: 10}
-	}, want: `config.json: process.scheduler.nice: applies to SCHED_OTHER, SCHED_BATCH and SCHED_IDLE, not SCHED_FIFO`},
 	{name: "sched FIFO priority 0", mutate: func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO} },
 		want: `config.json: process.scheduler.priority: must be between 1 and 99 for SCHED_FIFO, got 0`},
 	{name: "sched OTHER priority", mutate: func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedOther, Priority: 5} },

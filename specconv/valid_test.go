@@ -131,6 +131,16 @@ var validCases = []validCase{
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 2, Priority: 50})
 	}},
+	{name: "scheduler nice with every policy", mutate: func(s *specs.Spec) {
+		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedDeadline, Nice: 19, Runtime: 42000, Deadline: 100000, Period: 1000000}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 6, Nice: 19, Runtime: 42000, Deadline: 100000, Period: 1000000})
+	}},
+	{name: "scheduler nice with FIFO", mutate: func(s *specs.Spec) {
+		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO, Nice: -3, Priority: 10}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 1, Nice: -3, Priority: 10})
+	}},
 	{name: "scheduler nice", mutate: func(s *specs.Spec) {
 		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: -5, Flags: []specs.LinuxSchedulerFlag{specs.SchedFlagKeepParams}}
 	}, check: func(t *testing.T, p *Plan) {

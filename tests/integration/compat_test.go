@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Behaviour a user of runc relies on (issue 10), one real container each.
@@ -46,5 +49,22 @@ func TestSysctlDomainname(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "overrides") {
 		t.Errorf("no warning that the sysctl overrides the field: %q", r.stderr)
+	}
+}
+
+// nice is accepted with every scheduling policy, as sched_setattr(2) and
+// runc take it (runc's own tests give SCHED_DEADLINE a nice of 19).
+func TestSchedulerNiceAnyPolicy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("cat", "/proc/self/sched")
+	b.spec.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedDeadline, Nice: 19,
+		Runtime: 42000, Deadline: 100000, Period: 1000000}
+	r := e.run(b)
+	if r.code != 0 {
+		t.Fatalf("run with SCHED_DEADLINE and nice 19: %s", r)
+	}
+	if !regexp.MustCompile(`(?m)^policy\s+:\s+6$`).MatchString(r.stdout) {
+		t.Errorf("policy is not SCHED_DEADLINE (6):\n%s", r.stdout)
 	}
 }
