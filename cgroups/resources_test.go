@@ -221,8 +221,7 @@ func TestInvalidValues(t *testing.T) {
 		{&specs.LinuxResources{Unified: map[string]string{"nodot": "1"}}, "is not a cgroup v2 file name"},
 		{&specs.LinuxResources{Unified: map[string]string{"cgroup.procs": "1"}}, "linux.resources.unified[cgroup.procs]: \"cgroup.procs\" is not a resource file"},
 		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "p"}}}, "linux.resources.devices[0].type: \"p\" is not a (all), b (block) or c (char)"},
-		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{}, {Access: "rx"}}}, "linux.resources.devices[1].access: \"rx\""},
-		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Access: "rr"}}}, "linux.resources.devices[0].access: \"rr\" repeats"},
+		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{}, {Access: "x"}}}, "linux.resources.devices[1].access: \"x\" has none of r (read), w (write), m (mknod)"},
 		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Major: i64(-3)}}}, "linux.resources.devices[0].major: -3 is not a device number"},
 	}
 	for _, tc := range cases {

@@ -138,6 +138,7 @@ func (m *v2Manager) deviceRules(r *specs.LinuxResources, create bool) ([]devRule
 		return nil, false, nil
 	}
 	rules, err := deviceRules(spec, m.defaults)
+	m.warn(accessWarnings(rules)...)
 	return rules, err == nil && len(rules) > 0, err
 }
 

@@ -68,3 +68,27 @@ func TestSchedulerNiceAnyPolicy(t *testing.T) {
 		t.Errorf("policy is not SCHED_DEADLINE (6):\n%s", r.stdout)
 	}
 }
+
+// Device rule access letters outside r, w, m are dropped with a warning,
+// as runc drops them ("rwa" in its tests); the rest of the rule holds.
+func TestDeviceAccessOtherLetters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.cgBundle("sh", "-c", "cat /dev/null && echo read-ok; echo x > /dev/null && echo write-ok; true")
+	major, minor := int64(1), int64(3)
+	b.res().Devices = append(b.res().Devices,
+		specs.LinuxDeviceCgroup{Allow: false, Type: "c", Major: &major, Minor: &minor, Access: "wa"})
+	c, r := e.cgCreate("run", b)
+	if r.code != 0 {
+		t.Fatalf("run with access \"wa\": %s", r)
+	}
+	c.waitOutput("read-ok")
+	e.waitStatus(c.id, "stopped")
+	out := c.output()
+	if strings.Contains(out, "write-ok") {
+		t.Errorf("writing /dev/null was allowed despite the deny rule: %q", out)
+	}
+	if !strings.Contains(out, `"a" ignored`) {
+		t.Errorf("no warning about the letter a: %q", out)
+	}
+}
