@@ -18,6 +18,9 @@ type mountOptions struct {
 	attrSet, attrClr uint64
 	bind, rec        bool
 	idmap, ridmap    bool
+	// copyUp is "tmpcopyup", at index copyUpAt
+	copyUp   bool
+	copyUpAt int
 	// other are the options left for the filesystem, with their index.
 	other []indexed
 	// setattr is the first option that needs mount_setattr(2), if any.
@@ -31,7 +34,7 @@ type indexed struct {
 
 // parseMountOptions sorts the options; a later option wins over an
 // earlier one it contradicts ("rw,ro" is read-only).
-func parseMountOptions(opts []string) (mountOptions, error) {
+func parseMountOptions(opts []string) mountOptions {
 	var o mountOptions
 	for i, s := range opts {
 		switch {
@@ -41,12 +44,12 @@ func parseMountOptions(opts []string) (mountOptions, error) {
 			o.idmap, o.ridmap = true, o.ridmap || s == "ridmap"
 			o.needSetattr(i, s)
 		case s == "tmpcopyup":
-			return o, errors.New(`"tmpcopyup" (copy the contents below the mount point into the tmpfs) is not supported yet`)
+			o.copyUp, o.copyUpAt = true, i
 		default:
 			o.add(i, s)
 		}
 	}
-	return o, nil
+	return o
 }
 
 // add sorts one option of the flag, propagation and attribute tables.
@@ -118,10 +121,7 @@ func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (M
 	if err != nil {
 		return Mount{}, err
 	}
-	o, err := parseMountOptions(m.Options)
-	if err != nil {
-		return Mount{}, c.errorf(field(path, "options"), "%v", err)
-	}
+	o := parseMountOptions(m.Options)
 	out := Mount{Destination: dest, Type: m.Type, Flags: o.flags, ClearFlags: o.clear,
 		Propagation: o.propagation, AttrSet: o.attrSet, AttrClr: o.attrClr, Origin: path}
 	if o.setattr != nil && !c.host.MountSetattr() {
@@ -131,6 +131,9 @@ func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (M
 		err = c.bindMount(path, m, &o, mc, &out)
 	} else {
 		err = c.fsMount(path, m, &o, &out)
+	}
+	if err == nil && o.copyUp {
+		err = c.copyUp(path, m.Type, &o, &out)
 	}
 	if err != nil {
 		return Mount{}, err
@@ -194,6 +197,34 @@ func (c *checker) fsMount(path string, m *specs.Mount, o *mountOptions, out *Mou
 	}
 	out.Kind, out.Source, out.Data = MountFS, m.Source, strings.Join(data, ",")
 	return nil
+}
+
+// copyUp plans "tmpcopyup": what lies below the mount point is copied
+// into the new tmpfs before anything else is mounted there (podman gives
+// it to the tmpfs of /tmp, /var/tmp and /run of every read-only
+// container). Like runc, it means something for a tmpfs only.
+func (c *checker) copyUp(path, typ string, o *mountOptions, out *Mount) error {
+	f := index(field(path, "options"), o.copyUpAt)
+	if out.Kind != MountFS || typ != "tmpfs" {
+		c.warnf(f, "\"tmpcopyup\" applies to a new tmpfs only: ignored")
+		return nil
+	}
+	out.CopyUp = true
+	return c.copyUpWired(f)
+}
+
+// copyUpCarried says whether the init carries out Mount.CopyUp. The init's
+// side (nsexec/c) and the plan's encoding (libcontainer) are another
+// change of issue 10: the one that lands them sets this to true, and
+// `berth features` then reports the option.
+const copyUpCarried = false
+
+// copyUpWired refuses a planned copy while the init cannot carry it out.
+func (c *checker) copyUpWired(f string) error {
+	if copyUpCarried {
+		return nil
+	}
+	return c.errorf(f, "\"tmpcopyup\" is planned but berth-init cannot copy yet")
 }
 
 // unwrapPathError keeps the reason of a *fs.PathError, not its path again.

@@ -153,6 +153,10 @@ type Mount struct {
 	// Idmap asks for an idmapped mount; the parent prepares it as a
 	// detached tree, the init receives it as MountTree.
 	Idmap *Idmap
+	// CopyUp ("tmpcopyup", tmpfs only) copies what lies below the mount
+	// point into the new filesystem before it is mounted over it, keeping
+	// owners, modes, links and special files.
+	CopyUp bool
 	// SourceIsFile makes the init create a file (not a directory) as the
 	// mount point when the destination does not exist.
 	SourceIsFile bool

@@ -255,6 +255,14 @@ var validCases = []validCase{
 				Flags: unix.MS_NOSUID | unix.MS_STRICTATIME, Data: "mode=755,size=65536k", Origin: "mounts[0]"}})
 			eq(t, "setup dev", p.SetupDev, true)
 		}},
+	{name: "tmpcopyup on what is not a new tmpfs", mutate: mountsOf(
+		specs.Mount{Destination: "/x", Type: "proc", Source: "proc", Options: []string{"tmpcopyup"}},
+		specs.Mount{Destination: "/y", Type: "tmpfs", Source: "/data", Options: []string{"rbind", "tmpcopyup"}}),
+		check: func(t *testing.T, p *Plan) { eq(t, "copy up", p.Mounts[0].CopyUp || p.Mounts[1].CopyUp, false) },
+		warnings: []string{
+			`config.json: mounts[0].options[0]: "tmpcopyup" applies to a new tmpfs only: ignored`,
+			`config.json: mounts[1].options[1]: "tmpcopyup" applies to a new tmpfs only: ignored`,
+		}},
 	{name: "every flag option", mutate: mountsOf(specs.Mount{Destination: "/x", Type: "ext4", Source: "/dev/sda",
 		Options: []string{"defaults", "ro", "nosuid", "nodev", "noexec", "sync", "dirsync", "remount", "mand", "noatime",
 			"nodiratime", "relatime", "strictatime", "lazytime", "nosymfollow", "silent", "iversion"}}),
