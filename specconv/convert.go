@@ -103,8 +103,13 @@ func (c *checker) stepRoot(st *convertState) error {
 	return nil
 }
 
-// stepProcess: the container's process.
+// stepProcess: the container's process. It may be missing: runtime-spec
+// config.md makes it REQUIRED only when start is called, so create sets
+// the container up and start refuses it (Plan.Process stays empty).
 func (c *checker) stepProcess(st *convertState) error {
+	if st.spec.Process == nil {
+		return nil
+	}
 	p, err := c.resolveProcess("process", st.spec.Process)
 	st.plan.Process = p
 	return err

@@ -68,8 +68,6 @@ var invalidCases = []invalidCase{
 		want: `config.json: root.path: rootfs /b/file is not a directory`},
 
 	// process
-	{name: "process missing", mutate: func(s *specs.Spec) { s.Process = nil },
-		want: `config.json: process: required`},
 	{name: "args empty", mutate: func(s *specs.Spec) { s.Process.Args = nil },
 		want: `config.json: process.args: must not be empty`},
 	{name: "args[0] empty", mutate: func(s *specs.Spec) { s.Process.Args = []string{""} },

@@ -77,7 +77,8 @@ type Plan struct {
 	// the config has none.
 	MemoryPolicy *MemoryPolicy
 
-	// Process is the container's process.
+	// Process is the container's process; empty (no Args) when the config
+	// has none, which create accepts and start refuses.
 	Process Process
 
 	// Hooks are the config's hooks, nil when there are none.

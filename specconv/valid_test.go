@@ -96,6 +96,8 @@ var validCases = []validCase{
 			"config.json: process.capabilities.bounding[1]: CAP_PERFMON is not known to the running kernel (last capability 37): skipped",
 			"config.json: process.capabilities.bounding[2]: CAP_BPF is not known to the running kernel (last capability 37): skipped",
 		}},
+	{name: "no process", mutate: func(s *specs.Spec) { s.Process = nil },
+		check: func(t *testing.T, p *Plan) { eq(t, "process", p.Process.Args, []string(nil)) }},
 	{name: "unknown capabilities are skipped", mutate: func(s *specs.Spec) {
 		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_TEST"},
 			Permitted: []string{"KILL"}, Ambient: []string{"cap_kill"}}
