@@ -169,9 +169,13 @@ static void create_container(struct plan *p)
 	run_hooks(p, HOOK_CREATE_CONTAINER, state, state_len);
 	finish_rootfs(p);
 	setup_console(p);
-	const char *path = apply_process(p);
+	/* a config without process: set up and wait; `berth start` refuses
+	 * it before opening the fifo */
+	const char *path = p->args.n ? apply_process(p) : NULL;
 	ready();
 	wait_for_start(p);
+	if (!path)
+		bailx("the container has no process to start");
 	run_hooks(p, HOOK_START_CONTAINER, state, state_len);
 	load_seccomp(p);
 	exec_process(p, path);

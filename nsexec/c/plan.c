@@ -495,7 +495,8 @@ int plan_decode(struct plan *p, const uint8_t *buf, size_t len, char *err, size_
 	for (size_t i = 0; i < p->nmounts; i++)
 		if (p->mounts[i].kind == MOUNT_TREE && (size_t)p->mounts[i].tree >= p->ntree_fds)
 			return fail(&d, "plan: mount of %s names a missing tree", p->mounts[i].dest);
-	if (p->args.n == 0)
+	/* a container may be created without a process (start refuses it) */
+	if (p->args.n == 0 && p->mode == MODE_EXEC)
 		return fail(&d, "plan: no process args");
 	return 0;
 }
