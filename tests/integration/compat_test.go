@@ -113,3 +113,17 @@ func TestCreateWithoutProcess(t *testing.T) {
 	e.must("delete", "--force", id)
 	e.assertNothingLeft(id, b)
 }
+
+// A device of linux.devices is made, but the device cgroup lets the
+// container use it only if linux.resources.devices allows it (runc's
+// way, which its tests check with /dev/kmsg behind a deny-all rule).
+func TestLinuxDeviceNotAllowedByDefault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sh", "-c", "cat /dev/loop0 && echo opened; ls /dev/loop0 && echo made")
+	b.spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/loop0", Type: "b", Major: 7, Minor: 0}}
+	out := e.runOK(b)
+	if !strings.Contains(out, "made") || strings.Contains(out, "opened") {
+		t.Errorf("/dev/loop0 must be made but not usable: %q", out)
+	}
+}
