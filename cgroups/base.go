@@ -173,13 +173,14 @@ func (b *base) checkNotInUse() error {
 			continue
 		}
 		if pids, err := readPids(d, true); err == nil && len(pids) > 0 {
-			return fmt.Errorf("cgroups: %s already exists and has processes %v: is it another container's? (linux.cgroupsPath)", d, pids)
+			// the words runc's tests look for
+			return fmt.Errorf("cgroups: container's cgroup is not empty: %s already exists and has processes %v: is it another container's? (linux.cgroupsPath)", d, pids)
 		}
 		if v, err := readFile(d, "cgroup.freeze"); err == nil && v == "1" {
-			return fmt.Errorf("cgroups: %s already exists and is frozen (linux.cgroupsPath)", d)
+			return fmt.Errorf("cgroups: container's cgroup unexpectedly frozen: %s already exists and is frozen (linux.cgroupsPath)", d)
 		}
 		if v, err := readFile(d, "freezer.state"); err == nil && v != Thawed {
-			return fmt.Errorf("cgroups: %s already exists and is %s (linux.cgroupsPath)", d, v)
+			return fmt.Errorf("cgroups: container's cgroup unexpectedly frozen: %s already exists and is %s (linux.cgroupsPath)", d, v)
 		}
 	}
 	return nil
