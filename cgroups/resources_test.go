@@ -126,7 +126,7 @@ func TestV1Files(t *testing.T) {
 		{name: "rdma", r: &specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"mlx5_1": {HcaHandles: u32(3)}, "mlx4_0": {HcaHandles: u32(2), HcaObjects: u32(2000)}}},
 			want: []string{"rdma:rdma.max=mlx4_0 hca_handle=2 hca_object=2000", "rdma:rdma.max=mlx5_1 hca_handle=3"}},
 		{name: "unified refused", r: &specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}},
-			err: "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host"},
+			err: "linux.resources.unified: invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host"},
 		{name: "devices are not file writes here", r: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true}}}},
 	})
 }

@@ -817,7 +817,7 @@ func TestRootUnified(t *testing.T) {
 		Unified: map[string]string{"pids.max": "7", "memory.high": "50000000"}}
 	if mode != Unified {
 		_, err := New(Config{Path: "/" + testName(t), Resources: r})
-		if err == nil || !strings.Contains(err.Error(), "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host") {
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.unified: invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host") {
 			t.Fatalf("unified keys on %s: %v", mode, err)
 		}
 		return
