@@ -115,7 +115,12 @@ func (c *checker) capMask(path string, names []string, last int) uint64 {
 // dropUnraisable removes what the kernel would refuse to set.
 func (c *checker) dropUnraisable(path string, caps *Capabilities) {
 	if bad := caps.Ambient &^ (caps.Inheritable & caps.Permitted); bad != 0 {
-		c.warnf(field(path, "ambient"), "%s not both inheritable and permitted: dropped", capList(bad))
+		// one warning per capability, in the words runc's tests look for
+		for v := 0; v < 64; v++ {
+			if bad&(1<<uint(v)) != 0 {
+				c.warnf(field(path, "ambient"), "can't raise ambient capability %s: not both inheritable and permitted", capNames[v])
+			}
+		}
 		caps.Ambient &^= bad
 	}
 	if bad := caps.Effective &^ caps.Permitted; bad != 0 {

@@ -114,7 +114,8 @@ var validCases = []validCase{
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "caps", *p.Process.Capabilities, Capabilities{Effective: 1 << 5, Permitted: 1 << 5})
 	}, warnings: []string{
-		"config.json: process.capabilities.ambient: CAP_KILL, CAP_NET_BIND_SERVICE not both inheritable and permitted: dropped",
+		"config.json: process.capabilities.ambient: can't raise ambient capability CAP_KILL: not both inheritable and permitted",
+		"config.json: process.capabilities.ambient: can't raise ambient capability CAP_NET_BIND_SERVICE: not both inheritable and permitted",
 		"config.json: process.capabilities.effective: CAP_CHOWN not permitted: dropped",
 	}},
 	{name: "rlimits", mutate: func(s *specs.Spec) {

@@ -127,3 +127,26 @@ func TestLinuxDeviceNotAllowedByDefault(t *testing.T) {
 		t.Errorf("/dev/loop0 must be made but not usable: %q", out)
 	}
 }
+
+// An ambient capability that is not both inheritable and permitted cannot
+// be raised: it is dropped with one warning naming it; the others are set.
+func TestAmbientNotInheritableWarns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("grep", "CapAmb", "/proc/self/status")
+	caps := b.spec.Process.Capabilities
+	caps.Permitted = append(caps.Permitted, "CAP_KILL", "CAP_CHOWN")
+	caps.Bounding = append(caps.Bounding, "CAP_KILL", "CAP_CHOWN")
+	caps.Inheritable = []string{"CAP_KILL"}
+	caps.Ambient = []string{"CAP_KILL", "CAP_CHOWN"}
+	r := e.run(b)
+	if r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	if !strings.Contains(r.stdout, "0000000000000020") {
+		t.Errorf("ambient set: want CAP_KILL (0x20), got %q", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "can't raise ambient capability CAP_CHOWN") || strings.Contains(r.stderr, "capability CAP_KILL") {
+		t.Errorf("want one warning, for CAP_CHOWN: %q", r.stderr)
+	}
+}
