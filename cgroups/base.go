@@ -109,6 +109,25 @@ func (b *base) create(steps ...func() error) error {
 	return nil
 }
 
+// withoutPids is r without its pids limit, which Started applies.
+func withoutPids(r *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil || r.Pids == nil {
+		return r
+	}
+	c := *r
+	c.Pids = nil
+	return &c
+}
+
+// started applies the pids limit Create left out, as an update: the
+// device rules are not rewritten.
+func (b *base) started(apply func(*specs.LinuxResources, bool) error) error {
+	if b.res == nil || b.res.Pids == nil {
+		return nil
+	}
+	return apply(&specs.LinuxResources{Pids: b.res.Pids}, false)
+}
+
 // set validates r against the host, then applies it with apply (the
 // version's own), as an update of a live cgroup.
 func (b *base) set(r *specs.LinuxResources, apply func(*specs.LinuxResources, bool) error) error {

@@ -875,3 +875,37 @@ func TestRootKernelMemoryWarns(t *testing.T) {
 		t.Errorf("kmem limit reads %s and no warning: %q", v, ws)
 	}
 }
+
+// TestRootPidsLimitAfterStart: Create leaves the pids limit for Started,
+// so that a limit of 0 (valid, says runtime-spec) does not stop the
+// first process from entering; the limit then holds as written.
+func TestRootPidsLimitAfterStart(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "pids")
+	cfg := Config{Path: "/" + testName(t), Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Kill(syscall.SIGKILL); _ = m.Destroy() })
+	key := "pids"
+	if mode == Unified {
+		key = ""
+	}
+	if got := readIn(t, m, key, "pids.max"); got != "max" {
+		t.Errorf("pids.max after Create = %q, want max (the limit waits for Started)", got)
+	}
+	c := startSleep(t, m)
+	if err := m.Started(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readIn(t, m, key, "pids.max"); got != "0" {
+		t.Errorf("pids.max after Started = %q, want 0", got)
+	}
+	if pids, _ := m.Pids(); !slices.Contains(pids, c.pid()) {
+		t.Errorf("the process is not in the cgroup: %v", pids)
+	}
+}

@@ -177,7 +177,6 @@ func (c *creation) makeCgroup() error {
 		Systemd:   c.o.SystemdCgroup,
 		Rootless:  c.o.Rootless,
 		Resources: c.plan.Resources,
-		// the default devices are in Plan.Devices
 		DefaultDevices: deviceRules(c.plan),
 	})
 	if err != nil {
@@ -322,6 +321,10 @@ func (c *creation) drive() error {
 		case msgPID:
 			trace("create: init forked the container process")
 			err = c.recordPid(fr.payload)
+			if err == nil {
+				// the pids limit counts the fork just made (cgroups.Manager)
+				err = c.cg.Started()
+			}
 		case msgHooks:
 			trace("create: init mounted the rootfs")
 			err = c.runCreateHooks()

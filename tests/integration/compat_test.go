@@ -150,3 +150,27 @@ func TestAmbientNotInheritableWarns(t *testing.T) {
 		t.Errorf("want one warning, for CAP_CHOWN: %q", r.stderr)
 	}
 }
+
+// pids.limit 0 is a valid limit (runtime-spec config-linux.md: it SHOULD be
+// treated as such): the container starts, pids.max reads 0 and nothing in
+// it can fork. runc writes 1 instead (docs/compatibility.md).
+func TestPidsLimitZero(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	file := "/sys/fs/cgroup/pids/pids.max"
+	if cgV2() {
+		file = "/sys/fs/cgroup/pids.max"
+	}
+	// builtins only: read and echo do not fork
+	b := e.cgBundle("sh", "-c", "read m < "+file+"; echo max=$m; /bin/true; echo after")
+	b.res().Pids = &specs.LinuxPids{Limit: cgI64(0)}
+	c, r := e.cgCreate("run", b)
+	if r.code != 0 {
+		t.Fatalf("run with pids.limit 0: %s", r)
+	}
+	c.waitOutput("max=")
+	e.waitStatus(c.id, "stopped")
+	if out := c.output(); !strings.Contains(out, "max=0") || !strings.Contains(out, "can't fork") {
+		t.Errorf("want pids.max 0 and a refused fork (busybox: can't fork): %q", out)
+	}
+}
