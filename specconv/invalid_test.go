@@ -332,28 +332,28 @@ var invalidCases = []invalidCase{
 		s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX", Flags: []specs.LinuxPersonalityFlag{"ADDR_NO_RANDOMIZE"}}
 	}, want: `config.json: linux.personality.flags[0]: unknown flag "ADDR_NO_RANDOMIZE": the spec defines none`},
 	{name: "mempolicy mode", mutate: func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_X"} },
-		want: `config.json: linux.memoryPolicy.mode: unknown mode "MPOL_X"`},
+		want: `config.json: linux.memoryPolicy.mode: invalid memory policy mode "MPOL_X"`},
 	{name: "mempolicy bind without nodes", mutate: func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind} },
 		want: `config.json: linux.memoryPolicy.nodes: MPOL_BIND needs at least one node`},
 	{name: "mempolicy default with nodes", mutate: func(s *specs.Spec) {
-		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolDefault, Nodes: "0"}
-	}, want: `config.json: linux.memoryPolicy.nodes: must be empty for MPOL_DEFAULT`},
+		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolDefault, Nodes: "0-7"}
+	}, want: `config.json: linux.memoryPolicy.nodes: the MPOL_DEFAULT mode requires 0 nodes but got 8`},
 	{name: "mempolicy local with flags", mutate: func(s *specs.Spec) {
 		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolLocal, Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes}}
 	}, want: `config.json: linux.memoryPolicy.flags[0]: MPOL_LOCAL takes no flags`},
 	{name: "mempolicy flag unknown", mutate: func(s *specs.Spec) {
 		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0", Flags: []specs.MemoryPolicyFlagType{"MPOL_F_X"}}
-	}, want: `config.json: linux.memoryPolicy.flags[0]: unknown flag "MPOL_F_X"`},
+	}, want: `config.json: linux.memoryPolicy.flags[0]: invalid memory policy flag "MPOL_F_X"`},
 	{name: "mempolicy static and relative", mutate: func(s *specs.Spec) {
 		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolInterleave, Nodes: "0-1",
 			Flags: []specs.MemoryPolicyFlagType{specs.MpolFStaticNodes, specs.MpolFRelativeNodes}}
 	}, want: `config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other`},
 	{name: "mempolicy nodes syntax", mutate: func(s *specs.Spec) {
 		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0,,1"}
-	}, want: `config.json: linux.memoryPolicy.nodes: "" is not a number or range`},
+	}, want: `config.json: linux.memoryPolicy.nodes: invalid memory policy nodes: "" is not a number or range`},
 	{name: "mempolicy node too big", mutate: func(s *specs.Spec) {
 		s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "1024"}
-	}, want: `config.json: linux.memoryPolicy.nodes: 1024 is above 1023`},
+	}, want: `config.json: linux.memoryPolicy.nodes: invalid memory policy nodes: 1024 is above 1023`},
 
 	// hooks
 	{name: "hook relative path", mutate: func(s *specs.Spec) {
