@@ -176,6 +176,7 @@ func (c *checker) bindMount(path string, m *specs.Mount, o *mountOptions, mc *mo
 		return c.errorf(field(path, "source"), "bind source %s: %v", src, unwrapPathError(err))
 	}
 	out.Kind, out.Source, out.SourceIsFile = MountBind, src, typ&fs.ModeDir == 0
+	out.Remount = out.Flags != 0 || out.ClearFlags != 0
 	out.Flags |= unix.MS_BIND
 	if o.rec {
 		out.Flags |= unix.MS_REC

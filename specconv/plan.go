@@ -143,6 +143,12 @@ type Mount struct {
 	// ClearFlags are MS_* flags the options asked to clear (e.g. "rw",
 	// "suid"); a bind remount keeps the source's other flags.
 	ClearFlags uintptr
+	// Remount (MountBind, MountTree) asks the init to remount the bind
+	// with MS_BIND|MS_REMOUNT|Flags, keeping the flags the mount already
+	// has (the kernel locks some in a user namespace) minus ClearFlags: a
+	// bind(2) ignores every flag but MS_REC, so the options, setting or
+	// clearing ("rw", "dev", "suid", "exec" alone too), take a remount.
+	Remount bool
 	// Data is the filesystem-specific option string.
 	Data string
 	// Propagation are MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE flags,

@@ -299,8 +299,17 @@ var validCases = []validCase{
 		Options: []string{"rbind", "ro", "nosuid", "rslave", "private"}}),
 		check: func(t *testing.T, p *Plan) {
 			eq(t, "mount", p.Mounts, []Mount{{Kind: MountBind, Source: "/data", Destination: "/data", Type: "none",
-				Flags:       unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID,
+				Flags:       unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, Remount: true,
 				Propagation: []uintptr{unix.MS_SLAVE | unix.MS_REC, unix.MS_PRIVATE}, Origin: "mounts[0]"}})
+		}},
+	{name: "bind with clear-only options is remounted", mutate: mountsOf(
+		specs.Mount{Destination: "/a", Source: "/data", Options: []string{"bind", "rw", "suid", "dev", "exec"}},
+		specs.Mount{Destination: "/b", Source: "/data", Options: []string{"rbind", "rprivate"}}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "a flags", p.Mounts[0].Flags, uintptr(unix.MS_BIND))
+			eq(t, "a clear", p.Mounts[0].ClearFlags, uintptr(unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC))
+			eq(t, "a remount", p.Mounts[0].Remount, true)
+			eq(t, "b remount", p.Mounts[1].Remount, false)
 		}},
 	{name: "every propagation option", mutate: mountsOf(specs.Mount{Destination: "/x", Type: "tmpfs", Source: "tmpfs",
 		Options: []string{"private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"}}),

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Behaviour a user of runc relies on (issue 10), one real container each.
@@ -172,5 +173,31 @@ func TestPidsLimitZero(t *testing.T) {
 	e.waitStatus(c.id, "stopped")
 	if out := c.output(); !strings.Contains(out, "max=0") || !strings.Contains(out, "can't fork") {
 		t.Errorf("want pids.max 0 and a refused fork (busybox: can't fork): %q", out)
+	}
+}
+
+// A bind mount gets exactly the flags its options ask for: "exec" and
+// "suid" alone clear what the source has (a remount), as with runc.
+func TestBindClearOnlyOptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src := t.TempDir()
+	if err := unix.Mount("tmpfs", src, "tmpfs", unix.MS_NOEXEC|unix.MS_NOSUID, "size=64k"); err != nil {
+		t.Fatalf("mount a noexec tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(src, unix.MNT_DETACH) })
+	b := e.newBundle("sh", "-c", "grep ' /cleared ' /proc/self/mountinfo; grep ' /kept ' /proc/self/mountinfo")
+	b.addMount(specs.Mount{Destination: "/cleared", Type: "bind", Source: src, Options: []string{"bind", "exec", "suid"}})
+	b.addMount(specs.Mount{Destination: "/kept", Type: "bind", Source: src, Options: []string{"bind"}})
+	lines := strings.Split(strings.TrimSpace(e.runOK(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("mountinfo lines: %q", lines)
+	}
+	opts := func(line string) string { return strings.Fields(line)[5] }
+	if o := opts(lines[0]); strings.Contains(o, "noexec") || strings.Contains(o, "nosuid") {
+		t.Errorf("/cleared has %q: exec and suid were not applied", o)
+	}
+	if o := opts(lines[1]); !strings.Contains(o, "noexec") || !strings.Contains(o, "nosuid") {
+		t.Errorf("/kept has %q: want the source's noexec,nosuid", o)
 	}
 }
