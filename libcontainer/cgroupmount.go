@@ -78,6 +78,8 @@ func cgroupBind(m specconv.Mount, dir, dest string) specconv.Mount {
 		Source:      dir,
 		Destination: dest,
 		Flags:       unix.MS_BIND | unix.MS_REC | (m.Flags &^ unix.MS_BIND),
+		ClearFlags:  m.ClearFlags,
+		Remount:     m.Flags&^unix.MS_BIND != 0 || m.ClearFlags != 0,
 		Origin:      m.Origin,
 	}
 }

@@ -210,6 +210,7 @@ func encodeMount(e *tlv, m *specconv.Mount) {
 			n.u64(tMAttrClr, m.AttrClr)
 		}
 		n.flag(tMFile, m.SourceIsFile)
+		n.flag(tMRemount, m.Remount)
 		if m.Kind == specconv.MountTree {
 			n.u32(tMTree, uint32(m.TreeIndex))
 		}

@@ -127,6 +127,7 @@ const (
 	tMFile
 	tMTree
 	tMOrigin
+	tMRemount
 )
 
 const (

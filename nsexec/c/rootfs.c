@@ -187,7 +187,7 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 	fd = in_root(root_fd, m->dest, O_PATH);
 	if (fd < 0)
 		bail("open new mount %s", m->dest);
-	if (m->kind != MOUNT_FS && (m->flags & ~(unsigned long)(MS_BIND | MS_REC)))
+	if (m->kind != MOUNT_FS && m->remount)
 		if (remount_bind(fd, m->flags, m->clr_flags) < 0)
 			bail("remount %s with flags %#x", m->dest, m->flags);
 	set_attrs(m, fd);
