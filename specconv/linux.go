@@ -29,14 +29,19 @@ func (c *checker) convertRootfsPropagation(p string) (uintptr, error) {
 	return v, nil
 }
 
-// cleanPaths checks that each path is absolute and cleans it.
+// cleanPaths checks that each path is absolute, cleans it and drops repeats.
 func (c *checker) cleanPaths(path string, list []string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for i, p := range list {
 		if !filepath.IsAbs(p) {
 			return nil, c.errorf(index(path, i), "must be an absolute path, got %q", p)
 		}
-		out = append(out, filepath.Clean(p))
+		// a path given twice is masked (or made read-only) once, as runc
+		if p = filepath.Clean(p); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }

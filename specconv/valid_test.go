@@ -432,7 +432,7 @@ var validCases = []validCase{
 	// paths, kernel
 	{name: "paths", mutate: func(s *specs.Spec) {
 		s.Linux.RootfsPropagation = "rslave"
-		s.Linux.MaskedPaths = []string{"/proc/kcore/", "/proc//keys"}
+		s.Linux.MaskedPaths = []string{"/proc/kcore/", "/proc//keys", "/proc/kcore"}
 		s.Linux.ReadonlyPaths = []string{"/proc/sys/.."}
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "propagation", p.RootfsPropagation, uintptr(unix.MS_SLAVE|unix.MS_REC))

@@ -201,3 +201,14 @@ func TestBindClearOnlyOptions(t *testing.T) {
 		t.Errorf("/kept has %q: want the source's noexec,nosuid", o)
 	}
 }
+
+// A path listed twice in maskedPaths is masked once (one mount), as runc.
+func TestMaskedPathsDuplicates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sh", "-c", "grep -c ' /proc/cpuinfo ' /proc/self/mountinfo")
+	b.spec.Linux.MaskedPaths = append(b.spec.Linux.MaskedPaths, "/proc/cpuinfo", "//proc/cpuinfo")
+	if out := strings.TrimSpace(e.runOK(b)); out != "1" {
+		t.Errorf("/proc/cpuinfo mounted %s times, want 1", out)
+	}
+}
