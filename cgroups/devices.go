@@ -21,7 +21,7 @@ type devRule struct {
 	access string // a non-empty subset of "rwm", in that order
 	// ignored are the config's access letters outside "rwm", dropped
 	ignored string
-	field  string // where it comes from, for errors
+	field   string // where it comes from, for errors
 }
 
 // parseDeviceRules validates rules; field names the list in errors

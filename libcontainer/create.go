@@ -172,11 +172,11 @@ func (c *creation) makeStateDir() error {
 
 func (c *creation) makeCgroup() error {
 	cg, err := cgroups.New(cgroups.Config{
-		Path:      c.plan.CgroupsPath,
-		ID:        c.o.ID,
-		Systemd:   c.o.SystemdCgroup,
-		Rootless:  c.o.Rootless,
-		Resources: c.plan.Resources,
+		Path:           c.plan.CgroupsPath,
+		ID:             c.o.ID,
+		Systemd:        c.o.SystemdCgroup,
+		Rootless:       c.o.Rootless,
+		Resources:      c.plan.Resources,
 		DefaultDevices: deviceRules(c.plan),
 	})
 	if err != nil {

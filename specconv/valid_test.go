@@ -299,7 +299,7 @@ var validCases = []validCase{
 		Options: []string{"rbind", "ro", "nosuid", "rslave", "private"}}),
 		check: func(t *testing.T, p *Plan) {
 			eq(t, "mount", p.Mounts, []Mount{{Kind: MountBind, Source: "/data", Destination: "/data", Type: "none",
-				Flags:       unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, Remount: true,
+				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, Remount: true,
 				Propagation: []uintptr{unix.MS_SLAVE | unix.MS_REC, unix.MS_PRIVATE}, Origin: "mounts[0]"}})
 		}},
 	{name: "bind with clear-only options is remounted", mutate: mountsOf(
