@@ -156,7 +156,7 @@ func (c *checker) stepMounts(st *convertState) error {
 		// made there, below a bind of the rootfs that delete detaches
 		c.warnf("linux.namespaces", "no mount namespace: the mounts are made in berth's own mount namespace, below the rootfs, until delete")
 	}
-	mc := &mountContext{bundle: st.plan.Bundle, ns: st.ns, uids: st.plan.UIDMappings, gids: st.plan.GIDMappings}
+	mc := &mountContext{bundle: st.plan.Bundle, rootfs: st.plan.Rootfs, ns: st.ns, uids: st.plan.UIDMappings, gids: st.plan.GIDMappings}
 	mounts, err := c.convertMounts(st.spec.Mounts, mc)
 	if err != nil {
 		return err

@@ -216,6 +216,10 @@ var invalidCases = []invalidCase{
 	{name: "mount bind source missing", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/data", Source: "/nope", Options: []string{"bind"}}}
 	}, want: `config.json: mounts[0].source: bind source /nope: file does not exist`},
+	{name: "mount bind source below the rootfs not made by an earlier mount", mutate: func(s *specs.Spec) {
+		s.Mounts = []specs.Mount{{Destination: "/mnt", Source: "/data", Options: []string{"bind"}},
+			{Destination: "/x", Source: "/b/rootfs/other/x", Options: []string{"bind"}}}
+	}, want: `config.json: mounts[1].source: bind source /b/rootfs/other/x: file does not exist`},
 	{name: "mount bind relative source missing", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/data", Type: "bind", Source: "nope"}}
 	}, want: `config.json: mounts[0].source: bind source /b/nope: file does not exist`},

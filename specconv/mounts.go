@@ -97,6 +97,10 @@ func (o *mountOptions) needSetattr(i int, s string) {
 // mountContext is what every mount is checked against.
 type mountContext struct {
 	bundle string
+	// rootfs is the host path of the root; made are the host paths (below
+	// rootfs) of the destinations converted so far.
+	rootfs string
+	made   []string
 	ns     nsSet
 	// uids and gids are the container's user namespace mappings.
 	uids, gids []specs.LinuxIDMapping
@@ -111,8 +115,21 @@ func (c *checker) convertMounts(list []specs.Mount, mc *mountContext) ([]Mount, 
 			return nil, err
 		}
 		out = append(out, m)
+		mc.made = append(mc.made, filepath.Join(mc.rootfs, m.Destination))
 	}
 	return out, nil
+}
+
+// madeByEarlier tells whether the host path src lies in what an earlier
+// mount of the config puts below the rootfs: such a bind source exists
+// only once that mount is made, so the init finds it, not Convert.
+func (mc *mountContext) madeByEarlier(src string) bool {
+	for _, d := range mc.made {
+		if src == d || strings.HasPrefix(src, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // convertMount resolves one mount.
@@ -172,7 +189,12 @@ func (c *checker) bindMount(path string, m *specs.Mount, o *mountOptions, mc *mo
 	}
 	src = filepath.Clean(src)
 	typ, err := c.host.FileType(src)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && mc.madeByEarlier(src):
+		// a directory, as the mount that makes it is (a file would fail
+		// in the init, naming the mount)
+		typ, err = fs.ModeDir, nil
+	case err != nil:
 		return c.errorf(field(path, "source"), "bind source %s: %v", src, unwrapPathError(err))
 	}
 	out.Kind, out.Source, out.SourceIsFile = MountBind, src, typ&fs.ModeDir == 0

@@ -302,6 +302,13 @@ var validCases = []validCase{
 				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, Remount: true,
 				Propagation: []uintptr{unix.MS_SLAVE | unix.MS_REC, unix.MS_PRIVATE}, Origin: "mounts[0]"}})
 		}},
+	{name: "bind source made by an earlier mount", mutate: mountsOf(
+		specs.Mount{Destination: "/mnt", Source: "/data", Options: []string{"rbind"}},
+		specs.Mount{Destination: "/final", Source: "/b/rootfs/mnt/x/y", Options: []string{"rbind"}}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "source", p.Mounts[1].Source, "/b/rootfs/mnt/x/y")
+			eq(t, "file", p.Mounts[1].SourceIsFile, false)
+		}},
 	{name: "bind with clear-only options is remounted", mutate: mountsOf(
 		specs.Mount{Destination: "/a", Source: "/data", Options: []string{"bind", "rw", "suid", "dev", "exec"}},
 		specs.Mount{Destination: "/b", Source: "/data", Options: []string{"rbind", "rprivate"}}),

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -210,5 +212,25 @@ func TestMaskedPathsDuplicates(t *testing.T) {
 	b.spec.Linux.MaskedPaths = append(b.spec.Linux.MaskedPaths, "/proc/cpuinfo", "//proc/cpuinfo")
 	if out := strings.TrimSpace(e.runOK(b)); out != "1" {
 		t.Errorf("/proc/cpuinfo mounted %s times, want 1", out)
+	}
+}
+
+// A bind source below the rootfs made by an earlier mount of the same
+// config (runc's "mount order" tests): it is found when the init binds it.
+func TestBindSourceMadeByEarlierMount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(src, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "x", "file"), []byte("from-x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBundle("cat", "/final/file")
+	b.addMount(specs.Mount{Destination: "/mnt", Type: "bind", Source: src, Options: []string{"rbind"}})
+	b.addMount(specs.Mount{Destination: "/final", Type: "bind", Source: filepath.Join(b.rootfs(), "mnt", "x"), Options: []string{"rbind"}})
+	if out := e.runOK(b); out != "from-x\n" {
+		t.Errorf("/final/file: %q, want from-x", out)
 	}
 }
