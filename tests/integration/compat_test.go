@@ -188,19 +188,26 @@ func TestBindClearOnlyOptions(t *testing.T) {
 		t.Fatalf("mount a noexec tmpfs: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(src, unix.MNT_DETACH) })
-	b := e.newBundle("sh", "-c", "grep ' /cleared ' /proc/self/mountinfo; grep ' /kept ' /proc/self/mountinfo")
+	b := e.newBundle("sh", "-c", "for d in cleared kept exact; do grep \" /$d \" /proc/self/mountinfo; done")
 	b.addMount(specs.Mount{Destination: "/cleared", Type: "bind", Source: src, Options: []string{"bind", "exec", "suid"}})
 	b.addMount(specs.Mount{Destination: "/kept", Type: "bind", Source: src, Options: []string{"bind"}})
+	// with any flag option, the others are cleared (runc: exactly the
+	// flags asked for; the kernel locks none outside a user namespace)
+	b.addMount(specs.Mount{Destination: "/exact", Type: "bind", Source: src, Options: []string{"bind", "ro", "nodev"}})
 	lines := strings.Split(strings.TrimSpace(e.runOK(b)), "\n")
-	if len(lines) != 2 {
+	if len(lines) != 3 {
 		t.Fatalf("mountinfo lines: %q", lines)
 	}
-	opts := func(line string) string { return strings.Fields(line)[5] }
-	if o := opts(lines[0]); strings.Contains(o, "noexec") || strings.Contains(o, "nosuid") {
+	opts := func(line string) string { return "," + strings.Fields(line)[5] + "," }
+	if o := opts(lines[0]); strings.Contains(o, ",noexec,") || strings.Contains(o, ",nosuid,") {
 		t.Errorf("/cleared has %q: exec and suid were not applied", o)
 	}
-	if o := opts(lines[1]); !strings.Contains(o, "noexec") || !strings.Contains(o, "nosuid") {
+	if o := opts(lines[1]); !strings.Contains(o, ",noexec,") || !strings.Contains(o, ",nosuid,") {
 		t.Errorf("/kept has %q: want the source's noexec,nosuid", o)
+	}
+	if o := opts(lines[2]); !strings.Contains(o, ",ro,") || !strings.Contains(o, ",nodev,") ||
+		strings.Contains(o, ",noexec,") || strings.Contains(o, ",nosuid,") {
+		t.Errorf("/exact has %q: want ro,nodev and not the source's noexec,nosuid", o)
 	}
 }
 
@@ -233,4 +240,27 @@ func TestBindSourceMadeByEarlierMount(t *testing.T) {
 	if out := e.runOK(b); out != "from-x\n" {
 		t.Errorf("/final/file: %q, want from-x", out)
 	}
+}
+
+// In a user namespace the kernel locks the source's nosuid and noexec: a
+// bind asking for "ro" alone keeps them (the exact remount is refused, the
+// retry adds them); asking to clear one of them fails, naming the mount.
+func TestBindLockedFlagsInUserNamespace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src := t.TempDir()
+	os.Chmod(src, 0o755)
+	if err := unix.Mount("tmpfs", src, "tmpfs", unix.MS_NOEXEC|unix.MS_NOSUID, "size=64k"); err != nil {
+		t.Fatalf("mount a noexec tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(src, unix.MNT_DETACH) })
+	b := e.newBundle("grep", " /ro ", "/proc/self/mountinfo")
+	b.useUserns(t, 500000)
+	b.addMount(specs.Mount{Destination: "/ro", Type: "bind", Source: src, Options: []string{"bind", "ro"}})
+	o := "," + strings.Fields(e.runOK(b))[5] + ","
+	if !strings.Contains(o, ",ro,") || !strings.Contains(o, ",noexec,") || !strings.Contains(o, ",nosuid,") {
+		t.Errorf("/ro has %q: want ro plus the locked noexec,nosuid", o)
+	}
+	b.spec.Mounts[len(b.spec.Mounts)-1].Options = []string{"bind", "exec"}
+	failsOneLine(t, e.run(b), "mounts[", "operation not permitted")
 }
