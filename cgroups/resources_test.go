@@ -100,7 +100,7 @@ func TestV1Files(t *testing.T) {
 				"memory:memory.use_hierarchy=0 +warnRefused"}},
 		{name: "cpu everything", r: cpu(specs.LinuxCPU{Shares: u64(1024), Quota: i64(50000), Period: u64(100000), Burst: u64(10000),
 			RealtimeRuntime: i64(950), RealtimePeriod: u64(1000), Idle: i64(0), Cpus: "0-1", Mems: "0"}),
-			want: []string{"cpu:cpu.cfs_period_us=100000", "cpu:cpu.cfs_quota_us=50000 +pair", "cpu:cpu.cfs_burst_us=10000",
+			want: []string{"cpu:cpu.cfs_period_us=100000 +pair", "cpu:cpu.cfs_quota_us=50000 +pair", "cpu:cpu.cfs_burst_us=10000",
 				"cpu:cpu.rt_period_us=1000 +pair", "cpu:cpu.rt_runtime_us=950", "cpu:cpu.shares=1024 +pair", "cpu:cpu.idle=0",
 				"cpuset:cpuset.cpus=0-1", "cpuset:cpuset.mems=0"}},
 		{name: "cpu quota unlimited", r: cpu(specs.LinuxCPU{Quota: i64(-1)}), want: []string{"cpu:cpu.cfs_quota_us=-1"}},

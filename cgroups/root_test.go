@@ -909,3 +909,30 @@ func TestRootPidsLimitAfterStart(t *testing.T) {
 		t.Errorf("the process is not in the cgroup: %v", pids)
 	}
 }
+
+// TestRootCPUPeriodUnderParentQuota: lowering the period with the quota
+// under a parent with its own quota (runc's "update cpu period in a pod
+// cgroup with pod limit set"): the period alone would raise the ratio
+// above the parent's, so the quota goes first.
+func TestRootCPUPeriodUnderParentQuota(t *testing.T) {
+	if mode := requireRoot(t); mode == Unified {
+		t.Skip("skip: cgroup v1 only: cgroup v2 writes quota and period in one cpu.max")
+	}
+	requireController(t, "cpu")
+	parent := "/" + testName(t)
+	m := newTest(t, Config{Path: parent + "/ct", Resources: cpu(specs.LinuxCPU{Quota: i64(500000), Period: u64(1000000)})})
+	pdir := filepath.Dir(m.State().Paths["cpu"])
+	if err := writeFile(pdir, "cpu.cfs_quota_us", "50000"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writeFile(pdir, "cpu.cfs_quota_us", "-1") })
+	if err := m.Set(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(60000), Period: u64(100000)}}); err == nil {
+		t.Errorf("60%% under a 50%% parent was accepted")
+	}
+	if err := m.Set(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(3000), Period: u64(10000)}}); err != nil {
+		t.Fatalf("30%% with a lower period: %v", err)
+	}
+	if q, p := readIn(t, m, "cpu", "cpu.cfs_quota_us"), readIn(t, m, "cpu", "cpu.cfs_period_us"); q != "3000" || p != "10000" {
+		t.Errorf("quota %s period %s, want 3000 10000", q, p)
+	}
+}
