@@ -11,21 +11,22 @@ import (
 )
 
 var createFlags = []cli.Flag{
-	cli.StringFlag{Name: "bundle, b", Value: "", Usage: "path to the root of the bundle directory (default: the current directory)"},
-	cli.StringFlag{Name: "console-socket", Usage: "path to an AF_UNIX socket which will receive the pty master of the container's terminal"},
-	cli.StringFlag{Name: "pidfd-socket", Usage: "path to an AF_UNIX socket which will receive a pidfd of the container's process"},
-	cli.StringFlag{Name: "pid-file", Usage: "file to write the container process's pid to"},
-	cli.BoolFlag{Name: "no-pivot", Usage: "do not use pivot_root to jail the process inside the rootfs (MS_MOVE + chroot)"},
-	cli.BoolFlag{Name: "no-new-keyring", Usage: "do not create a new session keyring for the container"},
-	cli.IntFlag{Name: "preserve-fds", Usage: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"},
+	cli.StringFlag{Name: "bundle, b", Value: "", Usage: "bundle directory with config.json and the root filesystem (default: the current directory)"},
+	cli.StringFlag{Name: "console-socket", Usage: "Unix socket berth sends the master fd of the container's terminal to (process.terminal)"},
+	cli.StringFlag{Name: "pidfd-socket", Usage: "Unix socket berth sends a pidfd of the container's process to"},
+	cli.StringFlag{Name: "pid-file", Usage: "write the host pid of the container's process to this file"},
+	cli.BoolFlag{Name: "no-pivot", Usage: "enter the root filesystem with MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramfs)"},
+	cli.BoolFlag{Name: "no-new-keyring", Usage: "let the container share the caller's session keyring instead of a keyring of its own"},
+	cli.IntFlag{Name: "preserve-fds", Usage: "also hand N more of berth's descriptors, those after stdio and any $LISTEN_FDS, to the process"},
 }
 
 var createCommand = cli.Command{
 	Name:      "create",
-	Usage:     "create a container",
+	Usage:     "set up a container from a bundle, its process waiting for start",
 	ArgsUsage: "<container-id>",
-	Description: `The create command creates an instance of a container for a bundle and leaves
-its process waiting for "berth start".`,
+	Description: `Sets up what the bundle's config.json asks for (namespaces, cgroup, mounts,
+devices) around a process that then waits. "berth start" lets it run the
+configured program; "berth delete" takes everything down again.`,
 	Flags: createFlags,
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {

@@ -13,7 +13,7 @@ import (
 
 var eventsCommand = cli.Command{
 	Name:      "events",
-	Usage:     "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+	Usage:     "stream a container's resource statistics and OOM kills as JSON lines",
 	ArgsUsage: "<container-id>",
 	Description: `Prints one JSON object a line, in runc's shape: {"type":"stats","id":ID,"data":
 {...}} every --interval, and {"type":"oom","id":ID} each time the OOM killer
@@ -21,8 +21,8 @@ acts in the container's cgroup, until the container's process exits. With
 --stats it prints the statistics once and exits.`,
 	OnUsageError: oneLineUsage,
 	Flags: []cli.Flag{
-		cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "set the stats collection interval"},
-		cli.BoolFlag{Name: "stats", Usage: "display the container's stats then exit"},
+		cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "time between two statistics events"},
+		cli.BoolFlag{Name: "stats", Usage: "print the statistics once and exit"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
@@ -39,7 +39,7 @@ acts in the container's cgroup, until the container's process exits. With
 			if err != nil {
 				return err
 			}
-			return emit(&libcontainer.Event{Type: "stats", ID: c.ID(), Data: s})
+			return emit(&libcontainer.Event{Kind: "stats", ContainerID: c.ID(), Data: s})
 		}
 		return c.Events(ctx.Duration("interval"), emit, warn)
 	},

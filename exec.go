@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli"
 	"golang.org/x/sys/unix"
 
@@ -17,8 +19,8 @@ import (
 
 var execCommand = cli.Command{
 	Name:      "exec",
-	Usage:     "execute a new process inside a running container",
-	ArgsUsage: "<container-id> <command> [command options]  ||  -p process.json <container-id>",
+	Usage:     "run another process inside a running container",
+	ArgsUsage: "<container-id> <program> [<arg>...]   or   --process <file> <container-id>",
 	Description: `The process joins every namespace and the cgroup of the container and gets the
 container's capabilities, rlimits, LSM labels and seccomp filter unless told
 otherwise. In the foreground berth forwards the signals it receives to the
@@ -28,23 +30,23 @@ runc does.`,
 	// a bad flag is one line and 255, as any exec that does not start
 	OnUsageError: func(_ *cli.Context, err error, _ bool) error { return &execFailed{err} },
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "console-socket", Usage: "path to an AF_UNIX socket which will receive the pty master"},
-		cli.StringFlag{Name: "pidfd-socket", Usage: "path to an AF_UNIX socket which will receive a pidfd of the process"},
-		cli.StringFlag{Name: "cwd", Usage: "current working directory in the container"},
-		cli.StringSliceFlag{Name: "env, e", Usage: "set environment variables (KEY=VALUE)"},
-		cli.BoolFlag{Name: "tty, t", Usage: "allocate a pseudo-TTY"},
-		cli.StringFlag{Name: "user, u", Usage: "UID (format: <uid>[:<gid>])"},
-		cli.Int64SliceFlag{Name: "additional-gids, g", Usage: "additional gids"},
-		cli.StringFlag{Name: "process, p", Usage: "path to a process.json (the whole process: no command or process flags with it)"},
-		cli.BoolFlag{Name: "detach, d", Usage: "detach from the process"},
-		cli.StringFlag{Name: "pid-file", Usage: "file to write the process's pid to"},
-		cli.StringFlag{Name: "process-label", Usage: "SELinux label for the process"},
-		cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile for the process"},
-		cli.BoolFlag{Name: "no-new-privs", Usage: "set the no new privileges value for the process"},
-		cli.StringSliceFlag{Name: "cap, c", Usage: "add a capability to the bounding, effective and permitted sets"},
-		cli.IntFlag{Name: "preserve-fds", Usage: "pass N additional file descriptors (3 to 3+N-1) to the process"},
-		cli.StringSliceFlag{Name: "cgroup", Usage: "run in an existing sub-cgroup of the container: <path> or <controller>[,<controller>...]:<path>"},
-		cli.BoolFlag{Name: "ignore-paused", Usage: "allow exec in a paused container"},
+		cli.StringFlag{Name: "console-socket", Usage: "Unix socket berth sends the master fd of the process's terminal to"},
+		cli.StringFlag{Name: "pidfd-socket", Usage: "Unix socket berth sends a pidfd of the new process to"},
+		cli.StringFlag{Name: "cwd", Usage: "directory, inside the container, the process starts in"},
+		cli.StringSliceFlag{Name: "env, e", Usage: "add or replace one variable of the process's environment: NAME=VALUE"},
+		cli.BoolFlag{Name: "tty, t", Usage: "give the process a terminal (with --process, the file's terminal decides)"},
+		cli.StringFlag{Name: "user, u", Usage: "numeric user to run as: <uid>[:<gid>]"},
+		cli.Int64SliceFlag{Name: "additional-gids, g", Usage: "one more supplementary group id for the process"},
+		cli.StringFlag{Name: "process, p", Usage: "JSON file (runtime-spec process object) describing the whole process: no program and no process flags with it"},
+		cli.BoolFlag{Name: "detach, d", Usage: "return once the process has started instead of waiting for it"},
+		cli.StringFlag{Name: "pid-file", Usage: "write the host pid of the new process to this file"},
+		cli.StringFlag{Name: "process-label", Usage: "SELinux label the process runs with"},
+		cli.StringFlag{Name: "apparmor", Usage: "AppArmor profile that confines the process"},
+		cli.BoolFlag{Name: "no-new-privs", Usage: "forbid the process to gain privileges through execve (no_new_privs)"},
+		cli.StringSliceFlag{Name: "cap, c", Usage: "one more capability for the process (CAP_NAME or name)"},
+		cli.IntFlag{Name: "preserve-fds", Usage: "also hand berth's descriptors 3 to 3+N-1 to the process"},
+		cli.StringSliceFlag{Name: "cgroup", Usage: "start the process in a sub-cgroup of the container that exists already: <path>, or <controller>[,<controller>...]:<path> on cgroup v1"},
+		cli.BoolFlag{Name: "ignore-paused", Usage: "exec into a paused container too (the process stays frozen until resume)"},
 	},
 	Action: func(ctx *cli.Context) error {
 		status, err := execAction(ctx)
@@ -93,20 +95,39 @@ func execAction(ctx *cli.Context) (int, error) {
 	}
 	terminal := ctx.Bool("tty")
 	if o.ProcessFile != "" {
-		terminal = processTerminal(o.ProcessFile)
+		terminal = processTerminal(o.ProcessJSON)
 	}
 	return execForeground(c, o, signals, terminal && o.ConsoleSocket == "")
 }
 
 // processTerminal peeks at process.json's terminal: in the foreground
-// berth then proxies its own terminal, as with --tty. A file it cannot
-// read is reported when the process is loaded.
-func processTerminal(path string) bool {
+// berth then proxies its own terminal, as with --tty. A file that does
+// not decode is reported when the process is loaded.
+func processTerminal(data []byte) bool {
 	var p struct {
 		Terminal bool `json:"terminal"`
 	}
+	return json.Unmarshal(data, &p) == nil && p.Terminal
+}
+
+// readProcessFile reads --process once: it may be a pipe or a fifo
+// (--process /dev/stdin). With --tty as well (podman passes both), the
+// file's terminal decides, as with runc; a --tty the file contradicts is
+// said to be ignored at debug level only: runc says nothing, and callers
+// (runc's tty.bats among them) read stderr mixed with the output.
+func readProcessFile(ctx *cli.Context, path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
-	return err == nil && json.Unmarshal(data, &p) == nil && p.Terminal
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("--process %s: %w", path, err)
+	}
+	if ctx.Bool("tty") && !processTerminal(data) {
+		logrus.Debugf("--tty ignored: %s does not ask for a terminal, and the file decides", path)
+	}
+	return data, nil
 }
 
 // loadForExec loads the container named by the first argument, with the
@@ -129,6 +150,11 @@ func execOpts(ctx *cli.Context) (*libcontainer.ExecOpts, error) {
 	var err error
 	if o.ProcessFile, err = processFile(ctx); err != nil {
 		return nil, err
+	}
+	if o.ProcessFile != "" {
+		if o.ProcessJSON, err = readProcessFile(ctx, o.ProcessFile); err != nil {
+			return nil, err
+		}
 	}
 	if o.ConsoleSocket, err = absPath("console-socket", ctx.String("console-socket")); err != nil {
 		return nil, err
@@ -162,8 +188,9 @@ func checkTerminalFlags(ctx *cli.Context, fromFile bool) error {
 }
 
 // processFlags shape the process; --process gives the whole process, so
-// they cannot come with it.
-var processFlags = []string{"cwd", "env", "tty", "user", "additional-gids", "process-label", "apparmor", "no-new-privs", "cap"}
+// they cannot come with it. --tty can: podman passes it with --process,
+// and runc takes the file's terminal then.
+var processFlags = []string{"cwd", "env", "user", "additional-gids", "process-label", "apparmor", "no-new-privs", "cap"}
 
 // processFile is --process, checked against the flags and arguments that
 // would be ignored with it.
@@ -171,7 +198,7 @@ func processFile(ctx *cli.Context) (string, error) {
 	path := ctx.String("process")
 	if path == "" {
 		if len(ctx.Args().Tail()) == 0 {
-			return "", errors.New("no command given (args cannot be empty without --process)")
+			return "", errors.New("no command to run: name one after the container id, or use --process")
 		}
 		return "", nil
 	}
@@ -213,6 +240,7 @@ func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals
 		}
 		defer tty.close()
 		o.Console = tty.theirs
+		tty.receiveEarly()
 	}
 	pid, err := c.Exec(o)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 var featuresCommand = cli.Command{
 	Name:  "features",
-	Usage: "show the enabled features",
+	Usage: "print what this berth supports, as JSON",
 	Description: `Print berth's runtime-spec features structure (JSON): the config.json
 versions, hooks, mount options, namespaces, capabilities, cgroup, seccomp and
 LSM support berth implements. Engines (containerd) read it before they run

@@ -7,10 +7,10 @@ import (
 
 var killCommand = cli.Command{
 	Name:      "kill",
-	Usage:     "send a signal to the container's process (default SIGTERM)",
+	Usage:     "signal a container's process (SIGTERM unless a signal is named)",
 	ArgsUsage: "<container-id> [signal]",
 	Flags: []cli.Flag{
-		cli.BoolFlag{Name: "all, a", Usage: "send the signal to every process in the container"},
+		cli.BoolFlag{Name: "all, a", Usage: "signal every process of the container, not just its first"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 2); err != nil {

@@ -20,8 +20,8 @@ var listCommand = cli.Command{
 	Name:  "list",
 	Usage: "list the containers berth knows (under --root)",
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table or json"},
-		cli.BoolFlag{Name: "quiet, q", Usage: "display only container ids"},
+		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table, or json for a list of states"},
+		cli.BoolFlag{Name: "quiet, q", Usage: "print only the ids, one a line"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 0, 0); err != nil {
@@ -56,6 +56,9 @@ func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkListRoot(ctx, root); err != nil {
+		return nil, err
+	}
 	ids, err := libcontainer.List(root)
 	if err != nil {
 		return nil, err
@@ -71,6 +74,19 @@ func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
 		states = append(states, s)
 	}
 	return states, nil
+}
+
+// checkListRoot refuses a --root given on the command line that does not
+// exist, as runc 1.5.1 does (a typo would otherwise list nothing); the
+// default root is missing until the first create, which lists nothing.
+func checkListRoot(ctx *cli.Context, root string) error {
+	if !ctx.GlobalIsSet("root") {
+		return nil
+	}
+	if _, err := os.Stat(root); err != nil {
+		return fmt.Errorf("list: --root: %w", err)
+	}
+	return nil
 }
 
 // owner is the name of the user owning a container's state directory,

@@ -53,7 +53,8 @@ func main() {
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return err }
 	// (urfave/cli would write "No help topic" to the discarded ErrWriter)
 	app.CommandNotFound = func(_ *cli.Context, name string) {
-		fatal(fmt.Errorf("unknown command %q (see berth --help)", name))
+		//lint:ignore ST1005 "No help topic for '...'" is urfave/cli's answer, which runc gives and runc's help.bats matches
+		fatal(fmt.Errorf("No help topic for '%s': berth has no such command (see berth --help)", name))
 	}
 	cli.ErrWriter = io.Discard
 	if err := app.Run(os.Args); err != nil {
@@ -62,13 +63,13 @@ func main() {
 }
 
 var globalFlags = []cli.Flag{
-	cli.BoolFlag{Name: "debug", Usage: "enable debug logging"},
-	cli.StringFlag{Name: "log", Usage: "set the log file to write berth logs to (default is stderr)"},
-	cli.StringFlag{Name: "log-format", Value: "text", Usage: "set the log format ('text' or 'json')"},
-	cli.StringFlag{Name: "root", Value: "/run/berth", Usage: "root directory for storage of container state"},
-	cli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd to manage the container's cgroups (needs systemd as the host's init)"},
-	cli.StringFlag{Name: "rootless", Value: "auto", Usage: "ignore cgroup permission errors ('true', 'false', or 'auto')"},
-	cli.StringFlag{Name: "criu", Value: "criu", Usage: "path to the criu binary (checkpoint/restore are not supported)"},
+	cli.BoolFlag{Name: "debug", Usage: "log at debug level"},
+	cli.StringFlag{Name: "log", Usage: "append berth's log to this file instead of stderr (errors still reach stderr too)"},
+	cli.StringFlag{Name: "log-format", Value: "text", Usage: "how log lines are written: text or json"},
+	cli.StringFlag{Name: "root", Value: "/run/berth", Usage: "directory where berth keeps its containers' state (a tmpfs is best)"},
+	cli.BoolFlag{Name: "systemd-cgroup", Usage: "let systemd create and manage the cgroups (needs systemd as the host's init)"},
+	cli.StringFlag{Name: "rootless", Value: "auto", Usage: "act as an unprivileged caller (cgroups it may not write are tolerated): true, false or auto (true unless run as root)"},
+	cli.StringFlag{Name: "criu", Value: "criu", Usage: "CRIU program to run (unused: berth cannot checkpoint or restore)"},
 }
 
 var commands = []cli.Command{

@@ -6,10 +6,10 @@ import (
 
 var pauseCommand = cli.Command{
 	Name:      "pause",
-	Usage:     "pause suspends all processes inside the container",
+	Usage:     "freeze every process of a running container",
 	ArgsUsage: "<container-id>",
-	Description: `Freezes every process of a running container (the v1 freezer, or
-cgroup.freeze on cgroup v2); berth state then reports it paused.`,
+	Description: `Uses the v1 freezer, or cgroup.freeze on cgroup v2. The processes stay
+where they are until "berth resume"; berth state reports the container paused.`,
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
 			return err
@@ -23,10 +23,11 @@ cgroup.freeze on cgroup v2); berth state then reports it paused.`,
 }
 
 var resumeCommand = cli.Command{
-	Name:        "resume",
-	Usage:       "resumes all processes that have been previously paused",
-	ArgsUsage:   "<container-id>",
-	Description: `Thaws the processes of a paused container.`,
+	Name:      "resume",
+	Usage:     "thaw the processes of a paused container",
+	ArgsUsage: "<container-id>",
+	Description: `The frozen processes go on where they stopped; berth state reports the
+container running again.`,
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
 			return err

@@ -13,8 +13,8 @@ import (
 
 var psCommand = cli.Command{
 	Name:      "ps",
-	Usage:     "ps displays the processes running inside a container",
-	ArgsUsage: "<container-id> [ps options]",
+	Usage:     "show the processes of a container",
+	ArgsUsage: "<container-id> [<ps(1) argument>...]",
 	Description: `Without --format json, runs the host's ps with the given options (default
 -ef) and prints its header and the lines of the container's processes.
 --format json prints the host pids as a JSON array, as runc does (null when
@@ -22,7 +22,7 @@ there are none).`,
 	SkipArgReorder: true,
 	OnUsageError:   oneLineUsage,
 	Flags: []cli.Flag{
-		cli.StringFlag{Name: "format, f", Value: "table", Usage: "select one of: table or json"},
+		cli.StringFlag{Name: "format, f", Value: "table", Usage: "table (the host's ps lines) or json (a list of host pids)"},
 	},
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, -1); err != nil {

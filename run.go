@@ -12,15 +12,15 @@ import (
 
 var runCommand = cli.Command{
 	Name:      "run",
-	Usage:     "create and start a container, and wait for it in the foreground",
+	Usage:     "create a container, start it and wait until it exits",
 	ArgsUsage: "<container-id>",
 	Description: `In the foreground, run forwards signals to the container, proxies its own
 terminal to the container's when process.terminal is true and no
 --console-socket is given, and exits with the container's status.`,
 	Flags: append(append([]cli.Flag{}, createFlags...),
-		cli.BoolFlag{Name: "detach, d", Usage: "detach from the container's process"},
-		cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
-		cli.BoolFlag{Name: "no-subreaper", Usage: "do not make berth a subreaper of the container's processes"},
+		cli.BoolFlag{Name: "detach, d", Usage: "return once the container has started instead of waiting for it"},
+		cli.BoolFlag{Name: "keep", Usage: "leave the stopped container in place (berth delete removes it)"},
+		cli.BoolFlag{Name: "no-subreaper", Usage: "leave orphaned processes to the usual reaper instead of berth"},
 	),
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {
@@ -81,6 +81,9 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 	}
 	signals.caughtAll()
 	if err := startOrDelete(c); err != nil {
+		if tty != nil {
+			tty.drainAfterFailure()
+		}
 		return err
 	}
 	status := signals.wait(c.InitPid(), tty)

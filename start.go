@@ -6,7 +6,7 @@ import (
 
 var startCommand = cli.Command{
 	Name:      "start",
-	Usage:     "execute the user-defined process in a created container",
+	Usage:     "let a created container run its configured program",
 	ArgsUsage: "<container-id>",
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {

@@ -9,7 +9,7 @@ import (
 
 var stateCommand = cli.Command{
 	Name:      "state",
-	Usage:     "output the state of a container",
+	Usage:     "print a container's state as JSON",
 	ArgsUsage: "<container-id>",
 	Action: func(ctx *cli.Context) error {
 		if err := checkArgs(ctx, 1, 1); err != nil {

@@ -4,21 +4,29 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/libcontainer"
 )
 
-// ttyProxy is `run`'s terminal: with process.terminal and no
+// ttyProxy is the terminal of `run` and `exec -t`: with a terminal and no
 // --console-socket, berth receives the pty master over a socketpair,
 // puts its own terminal in raw mode and copies both ways.
 type ttyProxy struct {
 	mine   *os.File // berth's end of the socketpair
 	theirs *os.File // the init's end
+	early  chan received
 	master *os.File
 	saved  *unix.Termios
 	done   sync.WaitGroup
+}
+
+// received is the master as the init sent it, ONLCR already cleared.
+type received struct {
+	master *os.File
+	err    error
 }
 
 // newTTYConsole makes a console socket of berth's own: theirs goes to
@@ -34,13 +42,57 @@ func newTTYConsole() (*ttyProxy, error) {
 	}, nil
 }
 
-// attach receives the master and starts copying.
-func (t *ttyProxy) attach() error {
+// receive takes the master from the init and clears ONLCR on it.
+func (t *ttyProxy) receive() received {
 	master, err := libcontainer.RecvFile(t.mine)
+	if err == nil {
+		if err = clearONLCR(master); err != nil {
+			master.Close()
+		}
+	}
+	return received{master, err}
+}
+
+// receiveEarly receives the master in the background as soon as the init
+// sends it (exec returns only once the program runs): ONLCR is then off
+// before the program writes, as a rule. The init does not wait for it,
+// so a program that writes at once can still race the change; only the
+// init clearing ONLCR itself would close that. attach picks the master
+// up. A master that never comes (the exec failed) leaves the goroutine
+// waiting until berth exits.
+func (t *ttyProxy) receiveEarly() {
+	t.early = make(chan received, 1)
+	go func() { t.early <- t.receive() }()
+}
+
+// clearONLCR turns off the pty's "\n" to "\r\n" translation (a termios
+// change through the master applies to the pty): the output reaches
+// berth's own terminal, which translates already, or a pipe or file,
+// which wants the bytes as written. runc does the same for the terminal
+// it proxies; a --console-socket receiver gets the pty as the kernel
+// made it.
+func clearONLCR(master *os.File) error {
+	st, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
 	if err != nil {
 		return err
 	}
-	t.master = master
+	st.Oflag &^= unix.ONLCR
+	return unix.IoctlSetTermios(int(master.Fd()), unix.TCSETS, st)
+}
+
+// attach receives the master (unless receiveEarly did) and starts
+// copying.
+func (t *ttyProxy) attach() error {
+	var r received
+	if t.early != nil {
+		r = <-t.early
+	} else {
+		r = t.receive()
+	}
+	if r.err != nil {
+		return r.err
+	}
+	t.master = r.master
 	if st, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
 		t.saved = st
 		raw := *st
@@ -51,9 +103,9 @@ func (t *ttyProxy) attach() error {
 	t.done.Add(1)
 	go func() {
 		defer t.done.Done()
-		io.Copy(os.Stdout, master) // ends with EIO when the last slave closes
+		io.Copy(os.Stdout, t.master) // ends with EIO when the last slave closes
 	}()
-	go io.Copy(master, os.Stdin)
+	go io.Copy(t.master, os.Stdin)
 	return nil
 }
 
@@ -73,6 +125,25 @@ func (t *ttyProxy) drain() {
 		t.done.Wait()
 	}
 }
+
+// drainAfterFailure shows what the container wrote to the terminal
+// before its start failed (a startContainer hook's words, say): the
+// container has been deleted, so the copy ends soon; it is not waited
+// for beyond failureDrain should a process still hold the pty.
+func (t *ttyProxy) drainAfterFailure() {
+	if t.master == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { t.done.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(failureDrain):
+	}
+}
+
+// failureDrain bounds drainAfterFailure.
+const failureDrain = 2 * time.Second
 
 func (t *ttyProxy) close() {
 	if t.saved != nil {

@@ -43,7 +43,7 @@ func stateRoot(ctx *cli.Context) (string, error) {
 func containerID(ctx *cli.Context) (string, error) {
 	id := ctx.Args().First()
 	if id == "" {
-		return "", errors.New(ctx.Command.Name + ": container id cannot be empty")
+		return "", errors.New(ctx.Command.Name + ": no container id given")
 	}
 	return id, libcontainer.ValidateID(id)
 }

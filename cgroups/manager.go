@@ -51,7 +51,7 @@ type Manager interface {
 	Pids() ([]int, error)
 	// Stats reads the cgroup's statistics in the shape of `runc events
 	// --stats`.
-	Stats() (*Stats, error)
+	Stats() (*Snapshot, error)
 	// OOMKillCount is how many processes the OOM killer killed in the
 	// cgroup (v1 memory.oom_control, v2 memory.events oom_kill).
 	OOMKillCount() (uint64, error)

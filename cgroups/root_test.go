@@ -70,8 +70,8 @@ func TestRootLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	// (v1 does not move a process's memory charge with it: usage may be 0)
-	if st.Pids.Current != 1 || st.Pids.Limit != 32 || st.Memory.Usage.Limit != 64<<20 || len(st.CPUSet.CPUs) != 1 {
-		t.Errorf("stats: pids %+v, memory usage %+v", st.Pids, st.Memory.Usage)
+	if st.Tasks.Count != 1 || st.Tasks.Max != 32 || st.Memory.RAM.Limit != 64<<20 || len(st.Cpuset.CPUs) != 1 {
+		t.Errorf("stats: pids %+v, memory usage %+v", st.Tasks, st.Memory.RAM)
 	}
 	if _, err := json.Marshal(st); err != nil {
 		t.Fatal(err)
@@ -804,8 +804,8 @@ func TestRootHugetlb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := st.Hugetlb[size]; !ok {
-		t.Errorf("no %s in stats: %v", size, st.Hugetlb)
+	if _, ok := st.HugePages[size]; !ok {
+		t.Errorf("no %s in stats: %v", size, st.HugePages)
 	}
 }
 
@@ -833,7 +833,7 @@ func TestRootUnified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fileExists(m.State().Paths[""], "cpu.pressure") && st.CPU.PSI == nil {
+	if fileExists(m.State().Paths[""], "cpu.pressure") && st.CPU.Pressure == nil {
 		t.Error("cpu.pressure is there, stats have no PSI")
 	}
 }

@@ -1,133 +1,147 @@
 package cgroups
 
-// The types below reproduce the cgroup part of runc's `events --stats`
-// data (runc's types/events.go): the same JSON field names, so tools that
-// read runc's output read berth's. runc's Stats also has "intel_rdt" and
-// "network_interfaces", which do not come from cgroups: the events
-// command embeds Stats in a struct that adds them. Rdma is berth's own
-// addition and is omitted when empty.
+// What `berth events` reports about a cgroup. The Go names are berth's;
+// the JSON keys (in the tags, and the order of the fields) are the
+// interface: the keys tools already read from runc's `events` output,
+// which testdata/runc-1.1.5-events-stats.json pins. The event's data
+// also holds "intel_rdt" and "network_interfaces", which are not cgroup
+// values: libcontainer's EventStats adds them around a Snapshot. "rdma"
+// is berth's addition, left out when there is nothing to report.
 
-// Stats is the cgroup statistics of a container.
-type Stats struct {
-	CPU     CPU                `json:"cpu"`            // CPU time and throttling
-	CPUSet  CPUSet             `json:"cpuset"`         // the cpuset
-	Memory  Memory             `json:"memory"`         // memory usage and limits
-	Pids    Pids               `json:"pids"`           // process count and limit
-	Blkio   Blkio              `json:"blkio"`          // block I/O counters
-	Hugetlb map[string]Hugetlb `json:"hugetlb"`        // by page size ("2MB")
-	Rdma    []RdmaEntry        `json:"rdma,omitempty"` // RDMA usage by device (rdma.current)
+// Snapshot is what one reading of a container's cgroup found.
+type Snapshot struct {
+	CPU       CPUStats                 `json:"cpu"`
+	Cpuset    CpusetState              `json:"cpuset"`
+	Memory    MemoryStats              `json:"memory"`
+	Tasks     TaskStats                `json:"pids"`
+	BlockIO   BlockIOStats             `json:"blkio"`
+	HugePages map[string]HugePageUsage `json:"hugetlb"` // keyed by page size, "2MB"
+	RDMA      []RDMAUsage              `json:"rdma,omitempty"`
 }
 
-// Hugetlb is the usage of one huge page size.
-type Hugetlb struct {
-	Usage   uint64 `json:"usage,omitempty"` // bytes in use
-	Max     uint64 `json:"max,omitempty"`   // peak bytes (v1 only)
-	Failcnt uint64 `json:"failcnt"`         // allocations refused by the limit
+// HugePageUsage is the cgroup's use of huge pages of one size.
+type HugePageUsage struct {
+	Bytes     uint64 `json:"usage,omitempty"`
+	PeakBytes uint64 `json:"max,omitempty"` // cgroup v1 keeps a peak; v2 does not
+	Refused   uint64 `json:"failcnt"`       // faults the limit turned down
 }
 
-// BlkioEntry is one device's value of a block I/O statistic.
-type BlkioEntry struct {
-	Major uint64 `json:"major,omitempty"` // device major
-	Minor uint64 `json:"minor,omitempty"` // device minor
-	Op    string `json:"op,omitempty"`    // Read, Write, Sync, Async, Discard, Total or ""
-	Value uint64 `json:"value,omitempty"` // bytes, operations or time, by file
+// DeviceCount is a block I/O counter of one device, for one kind of
+// operation where the kernel splits them.
+type DeviceCount struct {
+	Major     uint64 `json:"major,omitempty"`
+	Minor     uint64 `json:"minor,omitempty"`
+	Operation string `json:"op,omitempty"` // Read, Write, Sync, Async, Discard, Total, or "" for a plain count
+	Count     uint64 `json:"value,omitempty"`
 }
 
-// Blkio is the block I/O statistics.
-type Blkio struct {
-	IoServiceBytesRecursive []BlkioEntry `json:"ioServiceBytesRecursive,omitempty"` // bytes transferred
-	IoServicedRecursive     []BlkioEntry `json:"ioServicedRecursive,omitempty"`     // I/O operations
-	IoQueuedRecursive       []BlkioEntry `json:"ioQueueRecursive,omitempty"`        // queued operations (v1 CFQ)
-	IoServiceTimeRecursive  []BlkioEntry `json:"ioServiceTimeRecursive,omitempty"`  // service time, ns (v1 CFQ)
-	IoWaitTimeRecursive     []BlkioEntry `json:"ioWaitTimeRecursive,omitempty"`     // wait time, ns (v1 CFQ)
-	IoMergedRecursive       []BlkioEntry `json:"ioMergedRecursive,omitempty"`       // merged operations (v1 CFQ)
-	IoTimeRecursive         []BlkioEntry `json:"ioTimeRecursive,omitempty"`         // device time, ms (v1 CFQ)
-	SectorsRecursive        []BlkioEntry `json:"sectorsRecursive,omitempty"`        // sectors (v1 CFQ)
-	PSI                     *PSIStats    `json:"psi,omitempty"`                     // io.pressure (v2)
+// BlockIOStats holds the block I/O counters. cgroup v2 (io.stat), BFQ
+// and the v1 throttling layer fill Bytes and Ops only; the other lists
+// come from v1's CFQ scheduler files where the kernel still has them.
+type BlockIOStats struct {
+	Bytes       []DeviceCount `json:"ioServiceBytesRecursive,omitempty"`
+	Ops         []DeviceCount `json:"ioServicedRecursive,omitempty"`
+	Queued      []DeviceCount `json:"ioQueueRecursive,omitempty"`
+	ServiceTime []DeviceCount `json:"ioServiceTimeRecursive,omitempty"` // nanoseconds
+	WaitTime    []DeviceCount `json:"ioWaitTimeRecursive,omitempty"`    // nanoseconds
+	Merged      []DeviceCount `json:"ioMergedRecursive,omitempty"`
+	DiskTime    []DeviceCount `json:"ioTimeRecursive,omitempty"` // milliseconds
+	Sectors     []DeviceCount `json:"sectorsRecursive,omitempty"`
+	Pressure    *Pressure     `json:"psi,omitempty"` // io.pressure, cgroup v2
 }
 
-// Pids is the number of processes and its limit (0: no limit).
-type Pids struct {
-	Current uint64 `json:"current,omitempty"` // processes now
-	Limit   uint64 `json:"limit,omitempty"`   // pids.max; 0 for none
+// TaskStats counts the cgroup's processes and threads (the pids
+// controller counts both).
+type TaskStats struct {
+	Count uint64 `json:"current,omitempty"`
+	Max   uint64 `json:"limit,omitempty"` // pids.max; 0 when there is none
 }
 
-// Throttling is the CFS bandwidth statistics.
-type Throttling struct {
-	Periods          uint64 `json:"periods,omitempty"`          // CFS periods elapsed
-	ThrottledPeriods uint64 `json:"throttledPeriods,omitempty"` // periods the quota ran out
-	ThrottledTime    uint64 `json:"throttledTime,omitempty"`    // time throttled, ns
+// CFSThrottling says how often the CFS bandwidth quota held the cgroup
+// back.
+type CFSThrottling struct {
+	Elapsed     uint64 `json:"periods,omitempty"`          // enforcement periods so far
+	Throttled   uint64 `json:"throttledPeriods,omitempty"` // of those, the ones the quota ran out in
+	ThrottledNS uint64 `json:"throttledTime,omitempty"`
 }
 
-// CPUUsage is CPU time in nanoseconds.
-type CPUUsage struct {
-	Total        uint64   `json:"total,omitempty"`         // all CPU time
-	Percpu       []uint64 `json:"percpu,omitempty"`        // by CPU (v1)
-	PercpuKernel []uint64 `json:"percpu_kernel,omitempty"` // kernel time by CPU (v1)
-	PercpuUser   []uint64 `json:"percpu_user,omitempty"`   // user time by CPU (v1)
-	Kernel       uint64   `json:"kernel"`                  // kernel time
-	User         uint64   `json:"user"`                    // user time
+// CPUTime is the CPU time the cgroup used, in nanoseconds. The per-CPU
+// lists exist on cgroup v1 only (cpuacct).
+type CPUTime struct {
+	Total        uint64   `json:"total,omitempty"`
+	PerCPU       []uint64 `json:"percpu,omitempty"`
+	PerCPUKernel []uint64 `json:"percpu_kernel,omitempty"`
+	PerCPUUser   []uint64 `json:"percpu_user,omitempty"`
+	Kernel       uint64   `json:"kernel"`
+	User         uint64   `json:"user"`
 }
 
-// CPU is the CPU statistics.
-type CPU struct {
-	Usage      CPUUsage   `json:"usage,omitempty"`      // time used
-	Throttling Throttling `json:"throttling,omitempty"` // CFS bandwidth throttling
-	PSI        *PSIStats  `json:"psi,omitempty"`        // cpu.pressure (v2)
+// CPUStats gathers the CPU side: time used, throttling, pressure.
+type CPUStats struct {
+	Time      CPUTime       `json:"usage,omitempty"`
+	Throttled CFSThrottling `json:"throttling,omitempty"`
+	Pressure  *Pressure     `json:"psi,omitempty"` // cpu.pressure, cgroup v2
 }
 
-// CPUSet is the cpuset of the cgroup and its v1 flags.
-type CPUSet struct {
-	CPUs                  []uint16 `json:"cpus,omitempty"`           // CPUs (v2: effective)
-	CPUExclusive          uint64   `json:"cpu_exclusive"`            // cpuset.cpu_exclusive
-	Mems                  []uint16 `json:"mems,omitempty"`           // memory nodes (v2: effective)
-	MemHardwall           uint64   `json:"mem_hardwall"`             // cpuset.mem_hardwall
-	MemExclusive          uint64   `json:"mem_exclusive"`            // cpuset.mem_exclusive
-	MemoryMigrate         uint64   `json:"memory_migrate"`           // cpuset.memory_migrate
-	MemorySpreadPage      uint64   `json:"memory_spread_page"`       // cpuset.memory_spread_page
-	MemorySpreadSlab      uint64   `json:"memory_spread_slab"`       // cpuset.memory_spread_slab
-	MemoryPressure        uint64   `json:"memory_pressure"`          // cpuset.memory_pressure
-	SchedLoadBalance      uint64   `json:"sched_load_balance"`       // cpuset.sched_load_balance
-	SchedRelaxDomainLevel int64    `json:"sched_relax_domain_level"` // cpuset.sched_relax_domain_level
+// CpusetState is where the cgroup may run and allocate, and on cgroup v1
+// the cpuset flags, each the value of the file named in its key
+// (cpuset.<key>). On v2 the lists are the effective ones.
+type CpusetState struct {
+	CPUs             []uint16 `json:"cpus,omitempty"`
+	ExclusiveCPUs    uint64   `json:"cpu_exclusive"`
+	Mems             []uint16 `json:"mems,omitempty"`
+	HardwallMems     uint64   `json:"mem_hardwall"`
+	ExclusiveMems    uint64   `json:"mem_exclusive"`
+	MigrateMemory    uint64   `json:"memory_migrate"`
+	SpreadPage       uint64   `json:"memory_spread_page"`
+	SpreadSlab       uint64   `json:"memory_spread_slab"`
+	ReclaimPressure  uint64   `json:"memory_pressure"`
+	LoadBalance      uint64   `json:"sched_load_balance"`
+	RelaxDomainLevel int64    `json:"sched_relax_domain_level"`
 }
 
-// MemoryEntry is one memory counter: usage, peak, limit hits and limit.
-type MemoryEntry struct {
-	Limit   uint64 `json:"limit"`           // bytes; unlimited is the largest value
-	Usage   uint64 `json:"usage,omitempty"` // bytes now
-	Max     uint64 `json:"max,omitempty"`   // peak bytes
-	Failcnt uint64 `json:"failcnt"`         // times the limit was hit
+// MemoryCounter is one kind of memory charged to the cgroup, against
+// its limit.
+type MemoryCounter struct {
+	Limit     uint64 `json:"limit"` // no limit reads as the largest value the kernel shows
+	Bytes     uint64 `json:"usage,omitempty"`
+	PeakBytes uint64 `json:"max,omitempty"`
+	LimitHits uint64 `json:"failcnt"` // how often a charge hit Limit
 }
 
-// Memory is the memory statistics. Swap is memory+swap, as in v1 (on v2
-// the swap-only values plus the memory ones).
-type Memory struct {
-	Cache     uint64            `json:"cache,omitempty"`     // page cache bytes
-	Usage     MemoryEntry       `json:"usage,omitempty"`     // memory
-	Swap      MemoryEntry       `json:"swap,omitempty"`      // memory+swap
-	Kernel    MemoryEntry       `json:"kernel,omitempty"`    // kernel memory (v1)
-	KernelTCP MemoryEntry       `json:"kernelTCP,omitempty"` // kernel TCP memory (v1)
-	Raw       map[string]uint64 `json:"raw,omitempty"`       // memory.stat as is
-	PSI       *PSIStats         `json:"psi,omitempty"`       // memory.pressure (v2)
+// MemoryStats is the memory side. WithSwap counts memory and swap
+// together, which is what v1's memsw files hold; on v2, where swap has
+// files of its own, berth adds the memory values to them.
+type MemoryStats struct {
+	CacheBytes uint64            `json:"cache,omitempty"`
+	RAM        MemoryCounter     `json:"usage,omitempty"`
+	WithSwap   MemoryCounter     `json:"swap,omitempty"`
+	Kernel     MemoryCounter     `json:"kernel,omitempty"`    // cgroup v1 kmem
+	KernelTCP  MemoryCounter     `json:"kernelTCP,omitempty"` // cgroup v1 kmem.tcp
+	StatFile   map[string]uint64 `json:"raw,omitempty"`       // memory.stat, every line as the kernel names it
+	Pressure   *Pressure         `json:"psi,omitempty"`       // memory.pressure, cgroup v2
 }
 
-// PSIData is one line of a cgroup v2 pressure file.
-type PSIData struct {
-	Avg10  float64 `json:"avg10"`  // percent stalled, last 10 s
-	Avg60  float64 `json:"avg60"`  // percent stalled, last 60 s
-	Avg300 float64 `json:"avg300"` // percent stalled, last 300 s
-	Total  uint64  `json:"total"`  // time stalled, µs
+// PressureAverages is one line of a pressure (PSI) file: the share of
+// time tasks were stalled, averaged over 10, 60 and 300 seconds, and the
+// total stall.
+type PressureAverages struct {
+	Avg10     float64 `json:"avg10"`
+	Avg60     float64 `json:"avg60"`
+	Avg300    float64 `json:"avg300"`
+	StalledUS uint64  `json:"total"` // microseconds
 }
 
-// PSIStats is a cgroup v2 pressure file (cpu, memory or io.pressure).
-type PSIStats struct {
-	Some PSIData `json:"some,omitempty"` // some tasks stalled
-	Full PSIData `json:"full,omitempty"` // all tasks stalled
+// Pressure is a cgroup v2 pressure file: "some" when at least one task
+// stalled, "full" when all did.
+type Pressure struct {
+	Some PressureAverages `json:"some,omitempty"`
+	Full PressureAverages `json:"full,omitempty"`
 }
 
-// RdmaEntry is one RDMA device's usage.
-type RdmaEntry struct {
-	Device     string `json:"device,omitempty"`      // device name
-	HcaHandles uint32 `json:"hca_handles,omitempty"` // HCA handles
-	HcaObjects uint32 `json:"hca_objects,omitempty"` // HCA objects
+// RDMAUsage is what the cgroup holds of one RDMA device.
+type RDMAUsage struct {
+	Name    string `json:"device,omitempty"`
+	Handles uint32 `json:"hca_handles,omitempty"`
+	Objects uint32 `json:"hca_objects,omitempty"`
 }

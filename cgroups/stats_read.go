@@ -79,7 +79,7 @@ func (r statReader) list(file string) []uint16 {
 }
 
 // psi parses a cgroup v2 pressure file; nil when the kernel has none.
-func (r statReader) psi(file string) *PSIStats {
+func (r statReader) psi(file string) *Pressure {
 	if !r.has(file) {
 		return nil
 	}
@@ -92,14 +92,14 @@ func (r statReader) psi(file string) *PSIStats {
 }
 
 // parsePSI parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" lines.
-func parsePSI(s string) *PSIStats {
-	p := &PSIStats{}
+func parsePSI(s string) *Pressure {
+	p := &Pressure{}
 	for _, line := range strings.Split(s, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
-		var d *PSIData
+		var d *PressureAverages
 		switch f[0] {
 		case "some":
 			d = &p.Some
@@ -118,7 +118,7 @@ func parsePSI(s string) *PSIStats {
 			case "avg300":
 				d.Avg300, _ = strconv.ParseFloat(v, 64)
 			case "total":
-				d.Total, _ = strconv.ParseUint(v, 10, 64)
+				d.StalledUS, _ = strconv.ParseUint(v, 10, 64)
 			}
 		}
 	}
@@ -127,22 +127,22 @@ func parsePSI(s string) *PSIStats {
 
 // parseRdma parses rdma.current / rdma.max lines
 // ("mlx4_0 hca_handle=2 hca_object=2000"); "max" reads as 0.
-func parseRdma(s string) []RdmaEntry {
-	var out []RdmaEntry
+func parseRdma(s string) []RDMAUsage {
+	var out []RDMAUsage
 	for _, line := range strings.Split(s, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
-		e := RdmaEntry{Device: f[0]}
+		e := RDMAUsage{Name: f[0]}
 		for _, kv := range f[1:] {
 			k, v, _ := strings.Cut(kv, "=")
 			n, _ := strconv.ParseUint(v, 10, 32)
 			switch k {
 			case "hca_handle":
-				e.HcaHandles = uint32(n)
+				e.Handles = uint32(n)
 			case "hca_object":
-				e.HcaObjects = uint32(n)
+				e.Objects = uint32(n)
 			}
 		}
 		out = append(out, e)

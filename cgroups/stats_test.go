@@ -10,13 +10,13 @@ import (
 
 // TestStatsJSONShape: runc 1.1.5's `events --stats` data (captured on a
 // hybrid host, intel_rdt and network_interfaces removed) decodes into
-// Stats and encodes back to the same bytes: the field names match.
+// Snapshot and encodes back to the same bytes: the field names match.
 func TestStatsJSONShape(t *testing.T) {
 	in, err := os.ReadFile("testdata/runc-1.1.5-events-stats.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s Stats
+	var s Snapshot
 	dec := json.NewDecoder(bytes.NewReader(in))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
@@ -48,23 +48,23 @@ func TestStatsV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCPU := CPU{Usage: CPUUsage{Total: 3000, Percpu: []uint64{1000, 2000}, PercpuKernel: []uint64{10, 20}, PercpuUser: []uint64{30, 40},
-		User: 5e7, Kernel: 7e7}, Throttling: Throttling{Periods: 4, ThrottledPeriods: 2, ThrottledTime: 99}}
+	wantCPU := CPUStats{Time: CPUTime{Total: 3000, PerCPU: []uint64{1000, 2000}, PerCPUKernel: []uint64{10, 20}, PerCPUUser: []uint64{30, 40},
+		User: 5e7, Kernel: 7e7}, Throttled: CFSThrottling{Elapsed: 4, Throttled: 2, ThrottledNS: 99}}
 	if !reflect.DeepEqual(s.CPU, wantCPU) {
 		t.Errorf("cpu %+v\nwant %+v", s.CPU, wantCPU)
 	}
-	if s.Memory.Usage != (MemoryEntry{Usage: 100, Max: 150, Failcnt: 1, Limit: 200}) || s.Memory.Swap.Limit != 9223372036854771712 || s.Memory.Cache != 42 {
+	if s.Memory.RAM != (MemoryCounter{Bytes: 100, PeakBytes: 150, LimitHits: 1, Limit: 200}) || s.Memory.WithSwap.Limit != 9223372036854771712 || s.Memory.CacheBytes != 42 {
 		t.Errorf("memory %+v", s.Memory)
 	}
-	if s.Memory.Kernel != (MemoryEntry{}) {
+	if s.Memory.Kernel != (MemoryCounter{}) {
 		t.Errorf("kernel memory without files: %+v", s.Memory.Kernel)
 	}
-	if s.Pids != (Pids{Current: 3}) {
-		t.Errorf("pids %+v", s.Pids)
+	if s.Tasks != (TaskStats{Count: 3}) {
+		t.Errorf("pids %+v", s.Tasks)
 	}
-	wantBytes := []BlkioEntry{{8, 0, "Read", 4096}, {8, 0, "Write", 512}, {8, 0, "Total", 4608}}
-	if !reflect.DeepEqual(s.Blkio.IoServiceBytesRecursive, wantBytes) || len(s.Blkio.IoServicedRecursive) != 1 {
-		t.Errorf("blkio %+v", s.Blkio)
+	wantBytes := []DeviceCount{{8, 0, "Read", 4096}, {8, 0, "Write", 512}, {8, 0, "Total", 4608}}
+	if !reflect.DeepEqual(s.BlockIO.Bytes, wantBytes) || len(s.BlockIO.Ops) != 1 {
+		t.Errorf("blkio %+v", s.BlockIO)
 	}
 }
 
@@ -83,26 +83,26 @@ func TestStatsV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.CPU.Usage.Total != 10000 || s.CPU.Usage.User != 6000 || s.CPU.Usage.Kernel != 4000 || s.CPU.Throttling.ThrottledTime != 2000 {
+	if s.CPU.Time.Total != 10000 || s.CPU.Time.User != 6000 || s.CPU.Time.Kernel != 4000 || s.CPU.Throttled.ThrottledNS != 2000 {
 		t.Errorf("cpu %+v", s.CPU)
 	}
-	if s.CPU.PSI == nil || s.CPU.PSI.Some.Avg10 != 1.5 || s.CPU.PSI.Full.Total != 45 {
-		t.Errorf("psi %+v", s.CPU.PSI)
+	if s.CPU.Pressure == nil || s.CPU.Pressure.Some.Avg10 != 1.5 || s.CPU.Pressure.Full.StalledUS != 45 {
+		t.Errorf("psi %+v", s.CPU.Pressure)
 	}
-	if !reflect.DeepEqual(s.CPUSet.CPUs, []uint16{0, 1}) || !reflect.DeepEqual(s.CPUSet.Mems, []uint16{0}) {
-		t.Errorf("cpuset %+v", s.CPUSet)
+	if !reflect.DeepEqual(s.Cpuset.CPUs, []uint16{0, 1}) || !reflect.DeepEqual(s.Cpuset.Mems, []uint16{0}) {
+		t.Errorf("cpuset %+v", s.Cpuset)
 	}
-	if s.Memory.Usage != (MemoryEntry{Usage: 1000, Max: 1500, Failcnt: 4, Limit: ^uint64(0)}) || s.Memory.Swap.Usage != 1010 || s.Memory.Cache != 300 {
+	if s.Memory.RAM != (MemoryCounter{Bytes: 1000, PeakBytes: 1500, LimitHits: 4, Limit: ^uint64(0)}) || s.Memory.WithSwap.Bytes != 1010 || s.Memory.CacheBytes != 300 {
 		t.Errorf("memory %+v", s.Memory)
 	}
-	if s.Pids != (Pids{Current: 2, Limit: 20}) {
-		t.Errorf("pids %+v", s.Pids)
+	if s.Tasks != (TaskStats{Count: 2, Max: 20}) {
+		t.Errorf("pids %+v", s.Tasks)
 	}
-	wantIO := []BlkioEntry{{8, 0, "Read", 100}, {8, 0, "Write", 200}, {8, 0, "Discard", 0}}
-	if !reflect.DeepEqual(s.Blkio.IoServiceBytesRecursive, wantIO) {
-		t.Errorf("io %+v", s.Blkio.IoServiceBytesRecursive)
+	wantIO := []DeviceCount{{8, 0, "Read", 100}, {8, 0, "Write", 200}, {8, 0, "Discard", 0}}
+	if !reflect.DeepEqual(s.BlockIO.Bytes, wantIO) {
+		t.Errorf("io %+v", s.BlockIO.Bytes)
 	}
-	if !reflect.DeepEqual(s.Rdma, []RdmaEntry{{Device: "mlx4_0", HcaHandles: 2}}) {
-		t.Errorf("rdma %+v", s.Rdma)
+	if !reflect.DeepEqual(s.RDMA, []RDMAUsage{{Name: "mlx4_0", Handles: 2}}) {
+		t.Errorf("rdma %+v", s.RDMA)
 	}
 }

@@ -9,9 +9,9 @@ import (
 const userHZ = 100
 
 // statsV1 reads the v1 controllers' statistics.
-func statsV1(paths map[string]string) (*Stats, error) {
+func statsV1(paths map[string]string) (*Snapshot, error) {
 	var err error
-	s := &Stats{Hugetlb: map[string]Hugetlb{}}
+	s := &Snapshot{HugePages: map[string]HugePageUsage{}}
 	rd := func(ctrl string) (statReader, bool) {
 		d, ok := paths[ctrl]
 		return statReader{dir: d, err: &err}, ok
@@ -21,101 +21,101 @@ func statsV1(paths map[string]string) (*Stats, error) {
 	}
 	if r, ok := rd("cpu"); ok {
 		st := r.keyed("cpu.stat")
-		s.CPU.Throttling = Throttling{Periods: st["nr_periods"], ThrottledPeriods: st["nr_throttled"], ThrottledTime: st["throttled_time"]}
+		s.CPU.Throttled = CFSThrottling{Elapsed: st["nr_periods"], Throttled: st["nr_throttled"], ThrottledNS: st["throttled_time"]}
 	}
 	if r, ok := rd("cpuset"); ok {
-		cpusetV1(r, &s.CPUSet)
+		cpusetV1(r, &s.Cpuset)
 	}
 	if r, ok := rd("memory"); ok {
 		memoryV1(r, &s.Memory)
 	}
 	if r, ok := rd("pids"); ok {
-		s.Pids = Pids{Current: r.uint("pids.current"), Limit: r.limitOrZero("pids.max")}
+		s.Tasks = TaskStats{Count: r.uint("pids.current"), Max: r.limitOrZero("pids.max")}
 	}
 	if r, ok := rd("blkio"); ok {
-		blkioV1(r, &s.Blkio)
+		blkioV1(r, &s.BlockIO)
 	}
 	if r, ok := rd("hugetlb"); ok {
 		for _, size := range hostHugeSizes() {
 			p := "hugetlb." + size + "."
-			s.Hugetlb[size] = Hugetlb{Usage: r.uint(p + "usage_in_bytes"), Max: r.uint(p + "max_usage_in_bytes"), Failcnt: r.uint(p + "failcnt")}
+			s.HugePages[size] = HugePageUsage{Bytes: r.uint(p + "usage_in_bytes"), PeakBytes: r.uint(p + "max_usage_in_bytes"), Refused: r.uint(p + "failcnt")}
 		}
 	}
 	if r, ok := rd("rdma"); ok && r.has("rdma.current") {
-		s.Rdma = parseRdma(r.str("rdma.current"))
+		s.RDMA = parseRdma(r.str("rdma.current"))
 	}
 	return s, err
 }
 
-func cpuacctV1(r statReader, c *CPU) {
-	c.Usage.Total = r.uint("cpuacct.usage")
-	c.Usage.Percpu = r.uints("cpuacct.usage_percpu")
-	c.Usage.PercpuKernel = r.uints("cpuacct.usage_percpu_sys")
-	c.Usage.PercpuUser = r.uints("cpuacct.usage_percpu_user")
+func cpuacctV1(r statReader, c *CPUStats) {
+	c.Time.Total = r.uint("cpuacct.usage")
+	c.Time.PerCPU = r.uints("cpuacct.usage_percpu")
+	c.Time.PerCPUKernel = r.uints("cpuacct.usage_percpu_sys")
+	c.Time.PerCPUUser = r.uints("cpuacct.usage_percpu_user")
 	st := r.keyed("cpuacct.stat")
-	c.Usage.User = st["user"] * (1e9 / userHZ)
-	c.Usage.Kernel = st["system"] * (1e9 / userHZ)
+	c.Time.User = st["user"] * (1e9 / userHZ)
+	c.Time.Kernel = st["system"] * (1e9 / userHZ)
 }
 
-func cpusetV1(r statReader, c *CPUSet) {
+func cpusetV1(r statReader, c *CpusetState) {
 	c.CPUs = r.list("cpuset.cpus")
 	c.Mems = r.list("cpuset.mems")
-	c.CPUExclusive = r.uint("cpuset.cpu_exclusive")
-	c.MemHardwall = r.uint("cpuset.mem_hardwall")
-	c.MemExclusive = r.uint("cpuset.mem_exclusive")
-	c.MemoryMigrate = r.uint("cpuset.memory_migrate")
-	c.MemorySpreadPage = r.uint("cpuset.memory_spread_page")
-	c.MemorySpreadSlab = r.uint("cpuset.memory_spread_slab")
-	c.MemoryPressure = r.uint("cpuset.memory_pressure")
-	c.SchedLoadBalance = r.uint("cpuset.sched_load_balance")
+	c.ExclusiveCPUs = r.uint("cpuset.cpu_exclusive")
+	c.HardwallMems = r.uint("cpuset.mem_hardwall")
+	c.ExclusiveMems = r.uint("cpuset.mem_exclusive")
+	c.MigrateMemory = r.uint("cpuset.memory_migrate")
+	c.SpreadPage = r.uint("cpuset.memory_spread_page")
+	c.SpreadSlab = r.uint("cpuset.memory_spread_slab")
+	c.ReclaimPressure = r.uint("cpuset.memory_pressure")
+	c.LoadBalance = r.uint("cpuset.sched_load_balance")
 	if v, err := strconv.ParseInt(r.str("cpuset.sched_relax_domain_level"), 10, 64); err == nil {
-		c.SchedRelaxDomainLevel = v
+		c.RelaxDomainLevel = v
 	}
 }
 
-func memoryV1(r statReader, m *Memory) {
-	entry := func(prefix string) MemoryEntry {
+func memoryV1(r statReader, m *MemoryStats) {
+	entry := func(prefix string) MemoryCounter {
 		if !r.has(prefix + "usage_in_bytes") {
-			return MemoryEntry{}
+			return MemoryCounter{}
 		}
-		return MemoryEntry{Usage: r.uint(prefix + "usage_in_bytes"), Max: r.uint(prefix + "max_usage_in_bytes"),
-			Failcnt: r.uint(prefix + "failcnt"), Limit: r.uint(prefix + "limit_in_bytes")}
+		return MemoryCounter{Bytes: r.uint(prefix + "usage_in_bytes"), PeakBytes: r.uint(prefix + "max_usage_in_bytes"),
+			LimitHits: r.uint(prefix + "failcnt"), Limit: r.uint(prefix + "limit_in_bytes")}
 	}
-	m.Usage = entry("memory.")
-	m.Swap = entry("memory.memsw.")
+	m.RAM = entry("memory.")
+	m.WithSwap = entry("memory.memsw.")
 	m.Kernel = entry("memory.kmem.")
 	m.KernelTCP = entry("memory.kmem.tcp.")
-	m.Raw = r.keyed("memory.stat")
-	m.Cache = m.Raw["cache"]
+	m.StatFile = r.keyed("memory.stat")
+	m.CacheBytes = m.StatFile["cache"]
 }
 
 // blkioV1 reads the CFQ statistics where the kernel has them, else BFQ's,
 // else the throttling layer's (always there), as runc does.
-func blkioV1(r statReader, b *Blkio) {
-	entries := func(file string) []BlkioEntry { return parseBlkio(r.str(file)) }
+func blkioV1(r statReader, b *BlockIOStats) {
+	entries := func(file string) []DeviceCount { return parseBlkio(r.str(file)) }
 	switch {
 	case r.has("blkio.io_serviced_recursive"):
-		b.IoServiceBytesRecursive = entries("blkio.io_service_bytes_recursive")
-		b.IoServicedRecursive = entries("blkio.io_serviced_recursive")
-		b.IoQueuedRecursive = entries("blkio.io_queued_recursive")
-		b.IoServiceTimeRecursive = entries("blkio.io_service_time_recursive")
-		b.IoWaitTimeRecursive = entries("blkio.io_wait_time_recursive")
-		b.IoMergedRecursive = entries("blkio.io_merged_recursive")
-		b.IoTimeRecursive = entries("blkio.time_recursive")
-		b.SectorsRecursive = entries("blkio.sectors_recursive")
+		b.Bytes = entries("blkio.io_service_bytes_recursive")
+		b.Ops = entries("blkio.io_serviced_recursive")
+		b.Queued = entries("blkio.io_queued_recursive")
+		b.ServiceTime = entries("blkio.io_service_time_recursive")
+		b.WaitTime = entries("blkio.io_wait_time_recursive")
+		b.Merged = entries("blkio.io_merged_recursive")
+		b.DiskTime = entries("blkio.time_recursive")
+		b.Sectors = entries("blkio.sectors_recursive")
 	case r.has("blkio.bfq.io_serviced_recursive"):
-		b.IoServiceBytesRecursive = entries("blkio.bfq.io_service_bytes_recursive")
-		b.IoServicedRecursive = entries("blkio.bfq.io_serviced_recursive")
+		b.Bytes = entries("blkio.bfq.io_service_bytes_recursive")
+		b.Ops = entries("blkio.bfq.io_serviced_recursive")
 	default:
-		b.IoServiceBytesRecursive = entries("blkio.throttle.io_service_bytes_recursive")
-		b.IoServicedRecursive = entries("blkio.throttle.io_serviced_recursive")
+		b.Bytes = entries("blkio.throttle.io_service_bytes_recursive")
+		b.Ops = entries("blkio.throttle.io_serviced_recursive")
 	}
 }
 
 // parseBlkio parses "8:0 Read 4096" and "8:0 4096" lines; "Total" lines
 // are skipped.
-func parseBlkio(s string) []BlkioEntry {
-	var out []BlkioEntry
+func parseBlkio(s string) []DeviceCount {
+	var out []DeviceCount
 	for _, line := range strings.Split(s, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 || f[0] == "Total" {
@@ -125,18 +125,18 @@ func parseBlkio(s string) []BlkioEntry {
 		if !ok {
 			continue
 		}
-		e := BlkioEntry{}
+		e := DeviceCount{}
 		e.Major, _ = strconv.ParseUint(maj, 10, 64)
 		e.Minor, _ = strconv.ParseUint(min, 10, 64)
 		val := f[1]
 		if len(f) >= 3 {
-			e.Op, val = f[1], f[2]
+			e.Operation, val = f[1], f[2]
 		}
-		e.Value, _ = strconv.ParseUint(val, 10, 64)
+		e.Count, _ = strconv.ParseUint(val, 10, 64)
 		out = append(out, e)
 	}
 	return out
 }
 
 // Stats reads the statistics of every v1 controller.
-func (m *v1Manager) Stats() (*Stats, error) { return statsV1(m.paths) }
+func (m *v1Manager) Stats() (*Snapshot, error) { return statsV1(m.paths) }

@@ -10,27 +10,28 @@ import (
 	"github.com/berth-oci/berth/cgroups"
 )
 
-// Event is one line of `berth events`, in runc's JSON shape: a "stats"
-// event carries Stats as data, an "oom" event no data.
+// Event is one JSON line `berth events` prints. Kind is "stats", with
+// an EventStats as Data, or "oom", without Data. The keys are those
+// engines read from runc's events.
 type Event struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
-	Data any    `json:"data,omitempty"`
+	Kind        string `json:"type"`
+	ContainerID string `json:"id"`
+	Data        any    `json:"data,omitempty"`
 }
 
-// Stats is the data of a stats event: the cgroup statistics followed by
-// runc's "intel_rdt" and "network_interfaces". berth supports no Intel
-// RDT, so intel_rdt is always {}; runc fills network_interfaces only for
-// veth networks of its own configuration, which an OCI bundle never has,
-// so it is always null, as with runc.
-type Stats struct {
-	*cgroups.Stats
-	IntelRdt          struct{} `json:"intel_rdt"`
-	NetworkInterfaces []any    `json:"network_interfaces"`
+// EventStats is a stats event's data: the cgroup's Snapshot, then two
+// keys that do not come from cgroups but that readers of runc's events
+// expect. berth has no Intel RDT support: intel_rdt is always {}. runc
+// lists network interfaces only for networks it set up itself, which an
+// OCI bundle cannot ask for, so network_interfaces is null with runc too.
+type EventStats struct {
+	*cgroups.Snapshot
+	IntelRDT struct{} `json:"intel_rdt"`
+	Networks []any    `json:"network_interfaces"`
 }
 
 // Stats reads the statistics of a container that is not stopped.
-func (c *Container) Stats() (*Stats, error) {
+func (c *Container) Stats() (*EventStats, error) {
 	cg, err := c.liveCgroup()
 	if err != nil {
 		return nil, err
@@ -38,12 +39,12 @@ func (c *Container) Stats() (*Stats, error) {
 	return c.readStats(cg)
 }
 
-func (c *Container) readStats(cg cgroups.Manager) (*Stats, error) {
+func (c *Container) readStats(cg cgroups.Manager) (*EventStats, error) {
 	s, err := cg.Stats()
 	if err != nil {
 		return nil, fmt.Errorf("stats of container %s: %w", c.state.ID, err)
 	}
-	return &Stats{Stats: s}, nil
+	return &EventStats{Snapshot: s}, nil
 }
 
 // liveCgroup is the cgroup manager of a container that has not stopped.
@@ -67,7 +68,7 @@ func (c *Container) liveCgroup() (cgroups.Manager, error) {
 // warn and the stream goes on; an error from emit ends it.
 func (c *Container) Events(interval time.Duration, emit func(*Event) error, warn func(string)) error {
 	if interval <= 0 {
-		return fmt.Errorf("events: the interval must be greater than 0 (got %s)", interval)
+		return fmt.Errorf("events: --interval %s: a stats interval is a duration above zero", interval)
 	}
 	cg, err := c.liveCgroup()
 	if err != nil {
@@ -145,7 +146,7 @@ func (s *eventStream) checkOOM(ready bool) error {
 	if !s.oom.fired(ready) {
 		return nil
 	}
-	return s.emit(&Event{Type: "oom", ID: s.c.state.ID})
+	return s.emit(&Event{Kind: "oom", ContainerID: s.c.state.ID})
 }
 
 func (s *eventStream) stats() error {
@@ -154,5 +155,5 @@ func (s *eventStream) stats() error {
 		s.warn(err.Error())
 		return nil
 	}
-	return s.emit(&Event{Type: "stats", ID: s.c.state.ID, Data: st})
+	return s.emit(&Event{Kind: "stats", ContainerID: s.c.state.ID, Data: st})
 }

@@ -16,9 +16,11 @@ import (
 type ExecOpts struct {
 	// Process is the process to run, the container's with the command
 	// line's changes; ProcessFile, when set, is a process.json giving
-	// the whole process instead (--process).
+	// the whole process instead (--process), and ProcessJSON its content
+	// if the caller has read it already (a pipe is read once).
 	Process     *specs.Process
 	ProcessFile string
+	ProcessJSON []byte
 	// ConsoleSocket receives the master of the process's terminal;
 	// Console is an already connected one (berth's own proxy).
 	ConsoleSocket string
@@ -85,7 +87,7 @@ func (c *Container) execProcess(o *ExecOpts) (*specconv.Process, error) {
 	opts := specconv.Options{Rootless: c.state.Rootless, File: "exec"}
 	if o.ProcessFile != "" {
 		opts.File = ""
-		proc, warnings, err := specconv.LoadProcess(o.ProcessFile, opts)
+		proc, warnings, err := specconv.LoadProcess(o.ProcessFile, o.ProcessJSON, opts)
 		for _, w := range warnings {
 			o.Warn(w)
 		}

@@ -38,14 +38,18 @@ func Load(bundle string, opts Options) (*Plan, []string, error) {
 
 // LoadProcess reads a process.json (`berth exec --process`) and resolves
 // it (see ResolveProcess); its fields are named from its top ("args").
-func LoadProcess(path string, opts Options) (Process, []string, error) {
+// data, when not nil, is the file's content the caller has read already
+// (a pipe or fifo can be read only once).
+func LoadProcess(path string, data []byte, opts Options) (Process, []string, error) {
 	if opts.File == "" {
 		opts.File = filepath.Base(path)
 	}
 	c := newChecker(opts)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Process{}, nil, err
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return Process{}, nil, err
+		}
 	}
 	var p specs.Process
 	if err := c.decode(data, &p, ""); err != nil {

@@ -117,19 +117,19 @@ func TestLoadMissingBundle(t *testing.T) {
 func TestLoadProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "process.json")
 	os.WriteFile(path, []byte(`{"args": ["ls"], "cwd": "/tmp", "env": ["A"], "x": 1}`), 0o644)
-	_, warnings, err := LoadProcess(path, Options{Host: newFakeHost()})
+	_, warnings, err := LoadProcess(path, nil, Options{Host: newFakeHost()})
 	eq(t, "error", err.Error(), `process.json: env[0]: "A" is not of the form KEY=VALUE`)
 	eq(t, "warnings", warnings, []string{"process.json: line 1: x: unknown field, ignored"})
 
 	os.WriteFile(path, []byte(`{"args": ["ls"], "cwd": "/tmp", "user": {"uid": 7, "gid": 8}}`), 0o644)
-	p, _, err := LoadProcess(path, Options{Host: newFakeHost()})
+	p, _, err := LoadProcess(path, nil, Options{Host: newFakeHost()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "uid", p.UID, uint32(7))
 
 	os.WriteFile(path, []byte(`{"args": "ls"}`), 0o644)
-	_, _, err = LoadProcess(path, Options{Host: newFakeHost()})
+	_, _, err = LoadProcess(path, nil, Options{Host: newFakeHost()})
 	eq(t, "error", err.Error(), `process.json: line 1: args: expected array of strings, got string`)
 }
 
