@@ -143,7 +143,7 @@ static void check_proc_dest(const struct mount_entry *m)
 	close(fd);
 	if (S_ISLNK(st.st_mode)) {
 		errno = 0;
-		bailx("mount point %s of %s is a symlink in the rootfs", m->dest, m->fstype);
+		bailx("mount point %s of %s is a symlink in the rootfs: %s must be mounted on ordinary directory", m->dest, m->fstype, m->fstype);
 	}
 }
 
