@@ -134,7 +134,7 @@ func (mc *mountContext) madeByEarlier(src string) bool {
 
 // convertMount resolves one mount.
 func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (Mount, error) {
-	dest, err := c.mountDestination(path, m.Destination)
+	dest, err := c.mountDestination(path, m.Destination, mc.rootfs)
 	if err != nil {
 		return Mount{}, err
 	}
@@ -160,8 +160,10 @@ func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (M
 }
 
 // mountDestination cleans the destination; a relative one is taken
-// relative to "/", as the spec allows for old configs (deprecated).
-func (c *checker) mountDestination(path, dest string) (string, error) {
+// relative to "/", as the spec allows for old configs (deprecated). One
+// spelled with the rootfs's host path in front is taken below the root
+// without it, as runc does (old configs and runc's own tests write them so).
+func (c *checker) mountDestination(path, dest, rootfs string) (string, error) {
 	if dest == "" {
 		return "", c.errorf(field(path, "destination"), "required")
 	}
@@ -169,7 +171,16 @@ func (c *checker) mountDestination(path, dest string) (string, error) {
 		c.warnf(field(path, "destination"), "%q is relative: taken relative to \"/\" (relative destinations are deprecated)", dest)
 		dest = "/" + dest
 	}
-	return filepath.Clean(dest), nil
+	dest = filepath.Clean(dest)
+	if rootfs != "" && rootfs != "/" {
+		if dest == rootfs {
+			return "/", nil
+		}
+		if rel, ok := strings.CutPrefix(dest, rootfs+"/"); ok {
+			return "/" + rel, nil
+		}
+	}
+	return dest, nil
 }
 
 // bindMount resolves a bind mount: its source on the host, which must

@@ -309,6 +309,14 @@ var validCases = []validCase{
 			eq(t, "source", p.Mounts[1].Source, "/b/rootfs/mnt/x/y")
 			eq(t, "file", p.Mounts[1].SourceIsFile, false)
 		}},
+	{name: "destination with the rootfs's host path in front", mutate: mountsOf(
+		specs.Mount{Destination: "/b/rootfs/mnt/x", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: "/b/rootfs", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: "/b/rootfsother", Type: "tmpfs", Source: "tmpfs"}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "dests", []string{p.Mounts[0].Destination, p.Mounts[1].Destination, p.Mounts[2].Destination},
+				[]string{"/mnt/x", "/", "/b/rootfsother"})
+		}},
 	{name: "bind with clear-only options is remounted", mutate: mountsOf(
 		specs.Mount{Destination: "/a", Source: "/data", Options: []string{"bind", "rw", "suid", "dev", "exec"}},
 		specs.Mount{Destination: "/b", Source: "/data", Options: []string{"rbind", "rprivate"}}),

@@ -224,6 +224,7 @@ func TestMaskedPathsDuplicates(t *testing.T) {
 
 // A bind source below the rootfs made by an earlier mount of the same
 // config (runc's "mount order" tests): it is found when the init binds it.
+// A destination with the rootfs's host path in front is below the root.
 func TestBindSourceMadeByEarlierMount(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -236,7 +237,10 @@ func TestBindSourceMadeByEarlierMount(t *testing.T) {
 	}
 	b := e.newBundle("cat", "/final/file")
 	b.addMount(specs.Mount{Destination: "/mnt", Type: "bind", Source: src, Options: []string{"rbind"}})
-	b.addMount(specs.Mount{Destination: "/final", Type: "bind", Source: filepath.Join(b.rootfs(), "mnt", "x"), Options: []string{"rbind"}})
+	// the destination spelled with the rootfs's host path in front, as
+	// runc's tests write it: taken below the root
+	b.addMount(specs.Mount{Destination: filepath.Join(b.rootfs(), "final"), Type: "bind",
+		Source: filepath.Join(b.rootfs(), "mnt", "x"), Options: []string{"rbind"}})
 	if out := e.runOK(b); out != "from-x\n" {
 		t.Errorf("/final/file: %q, want from-x", out)
 	}
