@@ -76,9 +76,14 @@ conformance: berth
 test-v2: berth
 	tests/v2vm/lane.sh
 
+# bench: berth plainly and through the same wrapper as crun (-w), beside
+# runc and crun; BENCH_ARGS=-q for a quick run; BEFORE=/path/to/old/berth
+# adds an older build to the same run (columns berth ÷ before).
+BENCH_ARGS ?=
+BEFORE ?=
 bench: berth
 	bench/setup.sh
-	flock /tmp/conf-suite.lock bench/bench.sh berth=./berth
+	flock /tmp/conf-suite.lock bench/bench.sh -w $(BENCH_ARGS) $(if $(BEFORE),before=$(BEFORE)) berth=./berth
 
 clean:
 	rm -f berth nsexec/berth-init

@@ -85,7 +85,7 @@ func execAction(ctx *cli.Context) (int, error) {
 		return 0, err
 	}
 	if o.ProcessFile == "" {
-		if o.Process, err = execProcess(ctx, c.Config()); err != nil {
+		if o.Process, err = execProcess(ctx, c.Config().Process); err != nil {
 			return 0, err
 		}
 	}
@@ -132,7 +132,7 @@ func readProcessFile(ctx *cli.Context, path string) ([]byte, error) {
 
 // loadForExec loads the container named by the first argument, with the
 // part of its config an exec needs.
-func loadForExec(ctx *cli.Context) (*libcontainer.Container, error) {
+func loadForExec(ctx *cli.Context) (*libcontainer.ExecContainer, error) {
 	id, root, err := idAndRoot(ctx)
 	if err != nil {
 		return nil, err
@@ -231,7 +231,7 @@ func preservedFiles(n int) ([]*os.File, error) {
 
 // execForeground runs the process with berth's stdio (or a terminal
 // berth proxies), forwards signals to it and returns its exit status.
-func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals *signalForwarder, proxyTTY bool) (int, error) {
+func execForeground(c *libcontainer.ExecContainer, o *libcontainer.ExecOpts, signals *signalForwarder, proxyTTY bool) (int, error) {
 	var tty *ttyProxy
 	if proxyTTY {
 		var err error
@@ -264,11 +264,11 @@ func execForeground(c *libcontainer.Container, o *libcontainer.ExecOpts, signals
 // changes, as runc builds it: args, a terminal only with --tty, env
 // added (a given key replaces the container's), cwd, user, groups
 // added, labels, no_new_privs and capabilities added.
-func execProcess(ctx *cli.Context, spec *specs.Spec) (*specs.Process, error) {
-	if spec == nil || spec.Process == nil {
+func execProcess(ctx *cli.Context, base *specs.Process) (*specs.Process, error) {
+	if base == nil {
 		return nil, errors.New("the container has no process in its config")
 	}
-	p := *spec.Process
+	p := *base
 	p.Args = ctx.Args().Tail()
 	p.Env = mergeEnv(p.Env, ctx.StringSlice("env"))
 	p.Terminal = ctx.Bool("tty")

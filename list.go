@@ -64,13 +64,14 @@ func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
 		return nil, err
 	}
 	var states []libcontainer.OCIState
+	names := map[string]string{} // uid -> owner: /etc/passwd read once
 	for _, id := range ids {
 		c, err := libcontainer.Load(root, id)
 		if err != nil {
 			continue // removed meanwhile, or a create still writing its record
 		}
 		s := c.State()
-		s.Owner = owner(filepath.Join(root, id))
+		s.Owner = owner(filepath.Join(root, id), names)
 		states = append(states, s)
 	}
 	return states, nil
@@ -91,16 +92,22 @@ func checkListRoot(ctx *cli.Context, root string) error {
 
 // owner is the name of the user owning a container's state directory,
 // which runc's list shows (its state command shows the record's "").
-func owner(dir string) string {
+// names caches the lookups: one user owns most containers.
+func owner(dir string, names map[string]string) string {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return ""
 	}
 	uid := strconv.FormatUint(uint64(fi.Sys().(*syscall.Stat_t).Uid), 10)
-	if u, err := user.LookupId(uid); err == nil {
-		return u.Username
+	if name, ok := names[uid]; ok {
+		return name
 	}
-	return "#" + uid
+	name := "#" + uid
+	if u, err := user.LookupId(uid); err == nil {
+		name = u.Username
+	}
+	names[uid] = name
+	return name
 }
 
 func printTable(states []libcontainer.OCIState) error {

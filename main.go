@@ -20,6 +20,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/libcontainer"
 )
 
 // Set at build time (see Makefile).
@@ -143,10 +145,6 @@ func fatal(err error) {
 	if logToFile {
 		logrus.Error(err)
 	}
-	fmt.Fprintln(os.Stderr, oneLine(err.Error()))
+	fmt.Fprintln(os.Stderr, libcontainer.OneLine(err.Error()))
 	os.Exit(status)
-}
-
-func oneLine(s string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 }

@@ -73,7 +73,7 @@ func runForeground(ctx *cli.Context, o *libcontainer.CreateOpts) error {
 	if err != nil {
 		return err
 	}
-	if tty != nil && c.Config().Process.Terminal {
+	if tty != nil && c.Config().Terminal {
 		if err := tty.attach(); err != nil {
 			c.Delete(true, warn)
 			return err

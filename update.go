@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urfave/cli"
@@ -228,7 +229,11 @@ func (u *resourceUpdate) otherFlags() {
 	}
 }
 
-var sizeRE = regexp.MustCompile(`^(?i)(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+// sizeRE is compiled on first use: a package-level regexp would be
+// compiled at every start of berth, whatever the command.
+var sizeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$`)
+})
 
 // parseBytes parses a byte count as runc's update does: -1 for unlimited,
 // or a number with an optional binary unit (k, m, g, t, p; "kb", "KiB",
@@ -237,7 +242,7 @@ func parseBytes(s string) (int64, error) {
 	if s == "-1" {
 		return -1, nil
 	}
-	m := sizeRE.FindStringSubmatch(s)
+	m := sizeRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("invalid size: use bytes, a number with a unit (k, m, g, t, p) or -1 for unlimited")
 	}

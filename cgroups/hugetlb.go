@@ -6,19 +6,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 const hugetlbField = "linux.resources.hugepageLimits"
 
-var pageSizeRE = regexp.MustCompile(`^[1-9][0-9]*[KMG]B$`)
+// pageSizeRE is compiled on first use, not at every start of berth.
+var pageSizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]*[KMG]B$`) })
 
 // validateHugetlb checks the page size format; the host's sizes are
 // checked in Validate.
 func validateHugetlb(limits []specs.LinuxHugepageLimit) error {
 	for i, l := range limits {
-		if !pageSizeRE.MatchString(l.Pagesize) {
+		if !pageSizeRE().MatchString(l.Pagesize) {
 			return fieldErr(fmt.Sprintf("%s[%d].pageSize", hugetlbField, i), "%q is not a size like 2MB or 1GB", l.Pagesize)
 		}
 	}

@@ -12,33 +12,37 @@ import (
 	"github.com/berth-oci/berth/cgroups"
 )
 
-// Container is a container known to the state store.
+// Container is a container known to the state store, with the part of
+// its config the lifecycle commands read (LifecycleConfig). An exec loads
+// it with its own part instead (ExecContainer).
 type Container struct {
-	root  string
+	root string
+	// state.Config is nil unless the whole config was decoded (create,
+	// update; see fullConfig)
 	state State
-	// rawConfig is state.json's config, of which state.Config holds only
-	// the part the lifecycle commands read (see fullConfig).
+	base  *ConfigBase      // the part every load decodes
+	cfg   *LifecycleConfig // nil when loaded for an exec
+	// rawConfig is state.json's config, undecoded (see fullConfig).
 	rawConfig json.RawMessage
-	// execSeccomp is linux.seccomp as state.json has it, when LoadForExec
-	// left it undecoded (see execution.seccomp).
-	execSeccomp []byte
+}
+
+// newContainer is the container create made, from its whole config.
+func newContainer(root string, st State) *Container {
+	cfg := lifecycleOf(st.Config)
+	return &Container{root: root, state: st, base: &cfg.ConfigBase, cfg: cfg}
 }
 
 // Load reads a container's state.
 func Load(root, id string) (*Container, error) {
-	if err := ValidateID(id); err != nil {
-		return nil, err
-	}
-	d, err := openStateDir(root, id)
+	data, err := readState(root, id)
 	if err != nil {
 		return nil, err
 	}
-	defer d.unlock()
-	st, raw, err := d.load()
+	st, cfg, raw, err := decodeLifecycle(data, id)
 	if err != nil {
 		return nil, err
 	}
-	return &Container{root: root, state: *st, rawConfig: raw}, nil
+	return &Container{root: root, state: *st, base: &cfg.ConfigBase, cfg: cfg, rawConfig: raw}, nil
 }
 
 // lock locks the container's directory and re-reads its state: commands
@@ -48,12 +52,12 @@ func (c *Container) lock() (*stateDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, raw, err := d.load()
+	st, cfg, raw, err := d.load()
 	if err != nil {
 		d.unlock()
 		return nil, err
 	}
-	c.state, c.rawConfig = *st, raw
+	c.state, c.base, c.cfg, c.rawConfig = *st, &cfg.ConfigBase, cfg, raw
 	return d, nil
 }
 
@@ -74,10 +78,9 @@ func (c *Container) fullConfig() error {
 // ID is the container's id.
 func (c *Container) ID() string { return c.state.ID }
 
-// Config is config.json as it was at create: the part the command that
-// loaded the container reads (Load: lifecycleConfig; LoadForExec:
-// execConfig).
-func (c *Container) Config() *specs.Spec { return c.state.Config }
+// Config is the part of config.json, as it was at create, that the
+// lifecycle commands read.
+func (c *Container) Config() *LifecycleConfig { return c.cfg }
 
 // Pid is the host pid of the container's process, 0 once it stopped.
 func (c *Container) Pid() int {
@@ -153,10 +156,6 @@ func (c *Container) State() OCIState {
 	if st == Stopped {
 		pid = 0
 	}
-	var ann map[string]string
-	if c.state.Config != nil {
-		ann = c.state.Config.Annotations
-	}
 	return OCIState{
 		OCIVersion:  specs.Version,
 		ID:          c.state.ID,
@@ -166,7 +165,7 @@ func (c *Container) State() OCIState {
 		Rootfs:      c.state.Rootfs,
 		Created:     c.state.Created,
 		Owner:       c.state.Owner,
-		Annotations: ann,
+		Annotations: c.base.Annotations,
 	}
 }
 

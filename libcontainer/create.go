@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
-	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -44,6 +42,7 @@ type CreateOpts struct {
 	Warn func(string)
 
 	preloaded chan loadedPlan // see Preload
+	start     startFunc       // starts the init; spawnInit when nil (tests script one)
 }
 
 type loadedPlan struct {
@@ -79,21 +78,17 @@ func (o *CreateOpts) loadPlan() (*specconv.Plan, []string, error) {
 	return specconv.Load(o.Bundle, o.specOptions())
 }
 
-// creation is one `create` in progress.
+// creation is one `create` in progress; its session with the init is
+// the one exec uses too, the creation answers what is create's own.
 type creation struct {
 	o     *CreateOpts
 	plan  *specconv.Plan
 	dir   *stateDir
 	state *State
 	cg    cgroups.Manager
-	init  *initProcess
 	undo  undoStack
-	files []*os.File // handed to the init, fd 3 onwards
+	s     *initSession
 	fds   initFDs
-	prog  *seccomp.Program // the compiled seccomp profile, nil for none
-	// hookFailed: a create-time hook failed, poststop hooks run after
-	// the container is destroyed
-	hookFailed bool
 }
 
 // Create makes a container from a bundle and leaves its process waiting
@@ -118,36 +113,37 @@ func Create(o *CreateOpts) (*Container, error) {
 		return nil, errors.New("process.terminal is true: --console-socket is required (berth would detach without a terminal)")
 	}
 	plan.Process.Env = append(plan.Process.Env, o.ExtraEnv...)
+	c := newCreation(o, plan)
+	return c.create(c.makeStateDir, c.makeCgroup, c.prepareFiles, c.spawn, c.s.drive, c.finish)
+}
+
+func newCreation(o *CreateOpts, plan *specconv.Plan) *creation {
 	c := &creation{o: o, plan: plan, fds: noFDs()}
-	if err := c.run(); err != nil {
-		c.undo.run()
-		if c.hookFailed {
-			c.poststop() // lifecycle step 13, after the undo (step 12)
+	c.s = newSession(modeCreate, o.start, c, &c.undo)
+	c.s.prefix = "create container " + o.ID + ": "
+	return c
+}
+
+var createStepNames = []string{"state dir", "cgroup", "files", "spawn", "init ready", "state saved"}
+
+// create runs the steps of a create in order; on error it undoes them
+// and returns the error.
+func (c *creation) create(steps ...func() error) (*Container, error) {
+	for i, step := range steps {
+		if err := step(); err != nil {
+			c.undo.run()
+			if errors.As(err, new(*hookFailure)) {
+				c.poststop() // lifecycle step 13, after the undo (step 12)
+			}
+			return nil, err
 		}
-		return nil, err
+		if i < len(createStepNames) {
+			trace("create: " + createStepNames[i])
+		}
 	}
 	c.undo.forget()
 	c.dir.unlock()
-	return &Container{root: o.Root, state: *c.state}, nil
-}
-
-func (c *creation) run() error {
-	steps := []func() error{
-		c.makeStateDir,
-		c.makeCgroup,
-		c.prepareFiles,
-		c.spawn,
-		c.drive,
-		c.finish,
-	}
-	names := []string{"state dir", "cgroup", "files", "spawn", "init ready", "state saved"}
-	for i, step := range steps {
-		if err := step(); err != nil {
-			return err
-		}
-		trace("create: " + names[i])
-	}
-	return nil
+	return newContainer(c.o.Root, *c.state), nil
 }
 
 func (c *creation) makeStateDir() error {
@@ -172,11 +168,12 @@ func (c *creation) makeStateDir() error {
 
 func (c *creation) makeCgroup() error {
 	cg, err := cgroups.New(cgroups.Config{
-		Path:           c.plan.CgroupsPath,
-		ID:             c.o.ID,
-		Systemd:        c.o.SystemdCgroup,
-		Rootless:       c.o.Rootless,
-		Resources:      c.plan.Resources,
+		Path:      c.plan.CgroupsPath,
+		ID:        c.o.ID,
+		Systemd:   c.o.SystemdCgroup,
+		Rootless:  c.o.Rootless,
+		Resources: c.plan.Resources,
+		// the default devices are in Plan.Devices
 		DefaultDevices: deviceRules(c.plan),
 	})
 	if err != nil {
@@ -194,62 +191,40 @@ func (c *creation) makeCgroup() error {
 	c.state.Cgroup = &st
 	// the first record names the cgroup: a create killed from here on
 	// leaves something `delete --force` can finish
-	if err := c.dir.save(c.state); err != nil {
-		return err
-	}
-	return expandCgroupMounts(c.plan, cg)
+	return c.dir.save(c.state)
 }
 
 // prepareFiles opens what the init gets as fds, in this order: the
 // process's extra files, the exec fifo, the console socket, the
-// namespaces to join.
+// namespaces to join, the idmapped mount trees; and compiles seccomp.
 func (c *creation) prepareFiles() error {
-	c.files = append(c.files, c.o.ExtraFiles...)
-	c.fds.preserve = len(c.o.ExtraFiles)
-	c.fds.setgroups = !(c.o.Rootless && createsNamespace(c.plan, unix.CLONE_NEWUSER))
-	if !c.o.NoNewKeyring {
-		// a keyring of its own, not the one of berth's caller, as runc
-		c.fds.keyring = "_ses." + c.o.ID
+	for _, f := range c.o.ExtraFiles {
+		c.s.pass(f)
 	}
+	c.fds.preserve = len(c.o.ExtraFiles)
 	fifo, err := c.makeFifo()
 	if err != nil {
 		return err
 	}
-	c.fds.fifo = c.add(fifo)
+	c.fds.fifo = c.s.add(fifo)
 	if c.plan.Process.Terminal {
 		sock, err := c.consoleSocket()
 		if err != nil {
 			return err
 		}
-		c.fds.console = c.add(sock)
+		c.fds.console = c.s.add(sock)
 	}
-	joins, err := openJoins(c.plan, &c.files)
-	if err != nil {
+	if c.fds.joins, err = openJoins(c.plan, c.s.add); err != nil {
 		return err
 	}
-	c.fds.joins = joins
 	trees, err := prepareIdmapTrees(c.plan.Mounts)
 	if err != nil {
 		return err
 	}
 	for _, t := range trees {
-		c.fds.trees = append(c.fds.trees, c.add(t))
+		c.fds.trees = append(c.fds.trees, c.s.add(t))
 	}
-	if c.fds.seccomp, c.prog, err = compileSeccomp(c.o.Root, c.plan.Seccomp); err != nil {
-		return err
-	}
-	c.undo.push(func() {
-		for _, f := range c.files[len(c.o.ExtraFiles):] {
-			f.Close()
-		}
-	})
 	return nil
-}
-
-// add appends f to the init's files and returns its fd number there.
-func (c *creation) add(f *os.File) int {
-	c.files = append(c.files, f)
-	return 2 + len(c.files)
 }
 
 // makeFifo makes the exec fifo `start` opens and returns an O_PATH fd of it.
@@ -278,118 +253,71 @@ func (c *creation) consoleSocket() (*os.File, error) {
 	return dialUnix(c.o.ConsoleSocket)
 }
 
+// facts are what the container's plan takes beyond config.json.
+func (c *creation) facts() createFacts {
+	return createFacts{
+		id:         c.o.ID,
+		rootless:   c.o.Rootless,
+		newKeyring: !c.o.NoNewKeyring,
+		cgroup:     c.state.Cgroup,
+		pathWalk:   hostPathWalk(),
+	}
+}
+
 func (c *creation) spawn() error {
 	if c.plan.NoMountNS {
-		ns, rootfs := mountNSPath(c.plan.Spec), c.plan.Rootfs
-		var id uint64
-		err := inMountNS(ns, func() (err error) { id, err = mountID(rootfs); return err })
-		if err != nil {
+		if err := c.recordHostMounts(); err != nil {
 			return err
 		}
-		c.state.RootfsMountBefore = id
-		c.undo.push(func() { inMountNS(ns, func() error { return detachHostMounts(rootfs, id) }) })
 	}
-	entry, err := c.cg.OpenEntry()
+	filter, prog, err := compileSeccomp(c.o.Root, c.plan.Seccomp)
 	if err != nil {
 		return err
 	}
-	defer entry.Close()
+	c.s.prog = prog
+	entry := cgroups.Entry{CloneFD: -1}
+	if c.cg != nil {
+		if entry, err = c.cg.OpenEntry(); err != nil {
+			return err
+		}
+		defer entry.Close()
+	}
 	for _, f := range entry.Tasks {
-		c.fds.tasks = append(c.fds.tasks, c.add(f))
+		c.fds.tasks = append(c.fds.tasks, c.s.add(f))
 	}
-	init, err := spawnInit(spawnSpec{stdio: c.o.Stdio, files: c.files, cgroupFD: entry.CloneFD})
+	if err := c.s.spawn(c.o.Stdio, entry.CloneFD); err != nil {
+		return err
+	}
+	return c.s.sendPlan(finishCreatePlan(c.plan, c.facts(), c.fds, filter))
+}
+
+// recordHostMounts records the mount at the rootfs before create, for a
+// container without a mount namespace of its own: its mounts stack above
+// it until delete.
+func (c *creation) recordHostMounts() error {
+	ns, rootfs := lifecycleOf(c.plan.Spec).mountNSPath(), c.plan.Rootfs
+	var id uint64
+	err := inMountNS(ns, func() (err error) { id, err = mountID(rootfs); return err })
 	if err != nil {
 		return err
 	}
-	trace("create: init started")
-	c.init = init
-	c.undo.push(init.kill)
-	return init.sock.send(msgPlan, encodeCreatePlan(c.plan, c.fds))
+	c.state.RootfsMountBefore = id
+	c.undo.push(func() { inMountNS(ns, func() error { return detachHostMounts(rootfs, id) }) })
+	return nil
 }
 
-// drive answers the init's requests until it is ready.
-func (c *creation) drive() error {
-	for {
-		fr, err := c.init.sock.recv()
-		if err != nil {
-			return c.initFailed(err)
-		}
-		switch fr.typ {
-		case msgUserns:
-			trace("create: init made the user namespace")
-			err = c.writeIDMaps()
-		case msgPID:
-			trace("create: init forked the container process")
-			err = c.recordPid(fr.payload)
-			if err == nil {
-				// the pids limit counts the fork just made (cgroups.Manager)
-				err = c.cg.Started()
-			}
-		case msgHooks:
-			trace("create: init mounted the rootfs")
-			err = c.runCreateHooks()
-		case msgSeccompFD:
-			err = c.handOverListener(fr.fd)
-		case msgReady:
-			return nil
-		case msgError:
-			return fmt.Errorf("create container %s: %w", c.o.ID, initError(fr.payload))
-		case msgHookError:
-			c.hookFailed = true
-			return initError(fr.payload)
-		default:
-			err = fmt.Errorf("unexpected message %d from the container init", fr.typ)
-		}
-		if fr.fd != nil {
-			fr.fd.Close()
-		}
-		if err != nil {
-			return err
-		}
-	}
+func (c *creation) writeIDMaps(initPid int) error {
+	return writeIDMaps(initPid, c.plan.UIDMappings, c.plan.GIDMappings, c.o.Rootless)
 }
 
-// initFailed explains a socket error: the init died without a word.
-func (c *creation) initFailed(err error) error {
-	if !errors.Is(err, errInitGone) {
-		return err
-	}
-	if c.state.InitPid > 0 {
-		var ws unix.WaitStatus
-		unix.Wait4(c.state.InitPid, &ws, 0, nil)
-		return fmt.Errorf("create container %s: the container init died: %s", c.o.ID, describeWait(ws))
-	}
-	return fmt.Errorf("create container %s: the container init died: %s", c.o.ID, describeWait(c.init.wait()))
-}
-
-func (c *creation) writeIDMaps() error {
-	err := writeIDMaps(c.init.pid, c.plan.UIDMappings, c.plan.GIDMappings, c.o.Rootless)
-	if err != nil {
-		return err
-	}
-	return c.init.sock.send(msgUsernsDone, nil)
-}
-
-func (c *creation) recordPid(payload []byte) error {
-	if len(payload) != 4 {
-		return errors.New("bad pid message from the container init")
-	}
-	pid := int(uint32(payload[0]) | uint32(payload[1])<<8 | uint32(payload[2])<<16 | uint32(payload[3])<<24)
+func (c *creation) forked(pid int) error {
 	st, err := readProcStat(pid)
 	if err != nil {
 		return fmt.Errorf("container process %d: %w", pid, err)
 	}
 	c.state.InitPid, c.state.InitStartTime = pid, st.startTime
-	if pid != c.init.pid {
-		// the forked process is our child (CLONE_PARENT): reap the stage
-		c.init.wait()
-		c.undo.push(func() {
-			unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, 0, nil)
-		})
-	}
-	return nil
+	// the pids limit counts the fork just made (cgroups.Manager.Started)
+	return c.cg.Started()
 }
 
 // ociState is the state handed to hooks.
@@ -404,10 +332,12 @@ func (c *creation) ociState(status Status) *specs.State {
 	}
 }
 
-// runCreateHooks runs prestart and createRuntime hooks, then hands the
-// init the state for createContainer and startContainer hooks. A failing
-// hook stops the container and runs the poststop hooks (lifecycle step 12).
-func (c *creation) runCreateHooks() error {
+func (c *creation) agentState() *specs.State { return c.ociState(Creating) }
+
+// runHooks runs prestart and createRuntime hooks, then returns the state
+// for the init's createContainer and startContainer hooks. A failing hook
+// stops the container and runs the poststop hooks (lifecycle step 12).
+func (c *creation) runHooks() ([]byte, error) {
 	st := c.ociState(Created)
 	if h := c.plan.Hooks; h != nil {
 		err := runHooks("prestart", h.Prestart, st)
@@ -415,26 +345,10 @@ func (c *creation) runCreateHooks() error {
 			err = runHooks("createRuntime", h.CreateRuntime, st)
 		}
 		if err != nil {
-			c.hookFailed = true
-			return err
+			return nil, &hookFailure{err}
 		}
 	}
-	data, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	return c.init.sock.send(msgHooksDone, data)
-}
-
-// handOverListener passes the seccomp listener to the agent.
-func (c *creation) handOverListener(fd *os.File) error {
-	if fd == nil || c.prog == nil {
-		return errors.New("seccomp listener message without a listener")
-	}
-	if err := sendListener(c.prog, int(fd.Fd()), c.ociState(Creating)); err != nil {
-		return err
-	}
-	return c.init.sock.send(msgSeccompDone, nil)
+	return json.Marshal(st)
 }
 
 func (c *creation) poststop() {
@@ -444,10 +358,7 @@ func (c *creation) poststop() {
 }
 
 func (c *creation) finish() error {
-	c.init.sock.f.Close()
-	for _, f := range c.files[len(c.o.ExtraFiles):] {
-		f.Close() // the init has its copies
-	}
+	c.s.finish()
 	c.state.Status = Created
 	if err := c.dir.save(c.state); err != nil {
 		return err
@@ -474,14 +385,4 @@ func writePidFile(path string, pid int) error {
 		return fmt.Errorf("--pid-file %s: %w", path, err)
 	}
 	return nil
-}
-
-func describeWait(ws unix.WaitStatus) string {
-	switch {
-	case ws.Exited():
-		return fmt.Sprintf("exit status %d", ws.ExitStatus())
-	case ws.Signaled():
-		return fmt.Sprintf("killed by %s", unix.SignalName(syscall.Signal(ws.Signal())))
-	}
-	return "unknown status"
 }

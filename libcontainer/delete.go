@@ -26,7 +26,7 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 	switch st {
 	case Running, Paused:
 		if !force {
-			return fmt.Errorf("cannot delete container %s that is not stopped: %s", c.state.ID, st)
+			return fmt.Errorf("cannot delete container %s: it is %s (stop it first, or use --force)", c.state.ID, st)
 		}
 	case Creating:
 		if !force {
@@ -42,7 +42,7 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 		return err
 	}
 	trace("delete: cgroup removed")
-	err = inMountNS(mountNSPath(c.state.Config), func() error {
+	err = inMountNS(c.base.mountNSPath(), func() error {
 		return detachHostMounts(c.state.Rootfs, c.state.RootfsMountBefore)
 	})
 	if err != nil {
@@ -51,7 +51,7 @@ func (c *Container) Delete(force bool, warn func(string)) error {
 	if err := d.remove(); err != nil {
 		return err
 	}
-	if h := c.state.Config.Hooks; h != nil && len(h.Poststop) > 0 {
+	if h := c.cfg.Hooks; h != nil && len(h.Poststop) > 0 {
 		runHooksWarn("poststop", h.Poststop, c.hookState(Stopped), func(err error) { warn(err.Error()) })
 	}
 	return nil

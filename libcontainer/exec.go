@@ -6,9 +6,7 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
-	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -38,11 +36,14 @@ type ExecOpts struct {
 	ExtraFiles []*os.File
 	Stdio      [3]*os.File
 	Warn       func(string)
+
+	start startFunc // starts the init; spawnInit when nil (tests script one)
 }
 
 // Exec starts a process inside the running container and returns its
 // host pid once it has exec'd. The process is the caller's child.
-func (c *Container) Exec(o *ExecOpts) (int, error) {
+func (e *ExecContainer) Exec(o *ExecOpts) (int, error) {
+	c := e.c
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
@@ -50,11 +51,11 @@ func (c *Container) Exec(o *ExecOpts) (int, error) {
 	if err := c.execAllowed(o.IgnorePaused); err != nil {
 		return 0, err
 	}
-	proc, err := c.execProcess(o)
+	proc, err := e.execProcess(o)
 	if err != nil {
 		return 0, err
 	}
-	x := &execution{c: c, o: o, proc: proc, fds: noFDs()}
+	x := newExecution(e, o, proc)
 	defer x.undo.run()
 	pid, err := x.run()
 	if err != nil {
@@ -72,7 +73,9 @@ func (c *Container) execAllowed(ignorePaused bool) error {
 	case Running, Created:
 	case Paused:
 		if !ignorePaused {
-			return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+			// starts with the words tools look for in runc's error (kubectl
+			// exec passes it through containerd; runc's bats suite checks it)
+			return errors.New("cannot exec in a paused container: resume it, or pass --ignore-paused (the process then waits frozen with it)")
 		}
 	default:
 		return fmt.Errorf("cannot exec in a %s container", st)
@@ -83,7 +86,8 @@ func (c *Container) execAllowed(ignorePaused bool) error {
 // execProcess resolves the process to run. A process built from the
 // container's own repeats the warnings create gave for it: those are
 // logged at debug level only.
-func (c *Container) execProcess(o *ExecOpts) (*specconv.Process, error) {
+func (e *ExecContainer) execProcess(o *ExecOpts) (*specconv.Process, error) {
+	c := e.c
 	opts := specconv.Options{Rootless: c.state.Rootless, File: "exec"}
 	if o.ProcessFile != "" {
 		opts.File = ""
@@ -97,8 +101,8 @@ func (c *Container) execProcess(o *ExecOpts) (*specconv.Process, error) {
 		return &proc, nil
 	}
 	proc, warnings, err := specconv.ResolveProcess(o.Process, opts)
-	if len(warnings) > 0 && c.state.Config != nil && c.state.Config.Process != nil {
-		_, known, _ := specconv.ResolveProcess(c.state.Config.Process, opts)
+	if len(warnings) > 0 && e.cfg.Process != nil {
+		_, known, _ := specconv.ResolveProcess(e.cfg.Process, opts)
 		warnings = newWarnings(warnings, known)
 	}
 	for _, w := range warnings {
@@ -127,33 +131,31 @@ func newWarnings(warnings, known []string) []string {
 	return out
 }
 
-// execution is one `exec` in progress.
+// execution is one `exec` in progress; its session with the init is the
+// one create uses too, the execution answers what is exec's own.
 type execution struct {
-	c     *Container
-	o     *ExecOpts
-	proc  *specconv.Process
-	init  *initProcess
-	files []*os.File
-	fds   initFDs
-	prog  *seccomp.Program
-	pid   int
-	undo  undoStack
+	c    *Container
+	cfg  *ExecConfig
+	o    *ExecOpts
+	proc *specconv.Process
+	s    *initSession
+	fds  initFDs
+	undo undoStack
+}
+
+func newExecution(e *ExecContainer, o *ExecOpts, proc *specconv.Process) *execution {
+	x := &execution{c: e.c, cfg: e.cfg, o: o, proc: proc, fds: noFDs()}
+	x.s = newSession(modeExec, o.start, x, &x.undo)
+	return x
 }
 
 func (x *execution) run() (int, error) {
-	if err := x.checkTerminal(); err != nil {
-		return 0, err
+	for _, step := range []func() error{x.checkTerminal, x.prepareFiles, x.spawn, x.s.drive, x.finish} {
+		if err := step(); err != nil {
+			return 0, err
+		}
 	}
-	if err := x.prepareFiles(); err != nil {
-		return 0, err
-	}
-	if err := x.spawn(); err != nil {
-		return 0, err
-	}
-	if err := x.drive(); err != nil {
-		return 0, err
-	}
-	return x.pid, x.finish()
+	return x.s.pid, nil
 }
 
 // checkTerminal: a terminal needs someone to hold its master, and a
@@ -170,14 +172,10 @@ func (x *execution) checkTerminal() error {
 }
 
 func (x *execution) prepareFiles() error {
-	x.files = append(x.files, x.o.ExtraFiles...)
+	for _, f := range x.o.ExtraFiles {
+		x.s.pass(f)
+	}
 	x.fds.preserve = len(x.o.ExtraFiles)
-	x.fds.setgroups = !x.c.state.Rootless || !x.c.hasNamespace(specs.UserNamespace)
-	x.undo.push(func() {
-		for _, f := range x.files[len(x.o.ExtraFiles):] {
-			f.Close()
-		}
-	})
 	if x.proc.Terminal {
 		sock := x.o.Console
 		if sock == nil {
@@ -186,154 +184,67 @@ func (x *execution) prepareFiles() error {
 				return fmt.Errorf("--console-socket: %w", err)
 			}
 		}
-		x.fds.console = x.add(sock)
+		x.fds.console = x.s.add(sock)
 	}
-	if err := x.namespaces(); err != nil {
-		return err
-	}
-	var err error
-	x.fds.seccomp, x.prog, err = x.seccomp()
-	return err
+	return x.namespaces()
 }
 
-// add hands f to the init and returns its fd number there.
-func (x *execution) add(f *os.File) int {
-	x.files = append(x.files, f)
-	return 2 + len(x.files)
+// facts are what the process's plan takes beyond the process.
+func (x *execution) facts() execFacts {
+	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk()}
 }
 
 func (x *execution) spawn() error {
-	spec := spawnSpec{stdio: x.o.Stdio, cgroupFD: -1}
+	filter, prog, err := x.seccomp()
+	if err != nil {
+		return err
+	}
+	x.s.prog = prog
 	entry, err := x.cgroupEntry()
 	if err != nil {
 		return err
 	}
 	defer entry.Close()
-	spec.files, spec.cgroupFD = x.files, entry.CloneFD
-	init, err := spawnInit(spec)
-	if err != nil {
+	if err := x.s.spawn(x.o.Stdio, entry.CloneFD); err != nil {
 		return err
 	}
-	x.init = init
-	x.undo.push(init.kill)
 	if err := x.setInitialAffinity(); err != nil {
 		return err
 	}
-	trace("exec: init started")
-	fork := x.c.hasNamespace(specs.PIDNamespace) || x.c.hasNamespace(specs.TimeNamespace)
-	return init.sock.send(msgPlan, encodeExecPlan(x.proc, x.fds, fork))
+	return x.s.sendPlan(finishExecPlan(x.proc, x.facts(), x.fds, filter))
 }
 
-// drive answers the init until the process has exec'd: EOF after
-// msgReady (the socket is close-on-exec) means it did.
-func (x *execution) drive() error {
-	ready := false
-	for {
-		fr, err := x.init.sock.recv()
-		if errors.Is(err, errInitGone) && ready {
-			return nil
-		}
-		if err != nil {
-			return x.failed(err)
-		}
-		if err := x.handle(fr, &ready); err != nil {
-			return err
-		}
-	}
+func (x *execution) writeIDMaps(int) error {
+	return errors.New("the exec init asked for id maps: it joins the container's user namespace")
 }
 
-// handle answers one message of the init.
-func (x *execution) handle(fr frame, ready *bool) error {
-	if fr.fd != nil {
-		defer fr.fd.Close()
-	}
-	switch fr.typ {
-	case msgPID:
-		return x.recordPid(fr.payload)
-	case msgReady:
-		*ready = true
-	case msgSeccompFD:
-		return x.handOverListener(fr.fd)
-	case msgError, msgHookError:
-		return initError(fr.payload)
-	default:
-		return fmt.Errorf("unexpected message %d from the exec init", fr.typ)
-	}
-	return nil
+func (x *execution) runHooks() ([]byte, error) {
+	return nil, errors.New("the exec init asked for hooks: an exec runs none")
 }
 
-func (x *execution) handOverListener(fd *os.File) error {
-	if fd == nil || x.prog == nil {
-		return errors.New("seccomp listener message without a listener")
-	}
+// forked: the session keeps the pid (and kills the process on failure).
+func (x *execution) forked(int) error { return nil }
+
+func (x *execution) agentState() *specs.State {
 	st := x.c.hookState(Running)
-	st.Pid = x.pid
-	if err := sendListener(x.prog, int(fd.Fd()), st); err != nil {
-		return err
-	}
-	return x.init.sock.send(msgSeccompDone, nil)
-}
-
-func (x *execution) failed(err error) error {
-	if !errors.Is(err, errInitGone) {
-		return err
-	}
-	if x.pid > 0 {
-		var ws unix.WaitStatus
-		unix.Wait4(x.pid, &ws, 0, nil)
-		return fmt.Errorf("the process died before exec: %s", describeWait(ws))
-	}
-	return fmt.Errorf("the exec init died: %s", describeWait(x.init.wait()))
-}
-
-func (x *execution) recordPid(payload []byte) error {
-	if len(payload) != 4 {
-		return errors.New("bad pid message from the exec init")
-	}
-	x.pid = int(uint32(payload[0]) | uint32(payload[1])<<8 | uint32(payload[2])<<16 | uint32(payload[3])<<24)
-	if x.pid != x.init.pid {
-		x.init.wait()
-	}
-	pid := x.pid
-	x.undo.push(func() {
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		unix.Wait4(pid, &ws, 0, nil)
-	})
-	trace("exec: process forked")
-	return nil
+	st.Pid = x.s.pid
+	return st
 }
 
 func (x *execution) finish() error {
-	x.init.sock.f.Close()
-	for _, f := range x.files[len(x.o.ExtraFiles):] {
-		f.Close()
-	}
+	x.s.finish()
+	pid := x.s.pid
 	if x.o.PidFile != "" {
-		if err := writePidFile(x.o.PidFile, x.pid); err != nil {
+		if err := writePidFile(x.o.PidFile, pid); err != nil {
 			return err
 		}
 	}
 	if x.o.PidfdSocket != "" {
-		st, err := readProcStat(x.pid)
+		st, err := readProcStat(pid)
 		if err != nil {
-			return fmt.Errorf("--pidfd-socket: process %d: %w", x.pid, err)
+			return fmt.Errorf("--pidfd-socket: process %d: %w", pid, err)
 		}
-		return sendPidfd(x.o.PidfdSocket, x.pid, st.startTime)
+		return sendPidfd(x.o.PidfdSocket, pid, st.startTime)
 	}
 	return nil
-}
-
-// hasNamespace says whether the container has its own namespace of typ
-// (made or joined).
-func (c *Container) hasNamespace(typ specs.LinuxNamespaceType) bool {
-	if c.state.Config == nil || c.state.Config.Linux == nil {
-		return false
-	}
-	for _, ns := range c.state.Config.Linux.Namespaces {
-		if ns.Type == typ {
-			return true
-		}
-	}
-	return false
 }

@@ -76,7 +76,7 @@ func (x *execution) namespaces() error {
 	}
 	flags := x.c.namespaceFlags()
 	if setnsTakesPidfd() {
-		x.fds.pidfd = x.add(os.NewFile(uintptr(pidfd), "pidfd"))
+		x.fds.pidfd = x.s.add(os.NewFile(uintptr(pidfd), "pidfd"))
 		x.fds.pidFlags = flags
 		return nil
 	}
@@ -89,7 +89,7 @@ func (x *execution) namespaces() error {
 		if err != nil {
 			return fmt.Errorf("container %s: %s namespace: %w", x.c.state.ID, ns.name, err)
 		}
-		x.fds.joins = append(x.fds.joins, nsJoin{flag: ns.flag, fd: x.add(f)})
+		x.fds.joins = append(x.fds.joins, nsJoin{flag: ns.flag, fd: x.s.add(f)})
 	}
 	// the files are the container's if its process still runs: the pidfd
 	// names that process, whatever became of its pid
@@ -104,7 +104,7 @@ func (x *execution) namespaces() error {
 func (c *Container) namespaceFlags() uintptr {
 	var flags uintptr
 	for flag, typ := range nsFlagNames {
-		if c.hasNamespace(typ) {
+		if c.base.hasNamespace(typ) {
 			flags |= flag
 		}
 	}
@@ -150,7 +150,7 @@ func (x *execution) cgroupEntry() (cgroups.Entry, error) {
 		entry.Tasks = append(entry.Tasks, os.NewFile(uintptr(fd), "cgroup.procs"))
 	}
 	for _, f := range entry.Tasks {
-		x.fds.tasks = append(x.fds.tasks, x.add(f))
+		x.fds.tasks = append(x.fds.tasks, x.s.add(f))
 	}
 	return entry, nil
 }
@@ -172,7 +172,7 @@ func (x *execution) setInitialAffinity() error {
 	if mask == nil {
 		return nil
 	}
-	_, _, errno := unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, uintptr(x.init.pid), uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	_, _, errno := unix.RawSyscall(unix.SYS_SCHED_SETAFFINITY, uintptr(x.s.init.pid), uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
 	if errno != 0 {
 		return fmt.Errorf("process.execCPUAffinity.initial: sched_setaffinity: %w", errno)
 	}

@@ -30,7 +30,7 @@ const execFilterMagic = "berth-exec-filter/1\n"
 // seccomp is the filter for the exec'd process (nil for none) and, when
 // it notifies an agent, its program.
 func (x *execution) seccomp() (*initFilter, *seccomp.Program, error) {
-	profile, err := x.c.seccompProfile()
+	profile, err := x.seccompProfile()
 	if err != nil || profile == nil {
 		return nil, nil, err
 	}
@@ -47,24 +47,17 @@ func (x *execution) seccomp() (*initFilter, *seccomp.Program, error) {
 	return f, prog, err
 }
 
-// seccompProfile is the container's linux.seccomp, decoded now if
-// LoadForExec left it raw.
-func (c *Container) seccompProfile() (*specs.LinuxSeccomp, error) {
-	if raw := c.execSeccomp; len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-		var s specs.LinuxSeccomp
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("state of %s: linux.seccomp: %w", c.state.ID, err)
-		}
-		return &s, nil
+// seccompProfile is the container's linux.seccomp, decoded now.
+func (x *execution) seccompProfile() (*specs.LinuxSeccomp, error) {
+	raw := x.cfg.seccomp
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
 	}
-	// loaded with Load, the config holds only its lifecycle part
-	if err := c.fullConfig(); err != nil {
-		return nil, err
+	var s specs.LinuxSeccomp
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("state of %s: linux.seccomp: %w", x.c.state.ID, err)
 	}
-	if cfg := c.state.Config; cfg != nil && cfg.Linux != nil {
-		return cfg.Linux.Seccomp, nil
-	}
-	return nil, nil
+	return &s, nil
 }
 
 // writeExecFilter writes f atomically: the magic, the compiler id, u32

@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,18 +74,4 @@ func detachHostMounts(rootfs string, before uint64) error {
 		return fmt.Errorf("detach the container's mounts at %s: %w", rootfs, err)
 	}
 	return nil
-}
-
-// mountNSPath is the path of the mount namespace the config joins, "" for
-// none.
-func mountNSPath(s *specs.Spec) string {
-	if s == nil || s.Linux == nil {
-		return ""
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == specs.MountNamespace {
-			return ns.Path
-		}
-	}
-	return ""
 }

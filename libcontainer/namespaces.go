@@ -52,9 +52,8 @@ func nsTypeName(flag uintptr) string {
 }
 
 // openJoins opens the namespaces the plan joins, the user namespace first.
-// The files are appended to files and their fd numbers in the init (3 +
-// position) returned.
-func openJoins(p *specconv.Plan, files *[]*os.File) ([]nsJoin, error) {
+// add hands each file to the init and returns its fd number there.
+func openJoins(p *specconv.Plan, add func(*os.File) int) ([]nsJoin, error) {
 	var joins []nsJoin
 	for _, userFirst := range []bool{true, false} {
 		for _, ns := range p.Namespaces {
@@ -65,8 +64,7 @@ func openJoins(p *specconv.Plan, files *[]*os.File) ([]nsJoin, error) {
 			if err != nil {
 				return nil, err
 			}
-			*files = append(*files, f)
-			joins = append(joins, nsJoin{flag: ns.Flag, fd: 2 + len(*files)})
+			joins = append(joins, nsJoin{flag: ns.Flag, fd: add(f)})
 		}
 	}
 	return joins, nil

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +33,7 @@ func (c *Container) Start(warn func(string)) error {
 		return fmt.Errorf("start container %s: %w", c.state.ID, err)
 	}
 	trace("start: the process exec'd")
-	hooks := c.state.Config.Hooks
+	hooks := c.cfg.Hooks
 	if hooks == nil || len(hooks.Poststart) == 0 {
 		return nil
 	}
@@ -63,7 +62,7 @@ func (c *Container) releaseInit() error {
 		return err
 	}
 	if len(out) > 0 {
-		return errors.New(oneLine(string(bytes.TrimSpace(out))))
+		return errors.New(OneLine(string(out)))
 	}
 	return nil
 }

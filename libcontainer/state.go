@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -65,15 +64,13 @@ type State struct {
 	RootfsMountBefore uint64 `json:"rootfs_mount_before,omitempty"`
 }
 
-var idPattern = regexp.MustCompile(`^[\w+\-.]+$`)
-
 // ValidateID checks a container id: no slash, not "." or "..", and only
 // the characters runc allows.
 func ValidateID(id string) error {
 	if id == "" {
 		return errors.New("container id must not be empty")
 	}
-	if id == "." || id == ".." || !idPattern.MatchString(id) || len(id) > 1024 {
+	if id == "." || id == ".." || !idChars(id) || len(id) > 1024 {
 		return fmt.Errorf("invalid container id %q: use letters, digits and _+-. only (not \".\" or \"..\")", id)
 	}
 	return nil
@@ -185,57 +182,56 @@ func (d *stateDir) save(s *State) error {
 }
 
 // load reads state.json. Of the config it decodes only what the
-// lifecycle commands read (see lifecycleConfig); the rest stays raw, for
+// lifecycle commands read (see LifecycleConfig); the rest stays raw, for
 // fullConfig. encoding/json's first decoding of a type builds a decoder
 // for every type it can reach: the whole runtime-spec costs about half a
 // millisecond, more than the rest of `berth state`.
-func (d *stateDir) load() (*State, json.RawMessage, error) {
+func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
+	data, err := d.read()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return decodeLifecycle(data, filepath.Base(d.path))
+}
+
+// read reads state.json.
+func (d *stateDir) read() ([]byte, error) {
 	data, err := os.ReadFile(d.file(stateFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
+		return nil, fmt.Errorf("read state of %s: %w", filepath.Base(d.path), err)
 	}
+	return data, nil
+}
+
+// readState reads the state.json of container id under its lock.
+func readState(root, id string) ([]byte, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	d, err := openStateDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	defer d.unlock()
+	return d.read()
+}
+
+// decodeLifecycle decodes a state.json with the lifecycle part of its
+// config; the whole config stays raw.
+func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.RawMessage, error) {
 	var s struct {
 		State
 		Config json.RawMessage `json:"config"` // shadows State.Config
 	}
-	var cfg *lifecycleConfig
-	err = json.Unmarshal(data, &s)
+	var cfg lifecycleJSON
+	err := json.Unmarshal(data, &s)
 	if err == nil && len(s.Config) > 0 {
 		err = json.Unmarshal(s.Config, &cfg)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("state of %s is corrupt: %w", filepath.Base(d.path), err)
+		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
-	s.State.Config = cfg.spec()
-	return &s.State, s.Config, nil
-}
-
-// lifecycleConfig is the part of config.json that start, state, kill,
-// delete, pause, ps, events and list read.
-type lifecycleConfig struct {
-	Process *struct {
-		Terminal bool `json:"terminal,omitempty"`
-	} `json:"process,omitempty"`
-	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-	} `json:"linux,omitempty"`
-}
-
-// spec is the part as a runtime-spec config (nil for none).
-func (c *lifecycleConfig) spec() *specs.Spec {
-	if c == nil {
-		return nil
-	}
-	s := &specs.Spec{Hooks: c.Hooks, Annotations: c.Annotations}
-	if c.Process != nil {
-		s.Process = &specs.Process{Terminal: c.Process.Terminal}
-	}
-	if c.Linux != nil {
-		s.Linux = &specs.Linux{Namespaces: c.Linux.Namespaces}
-	}
-	return s
+	return &s.State, cfg.config(), s.Config, nil
 }
 
 // List returns the ids of the containers under root.

@@ -5,15 +5,11 @@
 package nsexec
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
-
-//go:embed berth-init
-var initBinary []byte
 
 // Size is the size of the embedded init in bytes.
 func Size() int { return len(initBinary) }

@@ -22,14 +22,15 @@ static const char *kind_name(uint32_t kind)
 	return kind == HOOK_CREATE_CONTAINER ? "createContainer" : "startContainer";
 }
 
-/* wait_hook waits for pid for at most timeout seconds (0: no limit). */
+/* wait_hook waits for pid for at most timeout seconds (0: no limit). Its
+ * failures are the hook's: reported as MSG_HOOK_ERROR. */
 static int wait_hook(pid_t pid, uint32_t timeout, const struct hook_entry *h)
 {
 	int status;
 	if (timeout) {
 		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 		if (pfd < 0)
-			bail("pidfd_open of %s hook", kind_name(h->kind));
+			bail_hook(errno, "pidfd_open of %s hook", kind_name(h->kind));
 		struct pollfd pf = {pfd, POLLIN, 0};
 		int r;
 		do
@@ -39,13 +40,12 @@ static int wait_hook(pid_t pid, uint32_t timeout, const struct hook_entry *h)
 		if (r == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			errno = 0;
-			bailx("%s hook %s: timed out after %u s", kind_name(h->kind), h->path, timeout);
+			bail_hook(0, "%s hook %s: timed out after %u s", kind_name(h->kind), h->path, timeout);
 		}
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			bail("wait for %s hook %s", kind_name(h->kind), h->path);
+			bail_hook(errno, "wait for %s hook %s", kind_name(h->kind), h->path);
 	return status;
 }
 
@@ -73,16 +73,14 @@ static void run_hook(const struct hook_entry *h, const char *state, size_t state
 		(void)!write(pipefd[1], state, state_len);
 	close(pipefd[1]);
 	signal(SIGPIPE, SIG_DFL);
-	hook_failed = 1; /* from here on, a failure is the hook's */
+	/* from here on, a failure is the hook's */
 	int status = wait_hook(pid, h->timeout, h);
-	errno = 0;
 	if (WIFSIGNALED(status))
-		bailx("%s hook %s: killed by signal %d", kind_name(h->kind), h->path, WTERMSIG(status));
+		bail_hook(0, "%s hook %s: killed by signal %d", kind_name(h->kind), h->path, WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)
-		bailx("%s hook %s: could not be executed (exit status 127)", kind_name(h->kind), h->path);
+		bail_hook(0, "%s hook %s: could not be executed (exit status 127)", kind_name(h->kind), h->path);
 	if (WEXITSTATUS(status))
-		bailx("%s hook %s: exit status %d", kind_name(h->kind), h->path, WEXITSTATUS(status));
-	hook_failed = 0;
+		bail_hook(0, "%s hook %s: exit status %d", kind_name(h->kind), h->path, WEXITSTATUS(status));
 }
 
 void run_hooks(struct plan *p, uint32_t kind, const char *state, size_t state_len)

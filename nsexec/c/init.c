@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,39 +70,53 @@ static void join_cgroups(struct plan *p)
 	}
 }
 
+/* reset_cpu_affinity allows every CPU: the kernel keeps those of the
+ * cgroup's cpuset, so the process does not inherit the affinity of
+ * berth's caller (taskset). A huge mask, as runc uses: CPUs the kernel
+ * does not have are ignored, CPUs added to the cpuset later are allowed.
+ * As runc (which only logs it), a failure keeps the inherited affinity. */
+static void reset_cpu_affinity(void)
+{
+	static uint8_t all[64 * 1024 / 8];
+	memset(all, 0xff, sizeof(all));
+	(void)sched_setaffinity(0, sizeof(all), (const cpu_set_t *)(void *)all);
+}
+
 /* cwd_origin names where the cwd came from, for errors. */
 static const char *cwd_origin(struct plan *p)
 {
 	return p->mode == MODE_EXEC ? "the exec's process (--cwd or process.json)" : "config.json";
 }
 
-/* open_cwd opens the process's cwd inside the container's root (no
- * magic links: a cwd such as /proc/self/fd/N naming a leaked host fd is
- * refused, CVE-2024-21626). It runs before the seccomp filter is loaded, so
- * a profile that denies openat2 does not stop the init. */
-static int open_cwd(struct plan *p)
+/* enter_cwd enters the process's cwd, resolved inside the container's
+ * root (no magic links: a cwd such as /proc/self/fd/N naming a leaked host
+ * fd is refused, CVE-2024-21626). As runc does, the init tries first with
+ * its own privileges (as_user 0), before the identity changes: a cwd only
+ * root may search still works for another user. If that is refused
+ * (EACCES, EPERM: a directory only the process's user may reach, such as a
+ * volume of another owner in a user namespace, or root squashed on NFS), it
+ * returns 0 and the caller tries again as the process's user (as_user 1),
+ * where any failure is fatal. The first try runs before the seccomp filter
+ * is loaded, so a profile that denies openat2 does not stop the init. */
+static int enter_cwd(struct plan *p, int as_user)
 {
 	if (!p->cwd)
-		return -1;
+		return 1;
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		bail("open /");
 	int fd = in_root(root, p->cwd, O_PATH | O_DIRECTORY);
-	if (fd < 0)
-		bail("chdir to cwd (\"%s\") set in %s", p->cwd, cwd_origin(p));
+	int ok = fd >= 0 && fchdir(fd) == 0;
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
 	close(root);
-	return fd;
-}
-
-/* enter_cwd changes into it as the process's user, so the kernel checks
- * the user's search permission. */
-static void enter_cwd(struct plan *p, int fd)
-{
-	if (fd < 0)
-		return;
-	if (fchdir(fd) < 0)
-		bail("chdir to cwd (\"%s\") set in %s", p->cwd, cwd_origin(p));
-	close(fd);
+	if (ok)
+		return 1;
+	if (!as_user && (err == EACCES || err == EPERM))
+		return 0;
+	errno = err;
+	bail("chdir to cwd (\"%s\") set in %s", p->cwd, cwd_origin(p));
 }
 
 /* wait_for_start blocks until `berth start` opens the exec fifo. The fifo
@@ -137,14 +152,18 @@ static void ready(void)
  * to the parent is open; otherwise just before execve (the caller). */
 static const char *apply_process(struct plan *p)
 {
+	set_container_state(p);
 	set_limits(p);
+	set_scheduling(p);
 	set_labels(p);
 	release_procfs();
-	int cwd = open_cwd(p);
+	int cwd_entered = enter_cwd(p, 0);
+	set_home(p);
 	if (!p->no_new_privs)
 		load_seccomp(p);
 	set_identity(p);
-	enter_cwd(p, cwd);
+	if (!cwd_entered)
+		enter_cwd(p, 1);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		bail("set no_new_privs");
 	if (p->seccomp_notify)
@@ -221,6 +240,8 @@ int main(int argc, char **argv)
 		bailx("%s", err);
 	}
 	join_cgroups(&plan);
+	if (plan.cpu_affinity_reset)
+		reset_cpu_affinity();
 	if (plan.path_walk)
 		paths_force_walk(1);
 	hide_fds(&plan);

@@ -11,7 +11,6 @@
 /* sync.c: the socket to the parent, and error reporting. */
 extern int sync_fd;     /* the parent's socket, -1 once closed */
 extern int error_fd;    /* where errors go after the socket is closed (the exec fifo), or -1 */
-extern int hook_failed; /* set before reporting a failed hook: MSG_HOOK_ERROR */
 void send_msg(uint32_t type, const void *payload, size_t len);
 void send_msg_fd(uint32_t type, const void *payload, size_t len, int fd);
 /* recv_msg reads one frame of the wanted type; any other type is fatal. */
@@ -22,6 +21,9 @@ extern const char *error_context;
 /* bail reports "what: strerror(errno)" to the parent and exits; bailx without errno. */
 __attribute__((noreturn, format(printf, 1, 2))) void bail(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void bailx(const char *fmt, ...);
+/* bail_hook reports a failed in-container hook (MSG_HOOK_ERROR: the parent
+ * names the hook, not the init, as failing) with errno err (0: none). */
+__attribute__((noreturn, format(printf, 2, 3))) void bail_hook(int err, const char *fmt, ...);
 
 /* paths.c: resolving container paths inside the root. */
 extern int proc_fd; /* the trusted procfs handle, opened before any namespace change */
@@ -35,6 +37,11 @@ void release_procfs(void);
 void paths_force_walk(int on);
 /* in_root opens path (absolute inside the root dirfd) with openat2(RESOLVE_IN_ROOT). */
 int in_root(int root, const char *path, int flags);
+/* open_read_in_root opens the file at path (absolute inside root) for
+ * reading, O_NONBLOCK (a fifo planted there cannot stall the init). The
+ * openat2 fallback walk opens O_PATH only: there the last component must
+ * not be a symlink. */
+int open_read_in_root(int root, const char *path);
 /* mkdir_in_root makes path and its parents inside root; returns an O_PATH fd of it. */
 int mkdir_in_root(int root, const char *path, mode_t mode);
 /* mkfile_in_root makes path (a file) and its parent dirs; returns an O_PATH fd of it. */
@@ -61,8 +68,17 @@ void mount_console(int slave);
 void setup_console(struct plan *p);
 void set_labels(struct plan *p);
 void set_identity(struct plan *p);
+/* set_container_state sets what the container's namespaces and session
+ * hold: a new session keyring, hostname and domainname, sysctls. */
+void set_container_state(struct plan *p);
+/* set_limits sets the process's OOM score, personality and rlimits. */
 void set_limits(struct plan *p);
+/* set_scheduling sets the process's scheduler, I/O priority, memory
+ * policy and (exec) CPU affinity. */
+void set_scheduling(struct plan *p);
 void set_capabilities(struct plan *p);
+/* set_home gives the environment a HOME when it has none, as runc does. */
+void set_home(struct plan *p);
 void load_seccomp(struct plan *p);
 const char *find_executable(struct plan *p);
 void exec_process(struct plan *p, const char *path);

@@ -1,6 +1,7 @@
 /*
  * Namespaces: join those given by path (the parent opened and checked each
- * file and passes its fd), then create the new ones. A user namespace comes
+ * file and passes its fd), then create the new ones (a new network
+ * namespace with its loopback interface up). A user namespace comes
  * first either way: joining or creating the others needs its privileges,
  * and namespaces created after it are owned by it. The parent writes the id
  * maps of a new user namespace while the init waits.
@@ -15,11 +16,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,6 +81,22 @@ static void become_root(void)
 		bail("setresuid(0) in the user namespace");
 }
 
+/* loopback_up brings up "lo" of a new network namespace, as runc does:
+ * a container's own network namespace reaches 127.0.0.1 from the start. */
+static void loopback_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		bail("open a socket to bring up the loopback interface");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		bail("read the flags of the loopback interface");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		bail("bring up the loopback interface");
+	close(s);
+}
+
 void create_namespaces(struct plan *p)
 {
 	if (p->new_userns) {
@@ -101,6 +121,8 @@ void create_namespaces(struct plan *p)
 	}
 	if (p->unshare_flags && unshare((int)p->unshare_flags) < 0)
 		bail("create namespaces (flags %#x)", p->unshare_flags);
+	if (p->unshare_flags & CLONE_NEWNET)
+		loopback_up();
 	/* offsets must be written before any process enters the namespace */
 	if ((p->unshare_flags & CLONE_NEWTIME) && p->timens_offsets)
 		write_proc("self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets));

@@ -88,6 +88,126 @@ static int reopen_dirs(int root, const char *dirs)
 	return cur;
 }
 
+/* A walk in progress: what is left to resolve (rest, in todo), the path
+ * resolved so far (done, relative to the root) and an fd of it (cur).
+ * Each step returns 0, or -1 with errno set and every fd closed. */
+#define MAX_SYMLINKS 40
+struct walk {
+	int root, cur, links;
+	char *rest;
+	char todo[PATH_MAX], done[PATH_MAX];
+};
+
+/* walk_fail closes fd (unless -1) and the walk's directory, keeping errno. */
+static int walk_fail(struct walk *w, int fd)
+{
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	close(w->cur);
+	w->cur = -1;
+	errno = e;
+	return -1;
+}
+
+/* walk_next cuts the next component off rest; NULL when none is left.
+ * *slash says whether a '/' followed it, *last whether only slashes do. */
+static char *walk_next(struct walk *w, int *slash, int *last)
+{
+	while (*w->rest == '/')
+		w->rest++;
+	if (*w->rest == '\0')
+		return NULL;
+	char *c = w->rest, *sep = strchr(c, '/');
+	w->rest = sep ? sep + 1 : c + strlen(c);
+	if (sep)
+		*sep = '\0';
+	*slash = sep != NULL;
+	*last = strspn(w->rest, "/") == strlen(w->rest);
+	return c;
+}
+
+/* walk_restart opens again the directory done names, from the root. */
+static int walk_restart(struct walk *w)
+{
+	close(w->cur);
+	w->cur = reopen_dirs(w->root, w->done);
+	return w->cur < 0 ? -1 : 0;
+}
+
+/* walk_up handles "..": one component back along done, never above the
+ * root. */
+static int walk_up(struct walk *w)
+{
+	char *up = strrchr(w->done, '/');
+	*(up ? up : w->done) = '\0';
+	return walk_restart(w);
+}
+
+/* walk_link puts the text of the symlink open at fd in place of its name
+ * (keeping a trailing slash); an absolute text starts again at the root.
+ * More than MAX_SYMLINKS links, or a magic link, is ELOOP. */
+static int walk_link(struct walk *w, int fd, int slash)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+	if (n < 0)
+		return walk_fail(w, fd);
+	target[n] = '\0';
+	if (++w->links > MAX_SYMLINKS || is_magic_link(fd, target)) {
+		errno = ELOOP;
+		return walk_fail(w, fd);
+	}
+	close(fd);
+	const char *sep = *w->rest || slash ? "/" : "";
+	if ((size_t)snprintf(next, sizeof(next), "%s%s%s", target, sep, w->rest) >= sizeof(next)) {
+		errno = ENAMETOOLONG;
+		return walk_fail(w, -1);
+	}
+	memcpy(w->todo, next, sizeof(w->todo));
+	w->rest = w->todo;
+	if (target[0] != '/')
+		return 0;
+	w->done[0] = '\0';
+	return walk_restart(w);
+}
+
+/* walk_enter makes the component c, open at fd, the walk's directory. */
+static int walk_enter(struct walk *w, int fd, const char *c)
+{
+	char next[PATH_MAX];
+	if ((size_t)snprintf(next, sizeof(next), "%s%s%s", w->done, w->done[0] ? "/" : "", c) >= sizeof(next)) {
+		errno = ENAMETOOLONG;
+		return walk_fail(w, fd);
+	}
+	memcpy(w->done, next, sizeof(w->done));
+	close(w->cur);
+	w->cur = fd;
+	return 0;
+}
+
+/* walk_step resolves the component c from the walk's directory. */
+static int walk_step(struct walk *w, const char *c, int slash, int last, int flags)
+{
+	struct stat st;
+	if (strcmp(c, ".") == 0)
+		return 0;
+	if (strcmp(c, "..") == 0)
+		return walk_up(w);
+	int fd = openat(w->cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return walk_fail(w, fd);
+	/* a final symlink is the result under O_NOFOLLOW, unless a trailing
+	 * slash asks for what it points to */
+	if (S_ISLNK(st.st_mode) && !(last && !slash && (flags & O_NOFOLLOW)))
+		return walk_link(w, fd, slash);
+	if (!last && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return walk_fail(w, fd);
+	}
+	return walk_enter(w, fd, c);
+}
+
 /* walk_in_root resolves path inside root one component at a time, as
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) does: each component
  * opened with O_NOFOLLOW from the directory before it; a symlink's text
@@ -95,104 +215,34 @@ static int reopen_dirs(int root, const char *dirs)
  * MAX_SYMLINKS of them; ".." goes back along the resolved path and stops
  * at the root; magic links are refused. flags are O_PATH with
  * O_DIRECTORY and O_NOFOLLOW, as in_root's callers use. */
-#define MAX_SYMLINKS 40
 static int walk_in_root(int root, const char *path, int flags)
 {
-	char todo[PATH_MAX], done[PATH_MAX] = "", target[PATH_MAX], tmp[PATH_MAX];
-	int links = 0, e;
+	struct walk w = {.root = root, .done = ""};
 	size_t len = strlen(path);
+	char *c;
+	int slash, last;
 
-	if (len >= sizeof(todo) || !(flags & O_PATH)) {
-		errno = len >= sizeof(todo) ? ENAMETOOLONG : EINVAL;
+	if (len >= sizeof(w.todo) || !(flags & O_PATH)) {
+		errno = len >= sizeof(w.todo) ? ENAMETOOLONG : EINVAL;
 		return -1;
 	}
-	int want_dir = (flags & O_DIRECTORY) || (len && path[len - 1] == '/');
-	memcpy(todo, path, len + 1);
-	int cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char *rest = todo;
-	while (cur >= 0) {
-		while (*rest == '/')
-			rest++;
-		if (*rest == '\0')
-			break;
-		char *c = rest, *slash = strchr(rest, '/');
-		rest = slash ? slash + 1 : rest + strlen(rest);
-		if (slash)
-			*slash = '\0';
-		int last = strspn(rest, "/") == strlen(rest);
-		if (strcmp(c, ".") == 0)
-			continue;
-		if (strcmp(c, "..") == 0) {
-			char *up = strrchr(done, '/');
-			*(up ? up : done) = '\0';
-			close(cur);
-			cur = reopen_dirs(root, done);
-			continue;
-		}
-		int fd = openat(cur, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		struct stat st;
-		if (fd < 0)
-			goto fail;
-		if (fstat(fd, &st) < 0)
-			goto fail_fd;
-		/* a final symlink is the result under O_NOFOLLOW, unless a
-		 * trailing slash asks for what it points to */
-		if (S_ISLNK(st.st_mode) && !(last && !slash && (flags & O_NOFOLLOW))) {
-			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-			if (n < 0)
-				goto fail_fd;
-			target[n] = '\0';
-			if (++links > MAX_SYMLINKS || is_magic_link(fd, target)) {
-				errno = ELOOP;
-				goto fail_fd;
-			}
-			close(fd);
-			/* the link's text takes the place of its name */
-			const char *sep = *rest || slash ? "/" : ""; /* keep a trailing slash */
-			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", target, sep, rest) >= sizeof(tmp)) {
-				errno = ENAMETOOLONG;
-				goto fail;
-			}
-			memcpy(todo, tmp, sizeof(todo));
-			rest = todo;
-			if (target[0] == '/') {
-				done[0] = '\0';
-				close(cur);
-				cur = reopen_dirs(root, done);
-			}
-			continue;
-		}
-		if (!last && !S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			goto fail_fd;
-		}
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", done, done[0] ? "/" : "", c) >= sizeof(tmp)) {
-			errno = ENAMETOOLONG;
-			goto fail_fd;
-		}
-		memcpy(done, tmp, sizeof(done));
-		close(cur);
-		cur = fd;
-		continue;
-	fail_fd:
-		e = errno;
-		close(fd);
-		errno = e;
-	fail:
-		e = errno;
-		close(cur);
-		errno = e;
+	memcpy(w.todo, path, len + 1);
+	w.rest = w.todo;
+	w.cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w.cur < 0)
 		return -1;
-	}
-	if (cur >= 0 && want_dir) {
-		struct stat st;
-		if (fstat(cur, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			close(cur);
-			errno = ENOTDIR;
+	while ((c = walk_next(&w, &slash, &last)))
+		if (walk_step(&w, c, slash, last, flags) < 0)
 			return -1;
-		}
+	/* O_DIRECTORY, or a trailing slash, wants a directory */
+	struct stat st;
+	if (((flags & O_DIRECTORY) || (len && path[len - 1] == '/')) &&
+	    (fstat(w.cur, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		close(w.cur);
+		errno = ENOTDIR;
+		return -1;
 	}
-	return cur;
+	return w.cur;
 }
 
 void release_procfs(void)
@@ -225,6 +275,34 @@ int in_root(int root, const char *path, int flags)
 		return walk_in_root(root, path, flags);
 	}
 	has_openat2 = 1;
+	return fd;
+}
+
+int open_read_in_root(int root, const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+	if (!walk_forced && has_openat2 != 0) {
+		fd = in_root(root, path, O_RDONLY | O_NONBLOCK);
+		if (fd >= 0 || has_openat2 != 0)
+			return fd;
+		/* openat2 was just found missing: the walk below */
+	}
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash || n >= sizeof(dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	int parent = in_root(root, n ? dir : "/", O_PATH | O_DIRECTORY);
+	if (parent < 0)
+		return -1;
+	fd = openat(parent, slash + 1, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(parent);
+	errno = e;
 	return fd;
 }
 

@@ -472,6 +472,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 		p->cpu_affinity_len = t->len;
 		return 0;
 	case T_MEMPOLICY: return dec_mempolicy(d, p, t);
+	case T_CPU_AFFINITY_RESET: return set_flag(d, t, &p->cpu_affinity_reset);
 	default: return fail(d, "plan: unknown record %u", t->tag);
 	}
 }

@@ -134,6 +134,7 @@ struct plan {
 	const char *exec_label, *apparmor;
 	const uint8_t *cpu_affinity;
 	size_t cpu_affinity_len;
+	int cpu_affinity_reset; /* first thing, once in the cgroup */
 
 	int has_mempolicy;
 	uint32_t mempolicy_mode;

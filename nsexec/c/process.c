@@ -127,28 +127,40 @@ struct sched_attr {
 	uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
-static void set_scheduling(struct plan *p)
+/* set_scheduler sets the scheduling policy and its parameters
+ * (process.scheduler). */
+static void set_scheduler(struct plan *p)
 {
-	if (p->has_scheduler) {
-		struct sched_attr a = {
-			.size = sizeof(a),
-			.sched_policy = p->sched_policy,
-			.sched_flags = p->sched_flags,
-			.sched_nice = p->sched_nice,
-			.sched_priority = p->sched_priority,
-			.sched_runtime = p->sched_runtime,
-			.sched_deadline = p->sched_deadline,
-			.sched_period = p->sched_period,
-		};
-		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-			bail("set the scheduler (policy %u)", p->sched_policy);
-	}
+	if (!p->has_scheduler)
+		return;
+	struct sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = p->sched_policy,
+		.sched_flags = p->sched_flags,
+		.sched_nice = p->sched_nice,
+		.sched_priority = p->sched_priority,
+		.sched_runtime = p->sched_runtime,
+		.sched_deadline = p->sched_deadline,
+		.sched_period = p->sched_period,
+	};
+	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		bail("set the scheduler (policy %u)", p->sched_policy);
+}
+
+/* set_memory_policy sets the NUMA memory policy (linux.memoryPolicy). */
+static void set_memory_policy(struct plan *p)
+{
+	if (p->has_mempolicy &&
+	    syscall(SYS_set_mempolicy, p->mempolicy_mode, p->mempolicy_nodes, p->mempolicy_nodes_len * 8) < 0)
+		bail("set the memory policy (mode %u)", p->mempolicy_mode);
+}
+
+void set_scheduling(struct plan *p)
+{
+	set_scheduler(p);
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p->ioprio) < 0)
 		bail("set the I/O priority");
-	if (p->has_mempolicy &&
-	    syscall(SYS_set_mempolicy, p->mempolicy_mode, p->mempolicy_nodes,
-		    p->mempolicy_nodes_len * 8) < 0)
-		bail("set the memory policy (mode %u)", p->mempolicy_mode);
+	set_memory_policy(p);
 	if (p->cpu_affinity && sched_setaffinity(0, p->cpu_affinity_len, (const cpu_set_t *)p->cpu_affinity) < 0)
 		bail("set the CPU affinity (execCPUAffinity.final)");
 }
@@ -165,24 +177,41 @@ static void join_keyring(struct plan *p)
 		bail("join a new session keyring %s", p->session_keyring);
 }
 
-void set_limits(struct plan *p)
+/* set_uts_names sets the hostname and domainname of the UTS namespace. */
+static void set_uts_names(struct plan *p)
 {
-	join_keyring(p);
 	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		bail("set hostname %s", p->hostname);
 	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
 		bail("set domainname %s", p->domainname);
+}
+
+void set_container_state(struct plan *p)
+{
+	join_keyring(p);
+	set_uts_names(p);
+	/* linux.sysctl, checked by the parent to belong to the namespaces */
 	for (size_t i = 0; i < p->nsysctls; i++)
 		write_proc(p->sysctls[i].path, p->sysctls[i].value, strlen(p->sysctls[i].value));
-	if (p->has_oom_score_adj) {
-		char v[16];
-		int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		write_proc("self/oom_score_adj", v, (size_t)n);
-	}
+}
+
+/* set_oom_score_adj writes process.oomScoreAdj. */
+static void set_oom_score_adj(struct plan *p)
+{
+	if (!p->has_oom_score_adj)
+		return;
+	char v[16];
+	int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	write_proc("self/oom_score_adj", v, (size_t)n);
+}
+
+void set_limits(struct plan *p)
+{
+	set_oom_score_adj(p);
+	/* linux.personality: the execution domain the process runs in */
 	if (p->has_personality && personality(p->personality) < 0)
 		bail("set personality %#x", p->personality);
 	set_rlimits(p);
-	set_scheduling(p);
 }
 
 /* set_labels writes the LSM labels the process is executed with: only the
@@ -250,6 +279,95 @@ void set_identity(struct plan *p)
 	for (int cap = 0; cap < 64; cap++)
 		if ((p->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			bail("raise ambient capability %d", cap);
+}
+
+/* passwd_uid parses a uid field as runc's passwd parser does: a field
+ * that is not a decimal number counts as 0. */
+static uint32_t passwd_uid(const char *field)
+{
+	char *end;
+	unsigned long v = strtoul(field, &end, 10);
+	return *field >= '0' && *field <= '9' && *end == '\0' && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* passwd_home returns (malloc'd) the home directory of uid in the passwd
+ * file f: the sixth field of the first entry of that uid ("" if the entry
+ * is short of it, as runc reads it), or NULL. */
+static char *passwd_home(FILE *f, uint32_t uid)
+{
+	char *line = NULL, *home = NULL;
+	size_t cap = 0;
+	while (!home && getline(&line, &cap, f) > 0) {
+		char *rest = line, *field[6] = {NULL};
+		line[strcspn(line, "\r\n")] = '\0';
+		for (int n = 0; n < 6 && rest; n++)
+			field[n] = strsep(&rest, ":");
+		if (field[2] && passwd_uid(field[2]) == uid)
+			home = strdup(field[5] ? field[5] : "");
+	}
+	free(line);
+	return home;
+}
+
+/* home_of looks uid up in the container's /etc/passwd (a regular file
+ * inside the root); NULL when it has no entry or cannot be read. */
+static char *home_of(uint32_t uid)
+{
+	struct stat st;
+	char *home = NULL;
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : open_read_in_root(root, "/etc/passwd");
+	if (root >= 0)
+		close(root);
+	FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+	if (f) {
+		home = passwd_home(f, uid);
+		fclose(f);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	return home;
+}
+
+/* replace_home drops the HOME= entries of env and appends kv. */
+static void replace_home(struct strv *env, const char *kv)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], "HOME=", 5) != 0)
+			env->v[n++] = env->v[i];
+	/* the array holds env->n + 1 pointers: enough unless none was dropped */
+	if (n + 1 > env->n) {
+		const char **v = realloc(env->v, (n + 2) * sizeof(*v));
+		if (!v)
+			bailx("HOME: out of memory");
+		env->v = v;
+	}
+	env->v[n++] = kv;
+	env->v[n] = NULL;
+	env->n = n;
+}
+
+/* set_home: a process whose environment has no HOME, or an empty one
+ * (the last HOME= entry counts), gets HOME of its uid from the
+ * container's /etc/passwd, or "/", appended after the HOME= entries are
+ * dropped; an empty environment stays empty. As runc, it reads the file
+ * with the init's privileges, before the identity changes. */
+void set_home(struct plan *p)
+{
+	const char *last = NULL;
+	for (size_t i = 0; i < p->env.n; i++)
+		if (strncmp(p->env.v[i], "HOME=", 5) == 0)
+			last = p->env.v[i] + 5;
+	if (p->env.n == 0 || (last && *last))
+		return;
+	char *home = home_of(p->uid);
+	char *kv = malloc(strlen(home ? home : "/") + 6);
+	if (!kv)
+		bailx("HOME: out of memory");
+	sprintf(kv, "HOME=%s", home ? home : "/");
+	free(home);
+	replace_home(&p->env, kv);
 }
 
 void load_seccomp(struct plan *p)

@@ -1,6 +1,6 @@
 /*
  * The parent <-> init protocol: the one definition both sides use.
- * libcontainer/protocol.go mirrors every number here; a Go test parses this
+ * libcontainer/initproto.go mirrors every number here; a Go test parses this
  * file and checks that the two agree.
  *
  * Transport: a SOCK_STREAM socketpair whose init end is argv[1]. Every
@@ -24,7 +24,7 @@
 #define MSG_HOOKS_DONE 6  /* parent -> init: payload = state JSON for in-container hooks */
 #define MSG_READY 7       /* init -> parent: set up; waiting on the exec fifo (or about to exec) */
 #define MSG_ERROR 8       /* init -> parent: one line of error text */
-#define MSG_CONSOLE 9     /* init -> parent: the pty master was sent on the console socket */
+/* 9 is not used: the pty master goes to the console socket, not to the parent */
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
 #define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */
@@ -89,6 +89,7 @@ enum plan_tag {
 	T_CGROUP_TASKS,      /* u32 fd of a v1 `tasks` file to write "0" into (repeated) */
 	T_PATH_WALK,         /* u32 1: resolve paths by the openat2 fallback walk (tests) */
 	T_SESSION_KEYRING,   /* string: join a new session keyring of this name */
+	T_CPU_AFFINITY_RESET, /* u32 1: allow every CPU the cgroup allows (not the caller's taskset) */
 	T_TAG_MAX
 };
 

@@ -3,9 +3,12 @@
  * itself, the plan's mounts are made inside it in order, then devices, and
  * after the createContainer hooks the init pivots into it. Every target is
  * resolved inside the root and opened first; the mount goes through that
- * fd (as "self/fd/N" of the trusted procfs handle, with the working
- * directory on it), so a symlink swapped in after the check cannot redirect
- * it.
+ * fd (as "self/fd/N" of the trusted procfs handle), so a symlink swapped in
+ * after the check cannot redirect it.
+ *
+ * While the rootfs is set up the working directory is the root (root_fd):
+ * only mount_on leaves it, for the one mount(2) call that names fds
+ * through the procfs handle, and returns at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,31 +38,36 @@ struct mount_attr {
 };
 
 static int root_fd = -1; /* the rootfs (after its self-bind) */
-static int cwd_is_proc;  /* the working directory is the procfs handle */
 
-/* at_fd names fd for a syscall that takes only a path: "self/fd/N",
- * relative to the working directory, kept on the procfs handle while the
- * rootfs is set up (chdir_to resets it). */
-static const char *at_fd(int fd, char *buf, size_t len)
-{
-	if (!cwd_is_proc && fchdir(proc_fd) < 0)
-		bail("chdir to the procfs handle");
-	cwd_is_proc = 1;
-	return fd_path(fd, buf, len);
-}
-
-/* chdir_to changes the working directory away from the procfs handle. */
+/* chdir_to changes the working directory to fd, or to path if fd is -1. */
 static void chdir_to(int fd, const char *path)
 {
 	if ((fd >= 0 ? fchdir(fd) : chdir(path)) < 0)
 		bail("chdir to %s", path);
-	cwd_is_proc = 0;
 }
 
+/* mount_on mounts src on the mount point open at fd. mount(2) takes only
+ * paths: fd is named "self/fd/N" relative to the trusted procfs handle,
+ * which is the working directory for this one call (src may be such a
+ * name too, see bind_fd); the working directory is the root again after
+ * it, never left on the host's procfs. */
 static int mount_on(const char *src, int fd, const char *type, unsigned long flags, const char *data)
 {
-	char buf[64];
-	return mount(src, at_fd(fd, buf, sizeof(buf)), type, flags, data);
+	char target[64];
+	if (fchdir(proc_fd) < 0)
+		bail("chdir to the procfs handle");
+	int r = mount(src, fd_path(fd, target, sizeof(target)), type, flags, data);
+	int e = errno;
+	chdir_to(root_fd, "the root");
+	errno = e;
+	return r;
+}
+
+/* bind_fd binds the file open at src on the mount point open at fd. */
+static int bind_fd(int src, int fd, unsigned long flags)
+{
+	char source[64];
+	return mount_on(fd_path(src, source, sizeof(source)), fd, NULL, MS_BIND | flags, NULL);
 }
 
 /* locked_flags are the flags of the mount at fd that a remount must keep
@@ -67,9 +75,8 @@ static int mount_on(const char *src, int fd, const char *type, unsigned long fla
 static unsigned long locked_flags(int fd)
 {
 	struct statvfs sv;
-	char buf[64];
 	unsigned long f = 0;
-	if (statvfs(at_fd(fd, buf, sizeof(buf)), &sv) < 0)
+	if (fstatvfs(fd, &sv) < 0)
 		bail("statvfs of a mount");
 	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
 	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
@@ -232,7 +239,6 @@ static void make_device(const struct device_entry *d)
 		 * checked to be the device the plan names, on a file made in
 		 * the parent (never through a symlink), both by fd */
 		struct stat st;
-		char src[64], buf[64];
 		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 		int host = open(d->path, O_PATH | O_CLOEXEC);
 		if (host < 0)
@@ -250,8 +256,7 @@ static void make_device(const struct device_entry *d)
 		int fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			bail("open %s", d->path);
-		snprintf(src, sizeof(src), "%s", at_fd(host, buf, sizeof(buf)));
-		if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
+		if (bind_fd(host, fd, 0) < 0)
 			bail("bind mount device %s", d->path);
 		close(fd);
 		close(host);
@@ -268,6 +273,16 @@ static void make_device(const struct device_entry *d)
 			bail("chown %s", d->path);
 	}
 	close(parent);
+}
+
+/* enter_root opens the rootfs (bound on itself) as root_fd and makes it
+ * the working directory while the rootfs is set up. */
+static void enter_root(struct plan *p)
+{
+	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		bail("open rootfs %s", p->rootfs);
+	chdir_to(root_fd, "the rootfs");
 }
 
 /* prepare_root makes / a slave (unless rootfsPropagation asks for shared)
@@ -290,9 +305,7 @@ static void prepare_root(struct plan *p)
 		bail("make rootfs %s private", p->rootfs);
 	if (shared && mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		bail("bind mount rootfs %s on itself", p->rootfs);
-	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		bail("open rootfs %s", p->rootfs);
+	enter_root(p);
 }
 
 /* host_root is prepare_root without a mount namespace of the container's
@@ -305,9 +318,7 @@ static void host_root(struct plan *p)
 		bail("bind mount rootfs %s on itself", p->rootfs);
 	if (mount(NULL, p->rootfs, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
 		bail("make rootfs %s private", p->rootfs);
-	root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
-		bail("open rootfs %s", p->rootfs);
+	enter_root(p);
 }
 
 void setup_rootfs(struct plan *p)
@@ -331,7 +342,6 @@ void setup_rootfs(struct plan *p)
 			bail("make cwd %s", p->cwd);
 		close(fd);
 	}
-	chdir_to(root_fd, "the rootfs");
 }
 
 static void pivot(struct plan *p)
@@ -378,9 +388,7 @@ static void remount_readonly(const char *path)
 			return;
 		bail("open readonly path %s", path);
 	}
-	char src[64], buf[64];
-	snprintf(src, sizeof(src), "%s", at_fd(fd, buf, sizeof(buf)));
-	if (mount_on(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (bind_fd(fd, fd, MS_REC) < 0)
 		bail("bind readonly path %s", path);
 	close(fd);
 	fd = in_root(root_fd, path, O_PATH);
@@ -406,7 +414,6 @@ static int dev_null_fd(void)
 static void mask_path(const char *path, int null_fd)
 {
 	struct stat st;
-	char buf[64];
 	int fd = in_root(root_fd, path, O_PATH | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -418,11 +425,8 @@ static void mask_path(const char *path, int null_fd)
 	if (S_ISDIR(st.st_mode)) {
 		if (mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
 			bail("mask %s", path);
-	} else {
-		char src[64];
-		snprintf(src, sizeof(src), "%s", at_fd(null_fd, buf, sizeof(buf)));
-		if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
-			bail("mask %s", path);
+	} else if (bind_fd(null_fd, fd, 0) < 0) {
+		bail("mask %s", path);
 	}
 	close(fd);
 }
@@ -446,7 +450,6 @@ void finish_rootfs(struct plan *p)
 			mask_path(p->masked.v[i], null_fd);
 		close(null_fd);
 	}
-	chdir_to(-1, "/");
 }
 
 /* console_target opens /dev/console without following a final symlink
@@ -483,11 +486,8 @@ static int console_target(void)
 
 void mount_console(int slave)
 {
-	char src[64], buf[64];
 	int fd = console_target();
-	snprintf(src, sizeof(src), "%s", at_fd(slave, buf, sizeof(buf)));
-	if (mount_on(src, fd, NULL, MS_BIND, NULL) < 0)
+	if (bind_fd(slave, fd, 0) < 0)
 		bail("bind the console on /dev/console");
 	close(fd);
-	chdir_to(-1, "/");
 }

@@ -19,7 +19,6 @@
 
 int sync_fd = -1;
 int error_fd = -1;
-int hook_failed = 0;
 
 static void read_all(int fd, void *buf, size_t len)
 {
@@ -86,7 +85,9 @@ uint8_t *recv_msg(uint32_t want, size_t *len)
 
 const char *error_context;
 
-static void report(int err, const char *fmt, va_list ap)
+/* report sends one error line of the given type (MSG_ERROR or
+ * MSG_HOOK_ERROR) while the socket is open, else writes it where it can. */
+static void report(uint32_t type, int err, const char *fmt, va_list ap)
 {
 	char text[2048];
 	int n = 0;
@@ -103,7 +104,7 @@ static void report(int err, const char *fmt, va_list ap)
 		uint32_t e = (uint32_t)err;
 		memcpy(frame, &e, 4);
 		memcpy(frame + 4, text, (size_t)n);
-		send_msg(hook_failed ? MSG_HOOK_ERROR : MSG_ERROR, frame, 4 + (size_t)n);
+		send_msg(type, frame, 4 + (size_t)n);
 	} else if (error_fd >= 0) {
 		/* after MSG_READY: `berth start` reads this from the exec fifo */
 		char line[sizeof(text) + 256];
@@ -121,7 +122,7 @@ void bail(const char *fmt, ...)
 	int err = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	report(err, fmt, ap);
+	report(MSG_ERROR, err, fmt, ap);
 	va_end(ap);
 	_exit(1);
 }
@@ -130,7 +131,16 @@ void bailx(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(0, fmt, ap);
+	report(MSG_ERROR, 0, fmt, ap);
+	va_end(ap);
+	_exit(1);
+}
+
+void bail_hook(int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(MSG_HOOK_ERROR, err, fmt, ap);
 	va_end(ap);
 	_exit(1);
 }

@@ -207,7 +207,7 @@ func TestCgroupsPath(t *testing.T) {
 	for _, path := range []string{"/berth-it-{id}/a/b", "berth-it-{id}/x", ""} {
 		b := e.cgBundle("sh", "-c", "cat /proc/self/cgroup; sleep 1000")
 		b.spec.Linux.CgroupsPath = path
-		b.setNamespace(specs.CgroupNamespace, "") // `berth spec` has one on v2 only
+		b.setNamespace(specs.CgroupNamespace, "") // berth spec adds it on cgroup v2 only
 		c := e.cgStart(b)
 		rel := c.path
 		if rel == "" {

@@ -45,7 +45,7 @@ echo "pid1 $$"; echo "ifaces $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' 
 echo "host $(hostname) $(cat /proc/sys/kernel/domainname)"; cat /proc/self/cgroup`)
 	b.spec.Hostname = "box"
 	b.spec.Domainname = "example.org"
-	// `berth spec` has a cgroup namespace on cgroup v2 only, as runc's
+	// berth spec adds a cgroup namespace on cgroup v2 hosts only (as runc)
 	b.setNamespace(specs.CgroupNamespace, "")
 	out := e.runOK(b)
 	got := lcParseNS(t, out)

@@ -18,10 +18,12 @@ import (
 func TestArgsEnvCwd(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.newBundle("sh", "-c", `printf '[%s]' "$@"; echo; echo "A=$A B=$B"; pwd; env | grep -c =`, "sh", "one two", "", "*")
+	b := e.newBundle("sh", "-c", `printf '[%s]' "$@"; echo; echo "A=$A B=$B"; pwd; env | grep -c =; echo $HOME`, "sh", "one two", "", "*")
 	b.spec.Process.Env = []string{"PATH=/bin", "A=1", "B=two words"}
 	b.spec.Process.Cwd = "/does/not/exist/yet"
-	expectLines(t, e.runOK(b), "[one two][][*]", "A=1 B=two words", "/does/not/exist/yet", "5")
+	// the three given, HOME (root's in the rootfs's /etc/passwd), and
+	// the shell's PWD and SHLVL
+	expectLines(t, e.runOK(b), "[one two][][*]", "A=1 B=two words", "/does/not/exist/yet", "6", "/root")
 }
 
 func TestUserGroupsUmask(t *testing.T) {

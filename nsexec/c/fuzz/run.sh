@@ -1,7 +1,8 @@
 #!/bin/bash
 # Fuzzes the init's plan decoder (nsexec/c/plan.c) with libFuzzer for
 # $1 seconds (default 20), starting from the seed corpus beside this
-# script: plans the Go encoder made (libcontainer's TestPlanSeeds writes
+# script: plans the Go encoder made (libcontainer's TestPlanSeeds and
+# TestPlanRoundTrip, whose plans hold every tag, write
 # them with BERTH_WRITE_PLAN_SEEDS=dir). A crash leaves its input in
 # /tmp/berth-planfuzz-crash-* and fails.
 set -euo pipefail

@@ -33,65 +33,78 @@ type spawnSpec struct {
 }
 
 // spawnInit starts the init from its sealed memfd; the returned socket
-// is the sync socket, which the init has as fd 3+len(files). It forks
-// with syscall.ForkExec rather than os/exec, whose first start in a
-// process probes pidfd support by cloning a throw-away child.
+// is the sync socket, which the init has as fd 3+len(files).
 func spawnInit(s spawnSpec) (*initProcess, error) {
 	memfd, err := nsexec.OpenInit()
 	if err != nil {
 		return nil, err
 	}
 	defer memfd.Close()
+	// /proc/PID/fd resolves in the child before exec; the parent's pid
+	// avoids any clash with the fds the child is given.
+	path := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(memfd.Fd()))
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair for the init: %w", err)
 	}
 	parent := os.NewFile(uintptr(pair[0]), "init-sync")
 	defer unix.Close(pair[1])
-
-	fds, err := stdioFDs(s.stdio)
+	pid, err := forkInit(path, []string{"berth-init"}, s, pair[1])
 	if err != nil {
 		parent.Close()
 		return nil, err
 	}
+	return &initProcess{pid: pid, sock: &syncSocket{f: parent}}, nil
+}
+
+// forkInit forks and execs path with argv and the init's fd table:
+// stdio, s.files from fd 3, then sync, the init's end of the sync socket,
+// whose number is appended to argv. It forks with syscall.ForkExec rather
+// than os/exec, whose first start in a process probes pidfd support by
+// cloning a throw-away child. No Pdeathsig: without a pid namespace the
+// first stage becomes the container itself and must outlive `create`; if
+// berth dies early, the init reads EOF on the socket and exits.
+func forkInit(path string, argv []string, s spawnSpec, sync int) (int, error) {
+	fds, null, err := stdioFDs(s.stdio)
+	if err != nil {
+		return 0, err
+	}
+	if null != nil {
+		defer null.Close() // after the fork: the child's fds are dups of it
+	}
 	for _, f := range s.files {
 		fds = append(fds, f.Fd())
 	}
-	fds = append(fds, uintptr(pair[1]))
+	fds = append(fds, uintptr(sync))
 	sys := &syscall.SysProcAttr{}
 	if s.cgroupFD >= 0 {
 		sys.UseCgroupFD, sys.CgroupFD = true, s.cgroupFD
 	}
-	// /proc/PID/fd resolves in the child before exec; the parent's pid
-	// avoids any clash with the fds the child is given. No Pdeathsig:
-	// without a pid namespace the first stage becomes the container
-	// itself and must outlive `create`; if berth dies early, the init
-	// reads EOF on the socket and exits.
-	path := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(memfd.Fd()))
-	argv := []string{"berth-init", strconv.Itoa(len(fds) - 1)}
+	argv = append(argv[:len(argv):len(argv)], strconv.Itoa(len(fds)-1))
 	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: []string{}, Files: fds, Sys: sys})
 	if err != nil {
-		parent.Close()
-		return nil, fmt.Errorf("start the container init: %w", err)
+		return 0, fmt.Errorf("start the container init: %w", err)
 	}
-	return &initProcess{pid: pid, sock: &syncSocket{f: parent}}, nil
+	return pid, nil
 }
 
 // stdioFDs are the init's fds 0-2: the given files, /dev/null for nil.
-func stdioFDs(stdio [3]*os.File) ([]uintptr, error) {
-	fds := make([]uintptr, 0, 8)
+// null is the /dev/null it opened (nil if none), which the caller keeps
+// open until the fork has made the child's copies.
+func stdioFDs(stdio [3]*os.File) (fds []uintptr, null *os.File, err error) {
+	fds = make([]uintptr, 0, 8)
 	for _, f := range stdio {
 		if f == nil {
-			null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-			if err != nil {
-				return nil, err
+			if null == nil {
+				if null, err = os.OpenFile(os.DevNull, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+					return nil, nil, err
+				}
 			}
-			defer null.Close()
 			f = null
 		}
 		fds = append(fds, f.Fd())
 	}
-	return fds, nil
+	return fds, null, nil
 }
 
 // wait reaps the first stage (once) and returns how it ended.

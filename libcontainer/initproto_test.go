@@ -27,7 +27,7 @@ func TestProtocolDefines(t *testing.T) {
 	want := map[string]int{
 		"MSG_PLAN": int(msgPlan), "MSG_USERNS": int(msgUserns), "MSG_USERNS_DONE": int(msgUsernsDone),
 		"MSG_PID": int(msgPID), "MSG_HOOKS": int(msgHooks), "MSG_HOOKS_DONE": int(msgHooksDone),
-		"MSG_READY": int(msgReady), "MSG_ERROR": int(msgError), "MSG_CONSOLE": int(msgConsole),
+		"MSG_READY": int(msgReady), "MSG_ERROR": int(msgError),
 		"MSG_SECCOMP_FD": int(msgSeccompFD), "MSG_SECCOMP_DONE": int(msgSeccompDone),
 		"MSG_HOOK_ERROR": int(msgHookError),
 		"MODE_CREATE":    modeCreate, "MODE_EXEC": modeExec,
@@ -97,7 +97,8 @@ func TestProtocolTags(t *testing.T) {
 			{"T_APPARMOR", tAppArmor}, {"T_CPU_AFFINITY", tCPUAffinity}, {"T_NS_PIDFD", tNSPidfd},
 			{"T_NS_PIDFD_FLAGS", tNSPidfdFlags}, {"T_TREE_FD", tTreeFD}, {"T_MEMPOLICY", tMemPolicy},
 			{"T_NO_MOUNTNS", tNoMountns}, {"T_CGROUP_TASKS", tCgroupTasks},
-			{"T_PATH_WALK", tPathWalk}, {"T_SESSION_KEYRING", tSessionKeyring}},
+			{"T_PATH_WALK", tPathWalk}, {"T_SESSION_KEYRING", tSessionKeyring},
+			{"T_CPU_AFFINITY_RESET", tCPUAffinityReset}},
 		{{"T_NS_FLAG", tNSFlag}, {"T_NS_FD", tNSFD}},
 		{{"T_M_KIND", tMKind}, {"T_M_SOURCE", tMSource}, {"T_M_DEST", tMDest}, {"T_M_FSTYPE", tMFstype},
 			{"T_M_FLAGS", tMFlags}, {"T_M_CLR_FLAGS", tMClrFlags}, {"T_M_DATA", tMData},

@@ -1,7 +1,7 @@
 package libcontainer
 
 // The parent <-> init protocol. nsexec/c/protocol.h is the definition; the
-// numbers here mirror it and protocol_test.go checks that they agree.
+// numbers here mirror it and initproto_test.go checks that they agree.
 //
 // Transport: a SOCK_STREAM socketpair. Every message is a frame: u32
 // length of what follows, u32 type, payload. The plan is one msgPlan frame
@@ -15,9 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
-	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,15 +23,15 @@ import (
 type msgType uint32
 
 const (
-	msgPlan        msgType = 1  // parent -> init: the plan
-	msgUserns      msgType = 2  // init -> parent: user namespace made, write the id maps
-	msgUsernsDone  msgType = 3  // parent -> init: id maps written
-	msgPID         msgType = 4  // init -> parent: u32 host pid of the container process
-	msgHooks       msgType = 5  // init -> parent: run prestart+createRuntime hooks
-	msgHooksDone   msgType = 6  // parent -> init: state JSON for in-container hooks
-	msgReady       msgType = 7  // init -> parent: waiting on the exec fifo (or about to exec)
-	msgError       msgType = 8  // init -> parent: u32 errno + one line of text
-	msgConsole     msgType = 9  // init -> parent: (reserved)
+	msgPlan       msgType = 1 // parent -> init: the plan
+	msgUserns     msgType = 2 // init -> parent: user namespace made, write the id maps
+	msgUsernsDone msgType = 3 // parent -> init: id maps written
+	msgPID        msgType = 4 // init -> parent: u32 host pid of the container process
+	msgHooks      msgType = 5 // init -> parent: run prestart+createRuntime hooks
+	msgHooksDone  msgType = 6 // parent -> init: state JSON for in-container hooks
+	msgReady      msgType = 7 // init -> parent: waiting on the exec fifo (or about to exec)
+	msgError      msgType = 8 // init -> parent: u32 errno + one line of text
+	// 9 is not used (protocol.h)
 	msgSeccompFD   msgType = 10 // init -> parent: the seccomp listener fd
 	msgSeccompDone msgType = 11 // parent -> init: listener handed over
 	msgHookError   msgType = 12 // init -> parent: as msgError, for a failed in-container hook
@@ -105,6 +102,7 @@ const (
 	tCgroupTasks
 	tPathWalk
 	tSessionKeyring
+	tCPUAffinityReset
 )
 
 // Nested tags.
@@ -321,28 +319,9 @@ func initError(payload []byte) error {
 		return errors.New("the container init failed")
 	}
 	errno := unix.Errno(binary.LittleEndian.Uint32(payload))
-	text := oneLine(string(payload[4:]))
+	text := OneLine(string(payload[4:]))
 	if errno == 0 {
 		return errors.New(text)
 	}
 	return fmt.Errorf("%s: %w", text, errno)
-}
-
-// oneLine escapes the control characters of a text from the init (it may
-// quote values of config.json, such as args[0]): an error stays one line,
-// and a container's config cannot forge lines in berth's output.
-func oneLine(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
