@@ -317,6 +317,9 @@ func (c *creation) forked(pid int) error {
 	}
 	c.state.InitPid, c.state.InitStartTime = pid, st.startTime
 	// the pids limit counts the fork just made (cgroups.Manager.Started)
+	if c.cg == nil {
+		return nil
+	}
 	return c.cg.Started()
 }
 
