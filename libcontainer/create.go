@@ -327,7 +327,14 @@ func (c *creation) forked(pid int) error {
 	// the record names the process from here on: a create killed later
 	// leaves a pid (with its start time) that delete can stop even where
 	// no cgroup holds it (rootless)
-	return c.dir.save(c.state)
+	if err := c.dir.save(c.state); err != nil {
+		return err
+	}
+	// the pids limit counts the fork just made (cgroups.Manager.Started)
+	if c.cg == nil {
+		return nil
+	}
+	return c.cg.Started()
 }
 
 // ociState is the state handed to hooks.

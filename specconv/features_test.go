@@ -24,8 +24,8 @@ var specMountOptions = strings.Fields(`acl async atime bind defaults dev diratim
 // interpreted says whether berth acts on the option itself (it is not
 // refused, nor passed to the filesystem as data).
 func interpreted(opt string) bool {
-	o, err := parseMountOptions([]string{opt})
-	return err == nil && len(o.other) == 0
+	o := parseMountOptions([]string{opt})
+	return len(o.other) == 0 && (!o.copyUp || copyUpCarried)
 }
 
 func TestFeaturesMountOptions(t *testing.T) {

@@ -149,9 +149,9 @@ var badInputs = []badInput{
 	{name: "args-empty", setup: func(t *testing.T, e *env, b *bundle, id string) {
 		b.spec.Process.Args = []string{}
 	}, want: []string{"process.args"}},
-	{name: "unknown-capability", setup: func(t *testing.T, e *env, b *bundle, id string) {
-		b.spec.Process.Capabilities.Bounding = append(b.spec.Process.Capabilities.Bounding, "CAP_NOPE")
-	}, want: []string{"process.capabilities.bounding", "CAP_NOPE"}},
+	{name: "sysctl-kernel-hostname", setup: func(t *testing.T, e *env, b *bundle, id string) {
+		b.spec.Linux.Sysctl = map[string]string{"kernel.hostname": "other"}
+	}, want: []string{`linux.sysctl["kernel.hostname"]`, "hostname field"}},
 	{name: "unknown-namespace", setup: func(t *testing.T, e *env, b *bundle, id string) {
 		b.setNamespace("bogus", "")
 	}, want: []string{"linux.namespaces", "bogus"}},
