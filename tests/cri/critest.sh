@@ -41,6 +41,18 @@ web() {
 	push "$d" "$1"
 }
 
+# nnp_image NAME: tests/cri/nnp set-user-ID root as the command.
+nnp_image() {
+	local d="$W/images/nnp"
+	cp -a "$W/images/busybox.root" "$d.root"
+	mkdir -p "$d.root/usr/local/bin"
+	(cd "$ROOT" && CGO_ENABLED=0 cri_go build -ldflags '-s -w' -o "$d.root/usr/local/bin/nnp" ./tests/cri/nnp)
+	chown 0:0 "$d.root/usr/local/bin/nnp"
+	chmod 4755 "$d.root/usr/local/bin/nnp"
+	oci_image "$d" "$d.root" '{"Env":["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/usr/local/bin/nnp"]}'
+	push "$d" "$1"
+}
+
 critest_images() {
 	[ -e "$W/images/critest.done" ] && return 0
 	push "$W/images/busybox" "$E2E/busybox:1.29-2" "$E2E/busybox:1.29-4" "library/busybox:latest" "library/busybox:1.28"
@@ -51,7 +63,8 @@ critest_images() {
 	variant "$STAGING/test-image-user-username" ',"User":"www-data"'
 	variant "$STAGING/test-image-user-uid-group" ',"User":"1003:1004"'
 	variant "$STAGING/test-image-user-username-group" ',"User":"www-data:1004"'
-	echo 'default-user:x:1000:1000::/home/default-user:/bin/sh' >>"$W/images/busybox.root/etc/passwd"
+	# uid 1000 is default-user there (the group 50000 names it as a member).
+	sed -i 's/^berth:/default-user:/' "$W/images/busybox.root/etc/passwd"
 	echo 'group-defined-in-image:x:50000:default-user' >>"$W/images/busybox.root/etc/group"
 	variant "$STAGING/test-image-predefined-group" ',"User":"1000"'
 	local t
@@ -62,6 +75,7 @@ critest_images() {
 	push "$W/images/v-${STAGING}_test-image-tags_1" "$STAGING/test-image-tags:2" "$STAGING/test-image-tags:3"
 	variant "$STAGING/test-image-tag:test" "" test
 	variant "$STAGING/test-image-tag:all" "" all
+	nnp_image "$E2E/nonewprivs:1.3"
 	web "$E2E/nginx:1.14-2" 80 nginx
 	web "$E2E/httpd:2.4.39-4" 80 httpd
 	web "$STAGING/hostnet-nginx-amd64:latest" 12003 nginx
