@@ -187,12 +187,11 @@ func TestExecTerminalFirstOutput(t *testing.T) {
 	}
 	// a --console-socket receiver gets the pty as the kernel made it
 	l, path := unixListener(t)
-	got := make(chan *os.File, 1)
-	go func() { f, _ := recvFD(t, l); got <- f }()
+	received := recvFDLater(t, l)
 	if r := c.run([]string{"-d", "-t", "--console-socket", path}, "sleep", "1000"); r.code != 0 {
 		t.Fatalf("exec -d -t --console-socket: %s", r)
 	}
-	master := <-got
+	master, _ := received()
 	defer master.Close()
 	st, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
 	if err != nil || st.Oflag&unix.ONLCR == 0 {
