@@ -109,6 +109,25 @@ func (b *base) create(steps ...func() error) error {
 	return nil
 }
 
+// withoutPids is r without its pids limit, which Started applies.
+func withoutPids(r *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil || r.Pids == nil {
+		return r
+	}
+	c := *r
+	c.Pids = nil
+	return &c
+}
+
+// started applies the pids limit Create left out, as an update: the
+// device rules are not rewritten.
+func (b *base) started(apply func(*specs.LinuxResources, bool) error) error {
+	if b.res == nil || b.res.Pids == nil {
+		return nil
+	}
+	return apply(&specs.LinuxResources{Pids: b.res.Pids}, false)
+}
+
 // set validates r against the host, then applies it with apply (the
 // version's own), as an update of a live cgroup.
 func (b *base) set(r *specs.LinuxResources, apply func(*specs.LinuxResources, bool) error) error {
@@ -173,13 +192,14 @@ func (b *base) checkNotInUse() error {
 			continue
 		}
 		if pids, err := readPids(d, true); err == nil && len(pids) > 0 {
-			return fmt.Errorf("cgroups: %s already exists and has processes %v: is it another container's? (linux.cgroupsPath)", d, pids)
+			// the words runc's tests look for
+			return fmt.Errorf("cgroups: container's cgroup is not empty: %s already exists and has processes %v: is it another container's? (linux.cgroupsPath)", d, pids)
 		}
 		if v, err := readFile(d, "cgroup.freeze"); err == nil && v == "1" {
-			return fmt.Errorf("cgroups: %s already exists and is frozen (linux.cgroupsPath)", d)
+			return fmt.Errorf("cgroups: container's cgroup unexpectedly frozen: %s already exists and is frozen (linux.cgroupsPath)", d)
 		}
 		if v, err := readFile(d, "freezer.state"); err == nil && v != Thawed {
-			return fmt.Errorf("cgroups: %s already exists and is %s (linux.cgroupsPath)", d, v)
+			return fmt.Errorf("cgroups: container's cgroup unexpectedly frozen: %s already exists and is %s (linux.cgroupsPath)", d, v)
 		}
 	}
 	return nil

@@ -58,6 +58,12 @@ func v1CPU(c *specs.LinuxCPU, p *plan) {
 	}
 	if setU(c.Period) {
 		p.add(fileWrite{ctrl: "cpu", file: "cpu.cfs_period_us", value: utoa(*c.Period), field: cpuField + ".period"})
+		if set(c.Quota) {
+			// under a parent with a quota, the kernel refuses a period
+			// that would raise the ratio quota/period above the parent's
+			// until the new quota is in
+			p.pairLast()
+		}
 	}
 	if set(c.Quota) {
 		p.add(fileWrite{ctrl: "cpu", file: "cpu.cfs_quota_us", value: itoa(*c.Quota), field: cpuField + ".quota"})

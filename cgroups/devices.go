@@ -19,7 +19,9 @@ type devRule struct {
 	major  int64 // wildcard or a number
 	minor  int64
 	access string // a non-empty subset of "rwm", in that order
-	field  string // where it comes from, for errors
+	// ignored are the config's access letters outside "rwm", dropped
+	ignored string
+	field   string // where it comes from, for errors
 }
 
 // parseDeviceRules validates rules; field names the list in errors
@@ -53,7 +55,7 @@ func parseDeviceRule(r specs.LinuxDeviceCgroup, field string) (devRule, error) {
 	if d.minor, err = devNumber(field+".minor", r.Minor); err != nil {
 		return d, err
 	}
-	d.access, err = canonicalAccess(field+".access", r.Access)
+	d.access, d.ignored, err = canonicalAccess(field+".access", r.Access)
 	return d, err
 }
 
@@ -67,22 +69,22 @@ func devNumber(field string, v *int64) (int64, error) {
 	return *v, nil
 }
 
-// canonicalAccess checks access letters and orders them "rwm"; empty is
-// all access.
-func canonicalAccess(field, a string) (string, error) {
+// canonicalAccess orders the access letters "rwm"; empty is all access.
+// Other letters are returned in ignored: runtime-spec lists r, w and m
+// only, runc drops the others ("rwa" in its tests) and so does berth, with
+// a warning. An access of other letters only is refused: it would allow or
+// deny nothing, and the user surely meant something.
+func canonicalAccess(field, a string) (access, ignored string, err error) {
 	if a == "" {
-		return "rwm", nil
+		return "rwm", "", nil
 	}
 	var seen [3]bool
 	for _, ch := range a {
-		i := strings.IndexRune("rwm", ch)
-		if i < 0 {
-			return "", fieldErr(field, "%q: %q is not r, w or m", a, ch)
+		if i := strings.IndexRune("rwm", ch); i >= 0 {
+			seen[i] = true
+		} else {
+			ignored += string(ch)
 		}
-		if seen[i] {
-			return "", fieldErr(field, "%q repeats %q", a, ch)
-		}
-		seen[i] = true
 	}
 	var b strings.Builder
 	for i, ch := range "rwm" {
@@ -90,7 +92,22 @@ func canonicalAccess(field, a string) (string, error) {
 			b.WriteRune(ch)
 		}
 	}
-	return b.String(), nil
+	if b.Len() == 0 {
+		return "", "", fieldErr(field, "%q has none of r (read), w (write), m (mknod)", a)
+	}
+	return b.String(), ignored, nil
+}
+
+// accessWarnings names the rules whose access letters outside "rwm" were
+// dropped.
+func accessWarnings(rules []devRule) []string {
+	var out []string
+	for _, r := range rules {
+		if r.ignored != "" {
+			out = append(out, fmt.Sprintf("%s.access: %q ignored: not r (read), w (write) or m (mknod)", r.field, r.ignored))
+		}
+	}
+	return out
 }
 
 // isAll tells whether the rule covers every device with every access.

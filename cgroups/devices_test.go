@@ -278,13 +278,16 @@ func TestV1DeviceList(t *testing.T) {
 }
 
 func TestCanonicalAccess(t *testing.T) {
-	for in, want := range map[string]string{"": "rwm", "mwr": "rwm", "m": "m", "wr": "rw", "rx": "error", "rr": "error"} {
-		got, err := canonicalAccess("f", in)
+	for in, want := range map[string][2]string{
+		"": {"rwm", ""}, "mwr": {"rwm", ""}, "m": {"m", ""}, "wr": {"rw", ""}, "rr": {"r", ""},
+		"rwa": {"rw", "a"}, "rx": {"r", "x"}, "a": {"error", ""}, "xyz": {"error", ""},
+	} {
+		got, ignored, err := canonicalAccess("f", in)
 		if err != nil {
 			got = "error"
 		}
-		if got != want {
-			t.Errorf("canonicalAccess(%q) = %q, want %q", in, got, want)
+		if got != want[0] || ignored != want[1] {
+			t.Errorf("canonicalAccess(%q) = %q, %q, want %q, %q", in, got, ignored, want[0], want[1])
 		}
 	}
 }

@@ -22,6 +22,7 @@ func (m *v1Manager) deviceWrites(r *specs.LinuxResources, create bool) ([]fileWr
 	if err != nil || len(rules) == 0 {
 		return nil, err
 	}
+	m.warn(accessWarnings(rules)...)
 	dir, ok := m.paths["devices"]
 	switch {
 	case m.rootless:

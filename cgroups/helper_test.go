@@ -259,6 +259,10 @@ func newTest(t *testing.T, cfg Config) Manager {
 	if err := m.Create(); err != nil {
 		t.Fatal(err)
 	}
+	// as the runtime does once the container's process is in
+	if err := m.Started(); err != nil {
+		t.Fatal(err)
+	}
 	st := m.State()
 	t.Cleanup(func() {
 		_ = m.Kill(syscall.SIGKILL)

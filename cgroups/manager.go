@@ -14,9 +14,15 @@ import (
 // commands of one container on its lock.
 type Manager interface {
 	// Create makes the cgroup directory (and missing parents) in every
-	// hierarchy and applies Config.Resources and the device rules. On
+	// hierarchy and applies Config.Resources (but the pids limit: see
+	// Started) and the device rules. On
 	// error it removes what it created: nothing is left behind.
 	Create() error
+	// Started applies what must wait until the container's process is in
+	// the cgroup: the pids limit, which counts the init forking into the
+	// container's pid namespace (a limit of 0 or 1 would stop it). The
+	// caller of Create calls it once that process exists.
+	Started() error
 	// Join moves pid into the cgroup in every hierarchy (on Hybrid the
 	// v1 controllers and the cgroup2 directory).
 	Join(pid int) error

@@ -100,7 +100,7 @@ func TestV1Files(t *testing.T) {
 				"memory:memory.use_hierarchy=0 +warnRefused"}},
 		{name: "cpu everything", r: cpu(specs.LinuxCPU{Shares: u64(1024), Quota: i64(50000), Period: u64(100000), Burst: u64(10000),
 			RealtimeRuntime: i64(950), RealtimePeriod: u64(1000), Idle: i64(0), Cpus: "0-1", Mems: "0"}),
-			want: []string{"cpu:cpu.cfs_period_us=100000", "cpu:cpu.cfs_quota_us=50000 +pair", "cpu:cpu.cfs_burst_us=10000",
+			want: []string{"cpu:cpu.cfs_period_us=100000 +pair", "cpu:cpu.cfs_quota_us=50000 +pair", "cpu:cpu.cfs_burst_us=10000",
 				"cpu:cpu.rt_period_us=1000 +pair", "cpu:cpu.rt_runtime_us=950", "cpu:cpu.shares=1024 +pair", "cpu:cpu.idle=0",
 				"cpuset:cpuset.cpus=0-1", "cpuset:cpuset.mems=0"}},
 		{name: "cpu quota unlimited", r: cpu(specs.LinuxCPU{Quota: i64(-1)}), want: []string{"cpu:cpu.cfs_quota_us=-1"}},
@@ -126,7 +126,7 @@ func TestV1Files(t *testing.T) {
 		{name: "rdma", r: &specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"mlx5_1": {HcaHandles: u32(3)}, "mlx4_0": {HcaHandles: u32(2), HcaObjects: u32(2000)}}},
 			want: []string{"rdma:rdma.max=mlx4_0 hca_handle=2 hca_object=2000", "rdma:rdma.max=mlx5_1 hca_handle=3"}},
 		{name: "unified refused", r: &specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}},
-			err: "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host"},
+			err: "linux.resources.unified: invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host"},
 		{name: "devices are not file writes here", r: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true}}}},
 	})
 }
@@ -221,8 +221,7 @@ func TestInvalidValues(t *testing.T) {
 		{&specs.LinuxResources{Unified: map[string]string{"nodot": "1"}}, "is not a cgroup v2 file name"},
 		{&specs.LinuxResources{Unified: map[string]string{"cgroup.procs": "1"}}, "linux.resources.unified[cgroup.procs]: \"cgroup.procs\" is not a resource file"},
 		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "p"}}}, "linux.resources.devices[0].type: \"p\" is not a (all), b (block) or c (char)"},
-		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{}, {Access: "rx"}}}, "linux.resources.devices[1].access: \"rx\""},
-		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Access: "rr"}}}, "linux.resources.devices[0].access: \"rr\" repeats"},
+		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{}, {Access: "x"}}}, "linux.resources.devices[1].access: \"x\" has none of r (read), w (write), m (mknod)"},
 		{&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Major: i64(-3)}}}, "linux.resources.devices[0].major: -3 is not a device number"},
 	}
 	for _, tc := range cases {

@@ -817,7 +817,7 @@ func TestRootUnified(t *testing.T) {
 		Unified: map[string]string{"pids.max": "7", "memory.high": "50000000"}}
 	if mode != Unified {
 		_, err := New(Config{Path: "/" + testName(t), Resources: r})
-		if err == nil || !strings.Contains(err.Error(), "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host") {
+		if err == nil || !strings.Contains(err.Error(), "linux.resources.unified: invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host") {
 			t.Fatalf("unified keys on %s: %v", mode, err)
 		}
 		return
@@ -873,5 +873,66 @@ func TestRootKernelMemoryWarns(t *testing.T) {
 	if v, err := readFile(m.State().Paths["memory"], "memory.kmem.limit_in_bytes"); err == nil && v != "67108864" &&
 		!strings.Contains(ws, "linux.resources.memory.kernel: not enforced") {
 		t.Errorf("kmem limit reads %s and no warning: %q", v, ws)
+	}
+}
+
+// TestRootPidsLimitAfterStart: Create leaves the pids limit for Started,
+// so that a limit of 0 (valid, says runtime-spec) does not stop the
+// first process from entering; the limit then holds as written.
+func TestRootPidsLimitAfterStart(t *testing.T) {
+	mode := requireRoot(t)
+	requireController(t, "pids")
+	cfg := Config{Path: "/" + testName(t), Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Kill(syscall.SIGKILL); _ = m.Destroy() })
+	key := "pids"
+	if mode == Unified {
+		key = ""
+	}
+	if got := readIn(t, m, key, "pids.max"); got != "max" {
+		t.Errorf("pids.max after Create = %q, want max (the limit waits for Started)", got)
+	}
+	c := startSleep(t, m)
+	if err := m.Started(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readIn(t, m, key, "pids.max"); got != "0" {
+		t.Errorf("pids.max after Started = %q, want 0", got)
+	}
+	if pids, _ := m.Pids(); !slices.Contains(pids, c.pid()) {
+		t.Errorf("the process is not in the cgroup: %v", pids)
+	}
+}
+
+// TestRootCPUPeriodUnderParentQuota: lowering the period with the quota
+// under a parent with its own quota (runc's "update cpu period in a pod
+// cgroup with pod limit set"): the period alone would raise the ratio
+// above the parent's, so the quota goes first.
+func TestRootCPUPeriodUnderParentQuota(t *testing.T) {
+	if mode := requireRoot(t); mode == Unified {
+		t.Skip("skip: cgroup v1 only: cgroup v2 writes quota and period in one cpu.max")
+	}
+	requireController(t, "cpu")
+	parent := "/" + testName(t)
+	m := newTest(t, Config{Path: parent + "/ct", Resources: cpu(specs.LinuxCPU{Quota: i64(500000), Period: u64(1000000)})})
+	pdir := filepath.Dir(m.State().Paths["cpu"])
+	if err := writeFile(pdir, "cpu.cfs_quota_us", "50000"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = writeFile(pdir, "cpu.cfs_quota_us", "-1") })
+	if err := m.Set(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(60000), Period: u64(100000)}}); err == nil {
+		t.Errorf("60%% under a 50%% parent was accepted")
+	}
+	if err := m.Set(&specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(3000), Period: u64(10000)}}); err != nil {
+		t.Fatalf("30%% with a lower period: %v", err)
+	}
+	if q, p := readIn(t, m, "cpu", "cpu.cfs_quota_us"), readIn(t, m, "cpu", "cpu.cfs_period_us"); q != "3000" || p != "10000" {
+		t.Errorf("quota %s period %s, want 3000 10000", q, p)
 	}
 }

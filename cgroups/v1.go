@@ -17,8 +17,11 @@ type v1Manager struct{ base }
 // Create makes the directories, fills empty cpusets from the parents and
 // applies the resources and device rules.
 func (m *v1Manager) Create() error {
-	return m.create(m.createDirs, m.checkNotInUse, m.initCpuset, func() error { return m.apply(m.res, true) })
+	return m.create(m.createDirs, m.checkNotInUse, m.initCpuset, func() error { return m.apply(withoutPids(m.res), true) })
 }
+
+// Started applies the pids limit (see Manager).
+func (m *v1Manager) Started() error { return m.started(m.apply) }
 
 // Join moves pid into every hierarchy.
 func (m *v1Manager) Join(pid int) error { return m.join(pid) }

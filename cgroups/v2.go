@@ -20,8 +20,11 @@ func (m *v2Manager) dir() string { return m.paths[""] }
 // Create makes the parents, enables the available controllers down to
 // the parent (as runc does), makes the cgroup and applies the resources.
 func (m *v2Manager) Create() error {
-	return m.create(m.createCgroup, m.checkNotInUse, func() error { return m.apply(m.res, true) })
+	return m.create(m.createCgroup, m.checkNotInUse, func() error { return m.apply(withoutPids(m.res), true) })
 }
+
+// Started applies the pids limit (see Manager).
+func (m *v2Manager) Started() error { return m.started(m.apply) }
 
 func (m *v2Manager) createCgroup() error {
 	dir := m.dir()
@@ -138,6 +141,7 @@ func (m *v2Manager) deviceRules(r *specs.LinuxResources, create bool) ([]devRule
 		return nil, false, nil
 	}
 	rules, err := deviceRules(spec, m.defaults)
+	m.warn(accessWarnings(rules)...)
 	return rules, err == nil && len(rules) > 0, err
 }
 

@@ -151,7 +151,7 @@ func validateModeSupport(r *specs.LinuxResources, mode Mode) error {
 		return v2Network(r.Network)
 	}
 	if len(r.Unified) > 0 {
-		return fieldErr(unifiedField, "cgroup v2 keys need a pure cgroup v2 host; this host's cgroups are %s (v1 controllers)", mode)
+		return fieldErr(unifiedField, "invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host; this host's cgroups are %s (v1 controllers)", mode)
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func TestValidate(t *testing.T) {
 		{"v2 controller missing", Config{ID: "c", Resources: &specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{"mlx4_0": {HcaHandles: u32(1)}}}},
 			fakeHost(Unified, "memory"), "the rdma controller is not available in cgroup.controllers on this host"},
 		{"unified on hybrid", Config{ID: "c", Resources: &specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}}},
-			hybrid, "linux.resources.unified: cgroup v2 keys need a pure cgroup v2 host; this host's cgroups are hybrid"},
+			hybrid, "linux.resources.unified: invalid configuration for this host: cgroup v2 keys need a pure cgroup v2 host; this host's cgroups are hybrid"},
 		{"unified on v2", Config{ID: "c", Resources: &specs.LinuxResources{Unified: map[string]string{"memory.high": "1"}}}, unified, ""},
 		{"unified key of a missing controller", Config{ID: "c", Resources: &specs.LinuxResources{Unified: map[string]string{"misc.max": "x 1"}}},
 			unified, "linux.resources.unified[misc.max]: the misc controller is not available"},

@@ -25,7 +25,9 @@ type LifecycleConfig struct {
 	ConfigBase
 	// Terminal is process.terminal.
 	Terminal bool
-	Hooks    *specs.Hooks
+	// HasProcess: the config has a process (start refuses one without).
+	HasProcess bool
+	Hooks      *specs.Hooks
 }
 
 // ExecConfig is what LoadForExec decodes: the container's process, which
@@ -79,7 +81,7 @@ func (j *lifecycleJSON) config() *LifecycleConfig {
 	c := &LifecycleConfig{Hooks: j.Hooks}
 	c.Annotations = j.Annotations
 	if j.Process != nil {
-		c.Terminal = j.Process.Terminal
+		c.Terminal, c.HasProcess = j.Process.Terminal, true
 	}
 	if j.Linux != nil {
 		c.Namespaces = j.Linux.Namespaces
@@ -95,7 +97,7 @@ func lifecycleOf(s *specs.Spec) *LifecycleConfig {
 	}
 	c.Hooks, c.Annotations = s.Hooks, s.Annotations
 	if s.Process != nil {
-		c.Terminal = s.Process.Terminal
+		c.Terminal, c.HasProcess = s.Process.Terminal, true
 	}
 	if s.Linux != nil {
 		c.Namespaces = s.Linux.Namespaces

@@ -331,7 +331,14 @@ func (c *creation) forked(pid int) error {
 	// the record names the process from here on: a create killed later
 	// leaves a pid (with its start time) that delete can stop even where
 	// no cgroup holds it (rootless)
-	return c.dir.save(c.state)
+	if err := c.dir.save(c.state); err != nil {
+		return err
+	}
+	// the pids limit counts the fork just made (cgroups.Manager.Started)
+	if c.cg == nil {
+		return nil
+	}
+	return c.cg.Started()
 }
 
 // ociState is the state handed to hooks.
@@ -348,10 +355,18 @@ func (c *creation) ociState(status Status) *specs.State {
 
 func (c *creation) agentState() *specs.State { return c.ociState(Creating) }
 
-// runHooks runs prestart and createRuntime hooks, then returns the state
-// for the init's createContainer and startContainer hooks. A failing hook
+// runHooks moves linux.netDevices into the container's network namespace,
+// runs prestart and createRuntime hooks, then returns the state for the
+// init's createContainer and startContainer hooks. A failing hook
 // stops the container and runs the poststop hooks (lifecycle step 12).
 func (c *creation) runHooks() ([]byte, error) {
+	// the network devices first: runc moves them before the hooks run
+	if err := moveNetDevices(c.plan.NetDevices, c.state.InitPid); err != nil {
+		return nil, err
+	}
+	if len(c.plan.NetDevices) > 0 {
+		trace("create: network devices moved")
+	}
 	st := c.ociState(Created)
 	if h := c.plan.Hooks; h != nil {
 		err := runHooks("prestart", h.Prestart, st)

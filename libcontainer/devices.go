@@ -8,8 +8,10 @@ import (
 
 // deviceRules are the device cgroup rules berth always allows, after the
 // config's linux.resources.devices: mknod of any node (the init makes the
-// nodes; access is what the rules below grant), the default devices, ptys,
-// and every device of linux.devices.
+// nodes; access is what the rules below grant), ptys and the default
+// devices the config does not replace. A device of linux.devices gets no
+// rule of berth's: the config's rules say who may use it (runc's way;
+// runc's own tests deny /dev/kmsg this way).
 func deviceRules(p *specconv.Plan) []specs.LinuxDeviceCgroup {
 	rule := func(typ string, major, minor int64, access string) specs.LinuxDeviceCgroup {
 		r := specs.LinuxDeviceCgroup{Allow: true, Type: typ, Access: access}
@@ -27,12 +29,8 @@ func deviceRules(p *specconv.Plan) []specs.LinuxDeviceCgroup {
 		rule("c", 136, -1, "rwm"), // /dev/pts/*
 		rule("c", 5, 2, "rwm"),    // /dev/ptmx
 	}
-	for _, d := range p.Devices {
-		typ := string(d.Type)
-		if d.Type == 'p' {
-			continue // fifos are not device-controlled
-		}
-		rules = append(rules, rule(typ, d.Major, d.Minor, "rwm"))
+	for _, d := range p.AllowedDevices() {
+		rules = append(rules, rule(string(d.Type), d.Major, d.Minor, "rwm"))
 	}
 	return rules
 }

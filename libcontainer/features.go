@@ -49,7 +49,7 @@ func Features() *features.Features {
 				Flags: specconv.MemoryPolicyFlags(),
 			},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
-			NetDevices:      &features.NetDevices{Enabled: &no},
+			NetDevices:      &features.NetDevices{Enabled: &yes},
 		},
 		Annotations: map[string]string{},
 	}

@@ -108,6 +108,7 @@ func encodeMount(e *tlv, m *initMount) {
 			n.u64(tMAttrClr, m.attrClr)
 		}
 		n.flag(tMFile, m.file)
+		n.flag(tMRemount, m.remount)
 		if m.tree >= 0 {
 			n.u32(tMTree, uint32(m.tree))
 		}

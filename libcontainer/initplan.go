@@ -93,6 +93,7 @@ type initMount struct {
 	attrSet     uint64
 	attrClr     uint64
 	file        bool // the source is a file (the target is made a file)
+	remount     bool // a bind remounted with exactly flags (specconv.Mount.Remount)
 	tree        int  // initMountTree: index in initRootfs.trees
 	origin      string
 }
@@ -327,6 +328,7 @@ func initMountOf(m *specconv.Mount) initMount {
 		attrSet:    m.AttrSet,
 		attrClr:    m.AttrClr,
 		file:       m.SourceIsFile,
+		remount:    m.Remount,
 		tree:       -1,
 		origin:     m.Origin,
 	}

@@ -62,8 +62,11 @@ func cgroupBind(m *specconv.Mount, dir, dest string) initMount {
 		source: dir,
 		dest:   dest,
 		flags:  uint32(unix.MS_BIND | unix.MS_REC | (m.Flags &^ unix.MS_BIND)),
-		tree:   -1,
-		origin: m.Origin,
+		// the cgroup mount's own options, exactly (runc's bind rule)
+		clearFlags: uint32(m.ClearFlags),
+		remount:    m.Flags&^unix.MS_BIND != 0 || m.ClearFlags != 0,
+		tree:       -1,
+		origin:     m.Origin,
 	}
 }
 

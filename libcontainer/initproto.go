@@ -126,6 +126,7 @@ const (
 	tMFile
 	tMTree
 	tMOrigin
+	tMRemount
 )
 
 const (

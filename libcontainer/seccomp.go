@@ -35,6 +35,9 @@ func compileSeccomp(root string, s *specs.LinuxSeccomp) (*initFilter, *seccomp.P
 	if len(prog.Filter) == 0 {
 		return nil, prog, nil
 	}
+	// the flags the filter is loaded with, in the words runc's --debug
+	// uses (its tests read them)
+	logrus.Debugf("seccomp filter flags: %d", prog.Flags)
 	return &initFilter{insns: prog.Bytes(), flags: uint32(prog.Flags), notify: prog.NeedsNotify}, prog, nil
 }
 

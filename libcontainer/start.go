@@ -23,6 +23,10 @@ func (c *Container) Start(warn func(string)) error {
 	if st := c.Status(); st != Created {
 		return fmt.Errorf("cannot start container %s: it is %s, not created", c.state.ID, st)
 	}
+	if cfg := c.Config(); cfg == nil || !cfg.HasProcess {
+		// runtime-spec config.md: process is REQUIRED when start is called
+		return fmt.Errorf("cannot start container %s: its config.json has no \"process\" to run", c.state.ID)
+	}
 	trace("start: locked")
 	if err := c.releaseInit(); err != nil {
 		return fmt.Errorf("start container %s: %w", c.state.ID, err)

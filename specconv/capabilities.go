@@ -59,9 +59,10 @@ var capNames = func() map[int]string {
 	return m
 }()
 
-// convertCapabilities turns the five sets into masks. An unknown name is an
-// error; a name the running kernel lacks is skipped with a warning, as the
-// spec asks. Ambient capabilities not both permitted and inheritable, and
+// convertCapabilities turns the five sets into masks. A name berth does
+// not know, or the running kernel lacks, is skipped with a warning: the
+// spec says an unknown capability SHOULD NOT fail the container (runc
+// warns and skips too). Ambient capabilities not both permitted and inheritable, and
 // effective ones not permitted, cannot be raised: they are dropped with a
 // warning (runc 1.1's default spec has ambient without inheritable).
 func (c *checker) convertCapabilities(path string, caps *specs.LinuxCapabilities) (*Capabilities, error) {
@@ -80,11 +81,7 @@ func (c *checker) convertCapabilities(path string, caps *specs.LinuxCapabilities
 		{"permitted", caps.Permitted, &out.Permitted},
 		{"ambient", caps.Ambient, &out.Ambient},
 	} {
-		m, err := c.capMask(field(path, s.name), s.names, last)
-		if err != nil {
-			return nil, err
-		}
-		*s.mask = m
+		*s.mask = c.capMask(field(path, s.name), s.names, last)
 	}
 	c.dropUnraisable(path, &out)
 	return &out, nil
@@ -98,12 +95,13 @@ type capSet struct {
 }
 
 // capMask is the mask of one set.
-func (c *checker) capMask(path string, names []string, last int) (uint64, error) {
+func (c *checker) capMask(path string, names []string, last int) uint64 {
 	var mask uint64
 	for i, n := range names {
 		v, ok := capabilityNumbers[n]
 		if !ok {
-			return 0, c.errorf(index(path, i), "unknown capability %q", n)
+			c.warnf(index(path, i), "unknown capability %q: skipped", n)
+			continue
 		}
 		if v > last {
 			c.warnf(index(path, i), "%s is not known to the running kernel (last capability %d): skipped", n, last)
@@ -111,13 +109,18 @@ func (c *checker) capMask(path string, names []string, last int) (uint64, error)
 		}
 		mask |= 1 << uint(v)
 	}
-	return mask, nil
+	return mask
 }
 
 // dropUnraisable removes what the kernel would refuse to set.
 func (c *checker) dropUnraisable(path string, caps *Capabilities) {
 	if bad := caps.Ambient &^ (caps.Inheritable & caps.Permitted); bad != 0 {
-		c.warnf(field(path, "ambient"), "%s not both inheritable and permitted: dropped", capList(bad))
+		// one warning per capability, in the words runc's tests look for
+		for v := 0; v < 64; v++ {
+			if bad&(1<<uint(v)) != 0 {
+				c.warnf(field(path, "ambient"), "can't raise ambient capability %s: not both inheritable and permitted", capNames[v])
+			}
+		}
 		caps.Ambient &^= bad
 	}
 	if bad := caps.Effective &^ caps.Permitted; bad != 0 {

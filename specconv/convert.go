@@ -59,7 +59,7 @@ func (c *checker) convert(s *specs.Spec, bundle string) (*Plan, error) {
 		st.linux = &specs.Linux{}
 	}
 	steps := []func(*convertState) error{
-		c.stepVersion, c.stepRoot, c.stepProcess, c.stepNamespaces,
+		c.stepVersion, c.stepRoot, c.stepProcess, c.stepNamespaces, c.stepNetDevices,
 		c.stepMounts, c.stepDevices, c.stepPaths, c.stepKernel, c.stepCopies,
 	}
 	for _, step := range steps {
@@ -107,8 +107,13 @@ func (c *checker) stepRoot(st *convertState) error {
 	return nil
 }
 
-// stepProcess: the container's process.
+// stepProcess: the container's process. It may be missing: runtime-spec
+// config.md makes it REQUIRED only when start is called, so create sets
+// the container up and start refuses it (Plan.Process stays empty).
 func (c *checker) stepProcess(st *convertState) error {
+	if st.spec.Process == nil {
+		return nil
+	}
 	p, err := c.resolveProcess("process", st.spec.Process)
 	st.plan.Process = p
 	return err
@@ -155,7 +160,7 @@ func (c *checker) stepMounts(st *convertState) error {
 		// made there, below a bind of the rootfs that delete detaches
 		c.warnf("linux.namespaces", "no mount namespace: the mounts are made in berth's own mount namespace, below the rootfs, until delete")
 	}
-	mc := &mountContext{bundle: st.plan.Bundle, ns: st.ns, uids: st.plan.UIDMappings, gids: st.plan.GIDMappings}
+	mc := &mountContext{bundle: st.plan.Bundle, rootfs: st.plan.Rootfs, ns: st.ns, uids: st.plan.UIDMappings, gids: st.plan.GIDMappings}
 	mounts, err := c.convertMounts(st.spec.Mounts, mc)
 	if err != nil {
 		return err

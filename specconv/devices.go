@@ -23,6 +23,27 @@ func defaultDevices() []Device {
 	}
 }
 
+// AllowedDevices are the default devices the device cgroup allows: those
+// the config's linux.devices does not replace (by path), whether the init
+// makes them or /dev is bound from the host. A device of linux.devices is
+// made but not allowed: access to it is what linux.resources.devices
+// grants, as with runc (engines add the rules they want).
+func (p *Plan) AllowedDevices() []Device {
+	replaced := map[string]bool{}
+	if p.Spec != nil && p.Spec.Linux != nil {
+		for _, d := range p.Spec.Linux.Devices {
+			replaced[filepath.Clean(d.Path)] = true
+		}
+	}
+	var out []Device
+	for _, d := range defaultDevices() {
+		if !replaced[d.Path] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // deviceTypes maps the config's type to the node's ('u', unbuffered, is
 // a character device too).
 var deviceTypes = map[string]byte{"c": 'c', "u": 'c', "b": 'b', "p": 'p'}

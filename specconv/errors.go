@@ -7,7 +7,7 @@ import (
 
 // ConfigError is an invalid value in a configuration file. Its text is one
 // line: the file, the line when known, the field and what is wrong, as in
-// `config.json: process.capabilities.bounding[2]: unknown capability "CAP_TEST"`.
+// `config.json: process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"`.
 type ConfigError struct {
 	// File is the file's name as the user knows it ("config.json").
 	File string

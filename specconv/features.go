@@ -44,6 +44,9 @@ func MountOptionNames() []string {
 	for n := range atimeOptions {
 		names = append(names, n)
 	}
+	if copyUpCarried {
+		names = append(names, "tmpcopyup")
+	}
 	slices.Sort(names)
 	return names
 }

@@ -24,8 +24,8 @@ var specMountOptions = strings.Fields(`acl async atime bind defaults dev diratim
 // interpreted says whether berth acts on the option itself (it is not
 // refused, nor passed to the filesystem as data).
 func interpreted(opt string) bool {
-	o, err := parseMountOptions([]string{opt})
-	return err == nil && len(o.other) == 0
+	o := parseMountOptions([]string{opt})
+	return len(o.other) == 0 && (!o.copyUp || copyUpCarried)
 }
 
 func TestFeaturesMountOptions(t *testing.T) {
@@ -131,7 +131,7 @@ func TestFeaturesMemoryPolicy(t *testing.T) {
 }
 
 // What features reports as absent is refused, what it reports present is
-// converted: idmapped mounts yes; net devices, Intel RDT no.
+// converted: idmapped mounts and net devices yes; Intel RDT no.
 func TestFeaturesExtensions(t *testing.T) {
 	s := baseSpec()
 	withUserNS(s)
@@ -140,9 +140,10 @@ func TestFeaturesExtensions(t *testing.T) {
 		t.Errorf("idmapped mount: %v", err)
 	}
 	s = baseSpec()
+	s.Linux.Namespaces = ns(specs.MountNamespace, specs.NetworkNamespace)
 	s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}}
-	if _, _, err := Convert(s, "/b", Options{Host: newFakeHost()}); err == nil {
-		t.Error("linux.netDevices accepted; features says it is not supported")
+	if _, _, err := Convert(s, "/b", Options{Host: newFakeHost()}); err != nil {
+		t.Errorf("linux.netDevices refused; features says it is supported: %v", err)
 	}
 	s = baseSpec()
 	s.Linux.IntelRdt = &specs.LinuxIntelRdt{}

@@ -1,6 +1,7 @@
 package specconv
 
 import (
+	"math/bits"
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -28,14 +29,19 @@ func (c *checker) convertRootfsPropagation(p string) (uintptr, error) {
 	return v, nil
 }
 
-// cleanPaths checks that each path is absolute and cleans it.
+// cleanPaths checks that each path is absolute, cleans it and drops repeats.
 func (c *checker) cleanPaths(path string, list []string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for i, p := range list {
 		if !filepath.IsAbs(p) {
 			return nil, c.errorf(index(path, i), "must be an absolute path, got %q", p)
 		}
-		out = append(out, filepath.Clean(p))
+		// a path given twice is masked (or made read-only) once, as runc
+		if p = filepath.Clean(p); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }
@@ -97,16 +103,16 @@ func (c *checker) convertMemoryPolicy(p *specs.LinuxMemoryPolicy) (*MemoryPolicy
 	const path = "linux.memoryPolicy"
 	m, ok := memoryModes[p.Mode]
 	if !ok {
-		return nil, c.errorf(field(path, "mode"), "unknown mode %q", p.Mode)
+		return nil, c.errorf(field(path, "mode"), "invalid memory policy mode %q", p.Mode)
 	}
 	nodes, err := parseList(p.Nodes, maxNode, 0)
 	if err != nil {
-		return nil, c.errorf(field(path, "nodes"), "%v", err)
+		return nil, c.errorf(field(path, "nodes"), "invalid memory policy nodes: %v", err)
 	}
 	nodes = keepTopBitClear(nodes)
 	switch {
 	case m.nodes < 0 && nodes != nil:
-		return nil, c.errorf(field(path, "nodes"), "must be empty for %s", p.Mode)
+		return nil, c.errorf(field(path, "nodes"), "the %s mode requires 0 nodes but got %d", p.Mode, countBits(nodes))
 	case m.nodes > 0 && nodes == nil:
 		return nil, c.errorf(field(path, "nodes"), "%s needs at least one node", p.Mode)
 	}
@@ -121,7 +127,7 @@ func (c *checker) memoryPolicyFlags(path string, p *specs.LinuxMemoryPolicy, noN
 	for i, f := range p.Flags {
 		v, ok := memoryFlags[f]
 		if !ok {
-			return 0, c.errorf(index(field(path, "flags"), i), "unknown flag %q", f)
+			return 0, c.errorf(index(field(path, "flags"), i), "invalid memory policy flag %q", f)
 		}
 		if noNodes {
 			return 0, c.errorf(index(field(path, "flags"), i), "%s takes no flags", p.Mode)
@@ -133,6 +139,15 @@ func (c *checker) memoryPolicyFlags(path string, p *specs.LinuxMemoryPolicy, noN
 		return 0, c.errorf(field(path, "flags"), "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other")
 	}
 	return flags, nil
+}
+
+// countBits is the number of nodes in a mask.
+func countBits(mask []byte) int {
+	n := 0
+	for _, b := range mask {
+		n += bits.OnesCount8(b)
+	}
+	return n
 }
 
 // keepTopBitClear adds a word to a mask whose last bit is set: the kernel
@@ -162,13 +177,7 @@ func (c *checker) checkRefused(s *specs.Spec) error {
 	if s.Linux == nil {
 		return nil
 	}
-	if s.Linux.IntelRdt != nil {
-		return c.errorf("linux.intelRdt", "not supported yet")
-	}
-	if len(s.Linux.NetDevices) > 0 {
-		return c.errorf("linux.netDevices", "not supported yet")
-	}
-	return nil
+	return c.refuseIntelRdt(s.Linux.IntelRdt)
 }
 
 // hookList is one kind of hook of a config, by its name there.

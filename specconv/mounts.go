@@ -18,6 +18,9 @@ type mountOptions struct {
 	attrSet, attrClr uint64
 	bind, rec        bool
 	idmap, ridmap    bool
+	// copyUp is "tmpcopyup", at index copyUpAt
+	copyUp   bool
+	copyUpAt int
 	// other are the options left for the filesystem, with their index.
 	other []indexed
 	// setattr is the first option that needs mount_setattr(2), if any.
@@ -31,7 +34,7 @@ type indexed struct {
 
 // parseMountOptions sorts the options; a later option wins over an
 // earlier one it contradicts ("rw,ro" is read-only).
-func parseMountOptions(opts []string) (mountOptions, error) {
+func parseMountOptions(opts []string) mountOptions {
 	var o mountOptions
 	for i, s := range opts {
 		switch {
@@ -41,12 +44,12 @@ func parseMountOptions(opts []string) (mountOptions, error) {
 			o.idmap, o.ridmap = true, o.ridmap || s == "ridmap"
 			o.needSetattr(i, s)
 		case s == "tmpcopyup":
-			return o, errors.New(`"tmpcopyup" (copy the contents below the mount point into the tmpfs) is not supported yet`)
+			o.copyUp, o.copyUpAt = true, i
 		default:
 			o.add(i, s)
 		}
 	}
-	return o, nil
+	return o
 }
 
 // add sorts one option of the flag, propagation and attribute tables.
@@ -94,6 +97,10 @@ func (o *mountOptions) needSetattr(i int, s string) {
 // mountContext is what every mount is checked against.
 type mountContext struct {
 	bundle string
+	// rootfs is the host path of the root; made are the host paths (below
+	// rootfs) of the destinations converted so far.
+	rootfs string
+	made   []string
 	ns     nsSet
 	// uids and gids are the container's user namespace mappings.
 	uids, gids []specs.LinuxIDMapping
@@ -108,20 +115,30 @@ func (c *checker) convertMounts(list []specs.Mount, mc *mountContext) ([]Mount, 
 			return nil, err
 		}
 		out = append(out, m)
+		mc.made = append(mc.made, filepath.Join(mc.rootfs, m.Destination))
 	}
 	return out, nil
 }
 
+// madeByEarlier tells whether the host path src lies in what an earlier
+// mount of the config puts below the rootfs: such a bind source exists
+// only once that mount is made, so the init finds it, not Convert.
+func (mc *mountContext) madeByEarlier(src string) bool {
+	for _, d := range mc.made {
+		if src == d || strings.HasPrefix(src, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // convertMount resolves one mount.
 func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (Mount, error) {
-	dest, err := c.mountDestination(path, m.Destination)
+	dest, err := c.mountDestination(path, m.Destination, mc.rootfs)
 	if err != nil {
 		return Mount{}, err
 	}
-	o, err := parseMountOptions(m.Options)
-	if err != nil {
-		return Mount{}, c.errorf(field(path, "options"), "%v", err)
-	}
+	o := parseMountOptions(m.Options)
 	out := Mount{Destination: dest, Type: m.Type, Flags: o.flags, ClearFlags: o.clear,
 		Propagation: o.propagation, AttrSet: o.attrSet, AttrClr: o.attrClr, Origin: path}
 	if o.setattr != nil && !c.host.MountSetattr() {
@@ -132,6 +149,9 @@ func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (M
 	} else {
 		err = c.fsMount(path, m, &o, &out)
 	}
+	if err == nil && o.copyUp {
+		err = c.copyUp(path, m.Type, &o, &out)
+	}
 	if err != nil {
 		return Mount{}, err
 	}
@@ -140,8 +160,10 @@ func (c *checker) convertMount(path string, m *specs.Mount, mc *mountContext) (M
 }
 
 // mountDestination cleans the destination; a relative one is taken
-// relative to "/", as the spec allows for old configs (deprecated).
-func (c *checker) mountDestination(path, dest string) (string, error) {
+// relative to "/", as the spec allows for old configs (deprecated). One
+// spelled with the rootfs's host path in front is taken below the root
+// without it, as runc does (old configs and runc's own tests write them so).
+func (c *checker) mountDestination(path, dest, rootfs string) (string, error) {
 	if dest == "" {
 		return "", c.errorf(field(path, "destination"), "required")
 	}
@@ -149,7 +171,16 @@ func (c *checker) mountDestination(path, dest string) (string, error) {
 		c.warnf(field(path, "destination"), "%q is relative: taken relative to \"/\" (relative destinations are deprecated)", dest)
 		dest = "/" + dest
 	}
-	return filepath.Clean(dest), nil
+	dest = filepath.Clean(dest)
+	if rootfs != "" && rootfs != "/" {
+		if dest == rootfs {
+			return "/", nil
+		}
+		if rel, ok := strings.CutPrefix(dest, rootfs+"/"); ok {
+			return "/" + rel, nil
+		}
+	}
+	return dest, nil
 }
 
 // bindMount resolves a bind mount: its source on the host, which must
@@ -169,10 +200,16 @@ func (c *checker) bindMount(path string, m *specs.Mount, o *mountOptions, mc *mo
 	}
 	src = filepath.Clean(src)
 	typ, err := c.host.FileType(src)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && mc.madeByEarlier(src):
+		// a directory, as the mount that makes it is (a file would fail
+		// in the init, naming the mount)
+		typ, err = fs.ModeDir, nil
+	case err != nil:
 		return c.errorf(field(path, "source"), "bind source %s: %v", src, unwrapPathError(err))
 	}
 	out.Kind, out.Source, out.SourceIsFile = MountBind, src, typ&fs.ModeDir == 0
+	out.Remount = out.Flags != 0 || out.ClearFlags != 0
 	out.Flags |= unix.MS_BIND
 	if o.rec {
 		out.Flags |= unix.MS_REC
@@ -194,6 +231,34 @@ func (c *checker) fsMount(path string, m *specs.Mount, o *mountOptions, out *Mou
 	}
 	out.Kind, out.Source, out.Data = MountFS, m.Source, strings.Join(data, ",")
 	return nil
+}
+
+// copyUp plans "tmpcopyup": what lies below the mount point is copied
+// into the new tmpfs before anything else is mounted there (podman gives
+// it to the tmpfs of /tmp, /var/tmp and /run of every read-only
+// container). Like runc, it means something for a tmpfs only.
+func (c *checker) copyUp(path, typ string, o *mountOptions, out *Mount) error {
+	f := index(field(path, "options"), o.copyUpAt)
+	if out.Kind != MountFS || typ != "tmpfs" {
+		c.warnf(f, "\"tmpcopyup\" applies to a new tmpfs only: ignored")
+		return nil
+	}
+	out.CopyUp = true
+	return c.copyUpWired(f)
+}
+
+// copyUpCarried says whether the init carries out Mount.CopyUp. The init's
+// side (nsexec/c) and the plan's encoding (libcontainer) are another
+// change of issue 10: the one that lands them sets this to true, and
+// `berth features` then reports the option.
+const copyUpCarried = false
+
+// copyUpWired refuses a planned copy while the init cannot carry it out.
+func (c *checker) copyUpWired(f string) error {
+	if copyUpCarried {
+		return nil
+	}
+	return c.errorf(f, "\"tmpcopyup\" is planned but berth-init cannot copy yet")
 }
 
 // unwrapPathError keeps the reason of a *fs.PathError, not its path again.

@@ -50,6 +50,9 @@ type Plan struct {
 	// TimeOffsets is the text written to /proc/self/timens_offsets of a new
 	// time namespace ("monotonic 1 0\nboottime 2 0\n"); empty for none.
 	TimeOffsets string
+	// NetDevices are the host network devices the parent moves into the
+	// container's network namespace (linux.netDevices).
+	NetDevices []NetDevice
 
 	// Mounts are carried out in order, after the rootfs is bind-mounted on
 	// itself and before devices are made.
@@ -78,7 +81,8 @@ type Plan struct {
 	// the config has none.
 	MemoryPolicy *MemoryPolicy
 
-	// Process is the container's process.
+	// Process is the container's process; empty (no Args) when the config
+	// has none, which create accepts and start refuses.
 	Process Process
 
 	// Hooks are the config's hooks, nil when there are none.
@@ -143,6 +147,12 @@ type Mount struct {
 	// ClearFlags are MS_* flags the options asked to clear (e.g. "rw",
 	// "suid"); a bind remount keeps the source's other flags.
 	ClearFlags uintptr
+	// Remount (MountBind, MountTree) asks the init to remount the bind
+	// with MS_BIND|MS_REMOUNT|Flags, keeping the flags the mount already
+	// has (the kernel locks some in a user namespace) minus ClearFlags: a
+	// bind(2) ignores every flag but MS_REC, so the options, setting or
+	// clearing ("rw", "dev", "suid", "exec" alone too), take a remount.
+	Remount bool
 	// Data is the filesystem-specific option string.
 	Data string
 	// Propagation are MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE flags,
@@ -154,6 +164,10 @@ type Mount struct {
 	// Idmap asks for an idmapped mount; the parent prepares it as a
 	// detached tree, the init receives it as MountTree.
 	Idmap *Idmap
+	// CopyUp ("tmpcopyup", tmpfs only) copies what lies below the mount
+	// point into the new filesystem before it is mounted over it, keeping
+	// owners, modes, links and special files.
+	CopyUp bool
 	// SourceIsFile makes the init create a file (not a directory) as the
 	// mount point when the destination does not exist.
 	SourceIsFile bool

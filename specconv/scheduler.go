@@ -61,15 +61,14 @@ func unknownSchedFlag(f specs.LinuxSchedulerFlag) string {
 	return "unknown scheduling flag \"" + string(f) + "\""
 }
 
-// checkSchedPriority: nice is for the fair policies, a priority of 1..99
-// for the real-time ones and 0 for the others.
+// checkSchedPriority: a nice of -20..19 with any policy (sched_setattr(2)
+// takes it with every policy and uses it for the fair ones: SCHED_OTHER,
+// SCHED_BATCH, SCHED_IDLE; runc accepts it too), a priority of 1..99 for
+// the real-time policies and 0 for the others.
 func (c *checker) checkSchedPriority(path string, s *specs.Scheduler, out *Scheduler) error {
 	realtime := s.Policy == specs.SchedFIFO || s.Policy == specs.SchedRR
 	if s.Nice < -20 || s.Nice > 19 {
 		return c.errorf(field(path, "nice"), "must be between -20 and 19, got %d", s.Nice)
-	}
-	if s.Nice != 0 && (realtime || s.Policy == specs.SchedDeadline) {
-		return c.errorf(field(path, "nice"), "applies to SCHED_OTHER, SCHED_BATCH and SCHED_IDLE, not %s", s.Policy)
 	}
 	if realtime && (s.Priority < 1 || s.Priority > 99) {
 		return c.errorf(field(path, "priority"), "must be between 1 and 99 for %s, got %d", s.Policy, s.Priority)

@@ -51,7 +51,9 @@ func (c *checker) convertSysctls(s *specs.Spec, l *specs.Linux, ns nsSet) ([]Sys
 }
 
 // checkSysctl finds the namespace a sysctl belongs to and checks that the
-// container has one of its own.
+// container has one of its own. The UTS ones follow runc: kernel.hostname
+// is refused (the config's hostname field says it), kernel.domainname is
+// allowed and, written after the domainname field, wins over it.
 func (c *checker) checkSysctl(f, k string, s *specs.Spec, ns nsSet) error {
 	if strings.Contains(k, "..") || strings.HasPrefix(k, ".") || k == "" {
 		return c.errorf(f, "not a sysctl name")
@@ -61,9 +63,14 @@ func (c *checker) checkSysctl(f, k string, s *specs.Spec, ns nsSet) error {
 		return c.ownNamespace(f, specs.IPCNamespace, ns)
 	case strings.HasPrefix(k, "net."):
 		return c.ownNamespace(f, specs.NetworkNamespace, ns)
-	case k == "kernel.hostname" || k == "kernel.domainname":
-		if k == "kernel.hostname" && s.Hostname != "" || k == "kernel.domainname" && s.Domainname != "" {
-			return c.errorf(f, "conflicts with the config's %s", strings.TrimPrefix(k, "kernel."))
+	case strings.HasPrefix(k, "user."):
+		// the ucounts limits of a user namespace, which its owner may set
+		return c.ownNamespace(f, specs.UserNamespace, ns)
+	case k == "kernel.hostname":
+		return c.errorf(f, "not allowed: set the hostname with the config's hostname field")
+	case k == "kernel.domainname":
+		if s.Domainname != "" {
+			c.warnf(f, "overrides the config's domainname %q", s.Domainname)
 		}
 		return c.ownNamespace(f, specs.UTSNamespace, ns)
 	}

@@ -96,13 +96,26 @@ var validCases = []validCase{
 			"config.json: process.capabilities.bounding[1]: CAP_PERFMON is not known to the running kernel (last capability 37): skipped",
 			"config.json: process.capabilities.bounding[2]: CAP_BPF is not known to the running kernel (last capability 37): skipped",
 		}},
+	{name: "no process", mutate: func(s *specs.Spec) { s.Process = nil },
+		check: func(t *testing.T, p *Plan) { eq(t, "process", p.Process.Args, []string(nil)) }},
+	{name: "unknown capabilities are skipped", mutate: func(s *specs.Spec) {
+		s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL", "CAP_TEST"},
+			Permitted: []string{"KILL"}, Ambient: []string{"cap_kill"}}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "caps", *p.Process.Capabilities, Capabilities{Bounding: 1 << 5})
+	}, warnings: []string{
+		`config.json: process.capabilities.bounding[1]: unknown capability "CAP_TEST": skipped`,
+		`config.json: process.capabilities.permitted[0]: unknown capability "KILL": skipped`,
+		`config.json: process.capabilities.ambient[0]: unknown capability "cap_kill": skipped`,
+	}},
 	{name: "ambient and effective that cannot be raised are dropped", mutate: func(s *specs.Spec) {
 		s.Process.Capabilities = &specs.LinuxCapabilities{Effective: []string{"CAP_KILL", "CAP_CHOWN"},
 			Permitted: []string{"CAP_KILL"}, Ambient: []string{"CAP_KILL", "CAP_NET_BIND_SERVICE"}}
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "caps", *p.Process.Capabilities, Capabilities{Effective: 1 << 5, Permitted: 1 << 5})
 	}, warnings: []string{
-		"config.json: process.capabilities.ambient: CAP_KILL, CAP_NET_BIND_SERVICE not both inheritable and permitted: dropped",
+		"config.json: process.capabilities.ambient: can't raise ambient capability CAP_KILL: not both inheritable and permitted",
+		"config.json: process.capabilities.ambient: can't raise ambient capability CAP_NET_BIND_SERVICE: not both inheritable and permitted",
 		"config.json: process.capabilities.effective: CAP_CHOWN not permitted: dropped",
 	}},
 	{name: "rlimits", mutate: func(s *specs.Spec) {
@@ -120,6 +133,16 @@ var validCases = []validCase{
 		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedRR, Priority: 50}
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 2, Priority: 50})
+	}},
+	{name: "scheduler nice with every policy", mutate: func(s *specs.Spec) {
+		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedDeadline, Nice: 19, Runtime: 42000, Deadline: 100000, Period: 1000000}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 6, Nice: 19, Runtime: 42000, Deadline: 100000, Period: 1000000})
+	}},
+	{name: "scheduler nice with FIFO", mutate: func(s *specs.Spec) {
+		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedFIFO, Nice: -3, Priority: 10}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "scheduler", *p.Process.Scheduler, Scheduler{Policy: 1, Nice: -3, Priority: 10})
 	}},
 	{name: "scheduler nice", mutate: func(s *specs.Spec) {
 		s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: -5, Flags: []specs.LinuxSchedulerFlag{specs.SchedFlagKeepParams}}
@@ -239,6 +262,14 @@ var validCases = []validCase{
 				Flags: unix.MS_NOSUID | unix.MS_STRICTATIME, Data: "mode=755,size=65536k", Origin: "mounts[0]"}})
 			eq(t, "setup dev", p.SetupDev, true)
 		}},
+	{name: "tmpcopyup on what is not a new tmpfs", mutate: mountsOf(
+		specs.Mount{Destination: "/x", Type: "proc", Source: "proc", Options: []string{"tmpcopyup"}},
+		specs.Mount{Destination: "/y", Type: "tmpfs", Source: "/data", Options: []string{"rbind", "tmpcopyup"}}),
+		check: func(t *testing.T, p *Plan) { eq(t, "copy up", p.Mounts[0].CopyUp || p.Mounts[1].CopyUp, false) },
+		warnings: []string{
+			`config.json: mounts[0].options[0]: "tmpcopyup" applies to a new tmpfs only: ignored`,
+			`config.json: mounts[1].options[1]: "tmpcopyup" applies to a new tmpfs only: ignored`,
+		}},
 	{name: "every flag option", mutate: mountsOf(specs.Mount{Destination: "/x", Type: "ext4", Source: "/dev/sda",
 		Options: []string{"defaults", "ro", "nosuid", "nodev", "noexec", "sync", "dirsync", "remount", "mand", "noatime",
 			"nodiratime", "relatime", "strictatime", "lazytime", "nosymfollow", "silent", "iversion"}}),
@@ -272,8 +303,32 @@ var validCases = []validCase{
 		Options: []string{"rbind", "ro", "nosuid", "rslave", "private"}}),
 		check: func(t *testing.T, p *Plan) {
 			eq(t, "mount", p.Mounts, []Mount{{Kind: MountBind, Source: "/data", Destination: "/data", Type: "none",
-				Flags:       unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID,
+				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, Remount: true,
 				Propagation: []uintptr{unix.MS_SLAVE | unix.MS_REC, unix.MS_PRIVATE}, Origin: "mounts[0]"}})
+		}},
+	{name: "bind source made by an earlier mount", mutate: mountsOf(
+		specs.Mount{Destination: "/mnt", Source: "/data", Options: []string{"rbind"}},
+		specs.Mount{Destination: "/final", Source: "/b/rootfs/mnt/x/y", Options: []string{"rbind"}}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "source", p.Mounts[1].Source, "/b/rootfs/mnt/x/y")
+			eq(t, "file", p.Mounts[1].SourceIsFile, false)
+		}},
+	{name: "destination with the rootfs's host path in front", mutate: mountsOf(
+		specs.Mount{Destination: "/b/rootfs/mnt/x", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: "/b/rootfs", Type: "tmpfs", Source: "tmpfs"},
+		specs.Mount{Destination: "/b/rootfsother", Type: "tmpfs", Source: "tmpfs"}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "dests", []string{p.Mounts[0].Destination, p.Mounts[1].Destination, p.Mounts[2].Destination},
+				[]string{"/mnt/x", "/", "/b/rootfsother"})
+		}},
+	{name: "bind with clear-only options is remounted", mutate: mountsOf(
+		specs.Mount{Destination: "/a", Source: "/data", Options: []string{"bind", "rw", "suid", "dev", "exec"}},
+		specs.Mount{Destination: "/b", Source: "/data", Options: []string{"rbind", "rprivate"}}),
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "a flags", p.Mounts[0].Flags, uintptr(unix.MS_BIND))
+			eq(t, "a clear", p.Mounts[0].ClearFlags, uintptr(unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC))
+			eq(t, "a remount", p.Mounts[0].Remount, true)
+			eq(t, "b remount", p.Mounts[1].Remount, false)
 		}},
 	{name: "every propagation option", mutate: mountsOf(specs.Mount{Destination: "/x", Type: "tmpfs", Source: "tmpfs",
 		Options: []string{"private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"}}),
@@ -396,7 +451,7 @@ var validCases = []validCase{
 	// paths, kernel
 	{name: "paths", mutate: func(s *specs.Spec) {
 		s.Linux.RootfsPropagation = "rslave"
-		s.Linux.MaskedPaths = []string{"/proc/kcore/", "/proc//keys"}
+		s.Linux.MaskedPaths = []string{"/proc/kcore/", "/proc//keys", "/proc/kcore"}
 		s.Linux.ReadonlyPaths = []string{"/proc/sys/.."}
 	}, check: func(t *testing.T, p *Plan) {
 		eq(t, "propagation", p.RootfsPropagation, uintptr(unix.MS_SLAVE|unix.MS_REC))
@@ -424,6 +479,17 @@ var validCases = []validCase{
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/run/netns/a"})
 		s.Linux.Sysctl = map[string]string{"net.core.somaxconn": "256"}
 	}, check: func(t *testing.T, p *Plan) { eq(t, "n", len(p.Sysctls), 1) }},
+	{name: "sysctl domainname over the domainname field, user in a user namespace", mutate: func(s *specs.Spec) {
+		withUserNS(s)
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		s.Domainname = "a.org"
+		s.Linux.Sysctl = map[string]string{"kernel.domainname": "b.org", "user.max_user_namespaces": "0"}
+	}, check: func(t *testing.T, p *Plan) {
+		eq(t, "sysctls", p.Sysctls, []Sysctl{
+			{"kernel.domainname", "sys/kernel/domainname", "b.org"},
+			{"user.max_user_namespaces", "sys/user/max_user_namespaces", "0"},
+		})
+	}, warnings: []string{`config.json: linux.sysctl["kernel.domainname"]: overrides the config's domainname "a.org"`}},
 	{name: "personality", mutate: func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX32"} },
 		check: func(t *testing.T, p *Plan) { eq(t, "personality", *p.Personality, uint32(8)) }},
 	{name: "personality linux", mutate: func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX"} },

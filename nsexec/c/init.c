@@ -216,11 +216,15 @@ static void create_container(struct plan *p)
 	run_hooks(p, HOOK_CREATE_CONTAINER, state, state_len);
 	finish_rootfs(p);
 	setup_console(p);
-	const char *path = apply_process(p);
+	/* a config without process: set up and wait; `berth start` refuses
+	 * it before opening the fifo */
+	const char *path = p->args.n ? apply_process(p) : NULL;
 	while_created(1);
 	ready();
 	wait_for_start(p);
 	while_created(0);
+	if (!path)
+		bailx("the container has no process to start");
 	/* as runc: the startContainer hooks run under the seccomp filter */
 	load_seccomp(p);
 	run_hooks(p, HOOK_START_CONTAINER, state, state_len);

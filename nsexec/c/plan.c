@@ -198,6 +198,7 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 		case T_M_FILE: if (get_u32(d, &in, &v) < 0) return -1; m->is_file = v != 0; break;
 		case T_M_TREE: if (get_int(d, &in, &m->tree) < 0) return -1; break;
 		case T_M_ORIGIN: if (get_str(d, &in, &m->origin) < 0) return -1; break;
+		case T_M_REMOUNT: if (get_u32(d, &in, &v) < 0) return -1; m->remount = v != 0; break;
 		default: return fail(d, "plan: unknown mount record %u", in.tag);
 		}
 	});
@@ -498,7 +499,8 @@ int plan_decode(struct plan *p, const uint8_t *buf, size_t len, char *err, size_
 	for (size_t i = 0; i < p->nmounts; i++)
 		if (p->mounts[i].kind == MOUNT_TREE && (size_t)p->mounts[i].tree >= p->ntree_fds)
 			return fail(&d, "plan: mount of %s names a missing tree", p->mounts[i].dest);
-	if (p->args.n == 0)
+	/* a container may be created without a process (start refuses it) */
+	if (p->args.n == 0 && p->mode == MODE_EXEC)
 		return fail(&d, "plan: no process args");
 	return 0;
 }

@@ -26,6 +26,7 @@ struct mount_entry {
 	size_t npropagation;
 	uint64_t attr_set, attr_clr;
 	int is_file;
+	int remount; /* remount a bind with flags, keeping the locked ones */
 	int tree; /* index into plan.tree_fds, -1 if none */
 	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };

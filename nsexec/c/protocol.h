@@ -112,6 +112,7 @@ enum {
 	T_M_FILE,      /* u32 1: the mount point is a file */
 	T_M_TREE,      /* u32 index of a T_TREE_FD */
 	T_M_ORIGIN,    /* string: the config field it comes from ("mounts[3]"), for errors */
+	T_M_REMOUNT,   /* u32 1: remount the bind with its flags (Go decides) */
 };
 #define MOUNT_FS 1
 #define MOUNT_BIND 2

@@ -102,6 +102,24 @@ static int remount_bind(int fd, unsigned long flags, unsigned long clr)
 	return mount_on(NULL, fd, NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_REC) | keep, NULL);
 }
 
+/* remount_bind_exact gives a bind mount of the config exactly the flags
+ * its options ask for: the others are cleared, and the atime mode stays
+ * unless they choose one (the kernel keeps it). In a user namespace the
+ * kernel refuses to clear what it locked from the source (EPERM): then the
+ * source's ro, nosuid, nodev and noexec the options did not clear are
+ * added, and an explicit clear of a locked flag still fails (runc's rule,
+ * which its tests check). */
+static int remount_bind_exact(int fd, unsigned long flags, unsigned long clr)
+{
+	unsigned long base = MS_BIND | MS_REMOUNT | (flags & ~MS_REC);
+	if (mount_on(NULL, fd, NULL, base, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	unsigned long keep = locked_flags(fd) & ~clr & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	return mount_on(NULL, fd, NULL, base | keep, NULL);
+}
+
 static void set_propagation(const struct mount_entry *m, int fd)
 {
 	for (size_t i = 0; i < m->npropagation; i++)
@@ -267,8 +285,8 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 	fd = in_root(root_fd, m->dest, O_PATH);
 	if (fd < 0)
 		bail("open new mount %s", m->dest);
-	if (m->kind != MOUNT_FS && (m->flags & ~(unsigned long)(MS_BIND | MS_REC)))
-		if (remount_bind(fd, m->flags, m->clr_flags) < 0)
+	if (m->kind != MOUNT_FS && m->remount)
+		if (remount_bind_exact(fd, m->flags, m->clr_flags) < 0)
 			bail("remount %s with flags %#x", m->dest, m->flags);
 	set_attrs(m, fd);
 	set_propagation(m, fd);

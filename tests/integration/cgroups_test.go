@@ -206,7 +206,7 @@ func TestCgroupsCreateRefused(t *testing.T) {
 			b.res().Devices = append(b.res().Devices, specs.LinuxDeviceCgroup{Allow: true, Type: "x", Access: "r"})
 		}, "linux.resources.devices"},
 		{"device rule access", func(b *bundle) {
-			b.res().Devices = append(b.res().Devices, specs.LinuxDeviceCgroup{Allow: true, Type: "c", Access: "rwx"})
+			b.res().Devices = append(b.res().Devices, specs.LinuxDeviceCgroup{Allow: true, Type: "c", Access: "x"})
 		}, "linux.resources.devices"},
 		{"cgroupsPath with ..", func(b *bundle) { b.spec.Linux.CgroupsPath = "/berth-it-{id}/../escape-{id}" }, "cgroupsPath"},
 	}

@@ -60,7 +60,11 @@ func TestLinuxDevices(t *testing.T) {
 		{Path: "/dev/null", Type: "c", Major: 1, Minor: 3, FileMode: mode(0o600)},
 	}
 	// the container's root has no CAP_DAC_OVERRIDE: "other" may write
-	// /dev/mynull; its 1:3 is allowed by the default device rules
+	// /dev/mynull; its 1:3 is allowed by the config's rule (a default
+	// device the config replaces gets no rule of berth's, as with runc)
+	major, minor := int64(1), int64(3)
+	b.spec.Linux.Resources.Devices = append(b.spec.Linux.Resources.Devices,
+		specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: &major, Minor: &minor, Access: "rw"})
 	expectLines(t, e.runOK(b),
 		"/dev/mynull character special file 1:3 622 5:7",
 		"/dev/sub/loop block special file 7:0 600 0:0",
