@@ -4,8 +4,9 @@
 # storage and XDG_RUNTIME_DIR under $EW) drives berth. berth gets no
 # --root: its default, $XDG_RUNTIME_DIR/berth, is under test. Family
 # "dlr": the scenarios of dockerlike.sh a rootless user can have (no
-# cgroup limits: on this cgroup v1 host a user has no delegated cgroup);
-# the others are n/a.
+# cgroup: on this cgroup v1 host a user has no delegated cgroup, so no
+# limits, stats, ps, pause, nor the events scenario, which pauses); the
+# others are n/a.
 
 PODMAN_USER=berthpodman
 PODMAN_SUBIDS=500000-565535
@@ -85,6 +86,12 @@ sc_dlr_kill() { sc_dl_kill; }
 sc_dlr_rm() { sc_dl_rm; }
 sc_dlr_read_only() { sc_dl_read_only; }
 sc_dlr_image_env_user() { sc_dl_image_env_user; }
+sc_dlr_detach_logs() { sc_dl_detach_logs; }
+sc_dlr_exec_user_cwd() { sc_dl_exec_user_cwd; }
+sc_dlr_stop_kill_after() { sc_dl_stop_kill_after; }
+sc_dlr_restart() { sc_dl_restart; }
+sc_dlr_flags_env_user() { sc_dl_flags_env_user; }
+sc_dlr_hostname() { sc_dl_hostname; }
 # run_rm_20 is left out: here every attached `podman run` of a rootless
 # user waits 20 s after the container died ("Exceeded conmon timeout
 # waiting for container to exit", runc 1.5.1 as well): 20 of them would
