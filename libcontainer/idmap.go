@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -20,17 +19,16 @@ import (
 // it (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished
 // tree into place (MountTree).
 //
-// In a user namespace, the other bind mounts too: their sources are host
-// paths the container's root may not reach (a parent directory of mode
-// 0700, as runc's tests check), and the init binds in the user namespace.
-// The parent, still the host's root, clones each source as a detached tree
-// the init moves into place. Sources inside the rootfs are left to the
-// init: an earlier mount of the config may make them. A rootless parent
-// has no more rights than the init and cannot clone trees.
+// Other bind mounts are made by the init, in the container's mount
+// namespace: there the host's mounts are the copies the kernel made for
+// the user namespace, their ro/nosuid/nodev/noexec/atime flags locked, and
+// a bind keeps them locked. A tree the parent cloned on the host's side
+// would carry no such lock (the container's root could clear noexec), so
+// a bind source only the host's root may reach is not cloned here: such a
+// tree must be cloned from inside the container's mount namespace.
 
-// prepareMountTrees turns every idmapped bind of mounts, and in a user
-// namespace every bind of a host path, into a MountTree and returns the
-// prepared trees in TreeIndex order.
+// prepareMountTrees turns every idmapped bind of mounts into a MountTree
+// and returns the prepared trees in TreeIndex order.
 func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 	holders := make(map[string]*os.File) // user namespaces by mapping
 	defer func() {
@@ -44,10 +42,9 @@ func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 			trees = nil
 		}
 	}()
-	cloneBinds := hasUserns(p) && !p.Rootless
 	for i := range p.Mounts {
 		m := &p.Mounts[i]
-		if m.Kind != specconv.MountBind || (m.Idmap == nil && !(cloneBinds && !underDir(m.Source, p.Rootfs))) {
+		if m.Kind != specconv.MountBind || m.Idmap == nil {
 			continue
 		}
 		userns := -1
@@ -86,22 +83,6 @@ func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, e
 	}
 	holders[key] = h
 	return h, nil
-}
-
-// hasUserns says whether the container is in a user namespace of its own
-// or a joined one.
-func hasUserns(p *specconv.Plan) bool {
-	for _, ns := range p.Namespaces {
-		if ns.Flag == unix.CLONE_NEWUSER {
-			return true
-		}
-	}
-	return false
-}
-
-// underDir says whether path is dir or below it (both absolute and clean).
-func underDir(path, dir string) bool {
-	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // mountTree clones the source of m (with its sub-mounts for rbind) as a

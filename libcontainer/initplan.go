@@ -94,6 +94,7 @@ type initMount struct {
 	attrClr     uint64
 	file        bool // the source is a file (the target is made a file)
 	remount     bool // a bind remounted with exactly flags (specconv.Mount.Remount)
+	copyUp      bool // a tmpfs gets a copy of what lay below it (specconv.Mount.CopyUp)
 	tree        int  // initMountTree: index in initRootfs.trees
 	origin      string
 }
@@ -329,6 +330,7 @@ func initMountOf(m *specconv.Mount) initMount {
 		attrClr:    m.AttrClr,
 		file:       m.SourceIsFile,
 		remount:    m.Remount,
+		copyUp:     m.CopyUp,
 		tree:       -1,
 		origin:     m.Origin,
 	}

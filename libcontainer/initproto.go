@@ -127,6 +127,7 @@ const (
 	tMTree
 	tMOrigin
 	tMRemount
+	tMCopyUp
 )
 
 const (

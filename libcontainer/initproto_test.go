@@ -103,7 +103,7 @@ func TestProtocolTags(t *testing.T) {
 		{{"T_M_KIND", tMKind}, {"T_M_SOURCE", tMSource}, {"T_M_DEST", tMDest}, {"T_M_FSTYPE", tMFstype},
 			{"T_M_FLAGS", tMFlags}, {"T_M_CLR_FLAGS", tMClrFlags}, {"T_M_DATA", tMData},
 			{"T_M_PROPAGATION", tMPropagation}, {"T_M_ATTR_SET", tMAttrSet}, {"T_M_ATTR_CLR", tMAttrClr},
-			{"T_M_FILE", tMFile}, {"T_M_TREE", tMTree}, {"T_M_ORIGIN", tMOrigin}, {"T_M_REMOUNT", tMRemount}},
+			{"T_M_FILE", tMFile}, {"T_M_TREE", tMTree}, {"T_M_ORIGIN", tMOrigin}, {"T_M_REMOUNT", tMRemount}, {"T_M_COPYUP", tMCopyUp}},
 		{{"T_D_PATH", tDPath}, {"T_D_TYPE", tDType}, {"T_D_MAJOR", tDMajor}, {"T_D_MINOR", tDMinor},
 			{"T_D_MODE", tDMode}, {"T_D_UID", tDUID}, {"T_D_GID", tDGID}, {"T_D_BIND", tDBind}},
 		{{"T_L_TARGET", tLTarget}, {"T_L_PATH", tLPath}},

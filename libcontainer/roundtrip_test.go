@@ -187,6 +187,7 @@ func (m *initMount) dump(d *dump, n string) {
 	d.unum(n+".attr_clr", m.attrClr)
 	d.flag(n+".file", m.file)
 	d.flag(n+".remount", m.remount)
+	d.flag(n+".copyup", m.copyUp)
 	d.num(n+".tree", int64(m.tree))
 	d.optStr(n+".origin", m.origin)
 }
@@ -383,7 +384,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 			{Kind: specconv.MountFS, Source: "tmpfs-src", Destination: "/run/x", Type: "tmpfs",
 				Flags: unix.MS_NOSUID | unix.MS_NODEV, ClearFlags: unix.MS_RDONLY, Data: "size=64k,mode=1777",
 				Propagation: []uintptr{unix.MS_PRIVATE, unix.MS_SHARED | unix.MS_REC},
-				AttrSet:     unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_RDONLY, AttrClr: unix.MOUNT_ATTR_NOEXEC, Origin: "mounts[0]"},
+				AttrSet:     unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_RDONLY, AttrClr: unix.MOUNT_ATTR_NOEXEC, CopyUp: true, Origin: "mounts[0]"},
 			{Kind: specconv.MountBind, Source: "/srv/data file", Destination: "/data",
 				Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY, SourceIsFile: true, Remount: true, Origin: "mounts[1]"},
 			{Kind: specconv.MountTree, Source: "/srv/idmapped", Destination: "/idm", TreeIndex: 1, Origin: "mounts[2]"},
@@ -495,7 +496,8 @@ var tagFields = map[string][]string{
 	"T_M_DATA": {"mount.data"}, "T_M_PROPAGATION": {"mount.propagation"}, "T_M_ATTR_SET": {"mount.attr_set"},
 	"T_M_ATTR_CLR": {"mount.attr_clr"}, "T_M_FILE": {"mount.file"}, "T_M_TREE": {"mount.tree"},
 	"T_M_ORIGIN": {"mount.origin"}, "T_M_REMOUNT": {"mount.remount"},
-	"T_D_PATH": {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
+	"T_M_COPYUP": {"mount.copyup"},
+	"T_D_PATH":   {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
 	"T_D_MINOR": {"device.minor"}, "T_D_MODE": {"device.mode"}, "T_D_UID": {"device.uid"},
 	"T_D_GID": {"device.gid"}, "T_D_BIND": {"device.bind"},
 	"T_L_TARGET": {"dev_symlink.target"}, "T_L_PATH": {"dev_symlink.path"},

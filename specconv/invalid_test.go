@@ -206,9 +206,6 @@ var invalidCases = []invalidCase{
 	{name: "mount destination empty", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}, {Type: "tmpfs"}}
 	}, want: `config.json: mounts[1].destination: required`},
-	{name: "mount tmpcopyup", mutate: func(s *specs.Spec) {
-		s.Mounts = []specs.Mount{{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup"}}}
-	}, want: `config.json: mounts[0].options[0]: "tmpcopyup" is planned but berth-init cannot copy yet`},
 	{name: "mount bind source missing", mutate: func(s *specs.Spec) {
 		s.Mounts = []specs.Mount{{Destination: "/data", Source: "/nope", Options: []string{"bind"}}}
 	}, want: `config.json: mounts[0].source: bind source /nope: file does not exist`},

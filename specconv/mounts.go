@@ -247,11 +247,10 @@ func (c *checker) copyUp(path, typ string, o *mountOptions, out *Mount) error {
 	return c.copyUpWired(f)
 }
 
-// copyUpCarried says whether the init carries out Mount.CopyUp. The init's
-// side (nsexec/c) and the plan's encoding (libcontainer) are another
-// change of issue 10: the one that lands them sets this to true, and
-// `berth features` then reports the option.
-const copyUpCarried = false
+// copyUpCarried says whether the init carries out Mount.CopyUp (nsexec/c
+// rootfs.c copy_up, carried as T_M_COPYUP); `berth features` reports the
+// option when it does.
+const copyUpCarried = true
 
 // copyUpWired refuses a planned copy while the init cannot carry it out.
 func (c *checker) copyUpWired(f string) error {

@@ -199,6 +199,7 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 		case T_M_TREE: if (get_int(d, &in, &m->tree) < 0) return -1; break;
 		case T_M_ORIGIN: if (get_str(d, &in, &m->origin) < 0) return -1; break;
 		case T_M_REMOUNT: if (get_u32(d, &in, &v) < 0) return -1; m->remount = v != 0; break;
+		case T_M_COPYUP: if (get_u32(d, &in, &v) < 0) return -1; m->copyup = v != 0; break;
 		default: return fail(d, "plan: unknown mount record %u", in.tag);
 		}
 	});

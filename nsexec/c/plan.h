@@ -27,6 +27,7 @@ struct mount_entry {
 	uint64_t attr_set, attr_clr;
 	int is_file;
 	int remount; /* remount a bind with flags, keeping the locked ones */
+	int copyup; /* a tmpfs gets a copy of what lay below its mount point */
 	int tree; /* index into plan.tree_fds, -1 if none */
 	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };

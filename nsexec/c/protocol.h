@@ -113,6 +113,7 @@ enum {
 	T_M_TREE,      /* u32 index of a T_TREE_FD */
 	T_M_ORIGIN,    /* string: the config field it comes from ("mounts[3]"), for errors */
 	T_M_REMOUNT,   /* u32 1: remount the bind with its flags (Go decides) */
+	T_M_COPYUP,    /* u32 1: copy what lay below the mount point into the new tmpfs */
 };
 #define MOUNT_FS 1
 #define MOUNT_BIND 2

@@ -11,6 +11,7 @@
  * through the procfs handle, and returns at once.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -237,6 +238,117 @@ static int target(const struct mount_entry *m)
 	return fd;
 }
 
+/* copy_file copies the content of the regular file open at in to out. */
+static int copy_file(int in, int out)
+{
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (char *p = buf; n > 0;) {
+			ssize_t w = write(out, p, (size_t)n);
+			if (w < 0)
+				return -1;
+			p += w;
+			n -= w;
+		}
+	return (int)n;
+}
+
+static void copy_tree(int from, int to, const char *dest, int depth);
+
+/* copy_entry copies the entry name of the directory from into the
+ * directory to, with its owner and mode (as runc: no timestamps, no hard
+ * links; sockets are left out). Nothing is followed: every open is
+ * O_NOFOLLOW and relative to the directory fds, so a symlink in the tree
+ * is copied as a link and never leads the copy out of it. */
+static void copy_entry(int from, int to, const char *name, const char *dest, int depth)
+{
+	struct stat st;
+	int in = -1, out = -1;
+	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		bail("tmpcopyup of %s: stat %s", dest, name);
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR:
+		if (mkdirat(to, name, 0700) < 0)
+			bail("tmpcopyup of %s: mkdir %s", dest, name);
+		in = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		out = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0 || out < 0)
+			bail("tmpcopyup of %s: open directory %s", dest, name);
+		copy_tree(in, out, dest, depth + 1);
+		break;
+	case S_IFREG:
+		in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (in < 0 || out < 0 || copy_file(in, out) < 0)
+			bail("tmpcopyup of %s: copy %s", dest, name);
+		break;
+	case S_IFLNK: {
+		char target[PATH_MAX + 1];
+		ssize_t n = readlinkat(from, name, target, PATH_MAX);
+		if (n < 0)
+			bail("tmpcopyup of %s: readlink %s", dest, name);
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0 || fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			bail("tmpcopyup of %s: symlink %s", dest, name);
+		return;
+	}
+	case S_IFIFO:
+	case S_IFCHR:
+	case S_IFBLK:
+		if (mknodat(to, name, st.st_mode & S_IFMT, st.st_rdev) < 0)
+			bail("tmpcopyup of %s: mknod %s", dest, name);
+		out = openat(to, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		break;
+	default:
+		return; /* a socket: nothing to copy */
+	}
+	/* the owner first: chown clears the set-id bits the mode brings */
+	char path[64];
+	if (out < 0 || fchownat(out, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0 ||
+	    fchmodat(proc_fd, fd_path(out, path, sizeof(path)), st.st_mode & 07777, 0) < 0)
+		bail("tmpcopyup of %s: set owner and mode of %s", dest, name);
+	close(out);
+	if (in >= 0)
+		close(in);
+}
+
+/* copy_tree copies the entries of the directory open at from into the
+ * directory open at to (dest names the mount, for errors). */
+static void copy_tree(int from, int to, const char *dest, int depth)
+{
+	if (depth > 256) {
+		errno = ELOOP;
+		bail("tmpcopyup of %s: tree too deep", dest);
+	}
+	int fd = dup(from);
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+	if (!dir)
+		bail("tmpcopyup of %s: read directory", dest);
+	struct dirent *e;
+	while ((errno = 0, e = readdir(dir)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			copy_entry(from, to, e->d_name, dest, depth);
+	if (errno)
+		bail("tmpcopyup of %s: read directory", dest);
+	closedir(dir);
+}
+
+/* copy_up fills the new tmpfs of m, open at mnt, with a copy of the
+ * directory it covers, open at below (kept from before the mount: an fd
+ * still reaches what a mount hides). Called while the tmpfs is still
+ * writable (delays_readonly). */
+static void copy_up(const struct mount_entry *m, int below, int mnt)
+{
+	int from = openat(below, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int to = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (from < 0 || to < 0)
+		bail("tmpcopyup of %s: open the directories", m->dest);
+	copy_tree(from, to, m->dest, 0);
+	close(from);
+	close(to);
+}
+
 static void make_symlink(const char *target_path, const char *path, int replace)
 {
 	const char *base;
@@ -264,7 +376,9 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		return;
 	}
 	mode_t mode = existing_mode(m);
-	int fd = target(m);
+	int fd = target(m), below = -1;
+	if (m->kind == MOUNT_FS && m->copyup && (below = dup(fd)) < 0)
+		bail("keep the mount point %s for tmpcopyup", m->dest);
 	switch (m->kind) {
 	case MOUNT_FS:
 		mount_fs(m, fd, mode);
@@ -285,6 +399,10 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 	fd = in_root(root_fd, m->dest, O_PATH);
 	if (fd < 0)
 		bail("open new mount %s", m->dest);
+	if (below >= 0) {
+		copy_up(m, below, fd);
+		close(below);
+	}
 	if (m->kind != MOUNT_FS && m->remount)
 		if (remount_bind_exact(fd, m->flags, m->clr_flags) < 0)
 			bail("remount %s with flags %#x", m->dest, m->flags);

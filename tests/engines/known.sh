@@ -3,8 +3,6 @@
 # "engine:scenario:runtime|reason". A listed scenario that passes is
 # reported so that its mark is removed.
 KNOWN=(
-	"podman:read_only:berth|berth refuses the tmpcopyup mount option podman's --read-only puts on /tmp, /var/tmp and /run (specconv); fixed in parallel by the compatibility work"
-	"podman-rootless:read_only:berth|as podman:read_only: berth-init cannot carry out tmpcopyup yet"
 	"podman:oom:berth|podman 4.3 reports OOMKilled=false on this cgroup v1 hybrid host with runc 1.1.5 too (engine or host, not berth); the exit code 137 is checked"
 	"podman:oom:runc|podman 4.3 reports OOMKilled=false on this cgroup v1 hybrid host (engine or host); the exit code 137 is checked"
 )

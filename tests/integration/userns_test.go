@@ -109,47 +109,6 @@ func procNSName(typ specs.LinuxNamespaceType) string {
 	return string(typ)
 }
 
-// inaccessibleSource makes dir/<name>/dir/foo.txt below a directory of
-// mode 0700 owned by the host's root: the mapped root of a container
-// cannot reach it.
-func inaccessibleSource(t *testing.T, dir, name string) string {
-	t.Helper()
-	src := filepath.Join(dir, name, "dir")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "foo.txt"), []byte(name+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(filepath.Join(dir, name), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return src
-}
-
-// TestUsernsInaccessibleBinds: in a user namespace, bind sources below a
-// directory only the host's root may search are mounted (runc opens them
-// on the host's side), for the container's process and for an exec.
-func TestUsernsInaccessibleBinds(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	b := e.newBundle("sleep", "1000")
-	b.useUserns(t, 320000)
-	for i, name := range []string{"inaccessible-1", "inaccessible-2"} {
-		b.addMount(specs.Mount{Source: inaccessibleSource(t, b.dir, name), Destination: fmt.Sprintf("/tmp/mount-%d", i+1), Options: []string{"bind"}})
-	}
-	// the container's root is refused by the host's kernel: the test
-	// exercises the case only if a process of the mapped root is
-	if err := exec.Command("setpriv", "--reuid=320000", "--regid=320000", "--clear-groups", "cat", filepath.Join(b.dir, "inaccessible-1/dir/foo.txt")).Run(); err == nil {
-		t.Fatal("the mapped root reaches the source: the test would not exercise the case")
-	}
-	id := e.runDetached(b)
-	out := e.must("exec", id, "cat", "/tmp/mount-1/foo.txt", "/tmp/mount-2/foo.txt")
-	if out != "inaccessible-1\ninaccessible-2\n" {
-		t.Errorf("exec read the bind mounts as %q", out)
-	}
-}
-
 // TestJoinUsernsForeignNetns joins the user namespace of another container
 // and a network namespace that user namespace does not own (made by `ip
 // netns` in the host's): as runc, the network namespace is joined first,
