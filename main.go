@@ -68,9 +68,9 @@ var globalFlags = []cli.Flag{
 	cli.BoolFlag{Name: "debug", Usage: "log at debug level"},
 	cli.StringFlag{Name: "log", Usage: "append berth's log to this file instead of stderr (errors still reach stderr too)"},
 	cli.StringFlag{Name: "log-format", Value: "text", Usage: "how log lines are written: text or json"},
-	cli.StringFlag{Name: "root", Value: "/run/berth", Usage: "directory where berth keeps its containers' state (a tmpfs is best)"},
+	cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "directory where berth keeps its containers' state (a tmpfs is best; $XDG_RUNTIME_DIR/berth without root)"},
 	cli.BoolFlag{Name: "systemd-cgroup", Usage: "let systemd create and manage the cgroups (needs systemd as the host's init)"},
-	cli.StringFlag{Name: "rootless", Value: "auto", Usage: "act as an unprivileged caller (cgroups it may not write are tolerated): true, false or auto (true unless run as root)"},
+	cli.StringFlag{Name: "rootless", Value: "auto", Usage: "act as an unprivileged caller (cgroups it may not write are tolerated): true, false or auto (true unless root on the host: not root, or root of a user namespace someone else made)"},
 	cli.StringFlag{Name: "criu", Value: "criu", Usage: "CRIU program to run (unused: berth cannot checkpoint or restore)"},
 }
 
@@ -119,7 +119,7 @@ func setupLogging(ctx *cli.Context) error {
 	default:
 		return fmt.Errorf("--rootless: invalid value %q (use true, false or auto)", r)
 	}
-	return nil
+	return makeUserRoot(ctx)
 }
 
 // logToFile is true when --log names a file: errors go there and to stderr.

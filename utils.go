@@ -66,17 +66,6 @@ func getContainer(ctx *cli.Context) (*libcontainer.Container, error) {
 	return libcontainer.Load(root, id)
 }
 
-// rootless decides --rootless: auto means "when not root".
-func rootless(ctx *cli.Context) bool {
-	switch ctx.GlobalString("rootless") {
-	case "true":
-		return true
-	case "false":
-		return false
-	}
-	return os.Geteuid() != 0
-}
-
 // systemdCgroup checks --systemd-cgroup: it needs systemd as the host's
 // init, which berth does not drive yet.
 func systemdCgroup(ctx *cli.Context) (bool, error) {

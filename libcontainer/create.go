@@ -66,7 +66,8 @@ func (o *CreateOpts) Preload() {
 }
 
 func (o *CreateOpts) specOptions() specconv.Options {
-	return specconv.Options{Rootless: o.Rootless, NoPivot: o.NoPivot}
+	inUserNS := o.Rootless && os.Geteuid() == 0 && RunningInUserNS()
+	return specconv.Options{Rootless: o.Rootless, InUserNS: inUserNS, NoPivot: o.NoPivot}
 }
 
 // loadPlan is the preloaded plan, or loads it now.
@@ -194,7 +195,7 @@ func (c *creation) makeCgroup() error {
 	c.cg = cg
 	c.undo.push(func() { cg.Kill(unix.SIGKILL); cg.Destroy() })
 	for _, w := range cg.Warnings() {
-		c.o.Warn(w)
+		cgroupWarn(w, c.o.Rootless, c.o.Warn)
 	}
 	st := cg.State()
 	c.state.Cgroup = &st
@@ -263,12 +264,13 @@ func (c *creation) consoleSocket() (*os.File, error) {
 // facts are what the container's plan takes beyond config.json.
 func (c *creation) facts() createFacts {
 	return createFacts{
-		id:         c.o.ID,
-		rootless:   c.o.Rootless,
-		newKeyring: !c.o.NoNewKeyring,
-		cgroup:     c.state.Cgroup,
-		pathWalk:   hostPathWalk(),
-		proxyTTY:   c.o.Console != nil,
+		id:           c.o.ID,
+		rootless:     c.o.Rootless,
+		groupsDenied: setgroupsDenied(),
+		newKeyring:   !c.o.NoNewKeyring,
+		cgroup:       c.state.Cgroup,
+		pathWalk:     hostPathWalk(),
+		proxyTTY:     c.o.Console != nil,
 	}
 }
 
@@ -296,7 +298,9 @@ func (c *creation) spawn() error {
 	if err := c.s.spawn(c.o.Stdio, entry.CloneFD); err != nil {
 		return err
 	}
-	return c.s.sendPlan(finishCreatePlan(c.plan, c.facts(), c.fds, filter))
+	h := c.facts()
+	warnDeniedGroups(c.plan.Process.AdditionalGids, h.groupsDenied, c.o.Warn)
+	return c.s.sendPlan(finishCreatePlan(c.plan, h, c.fds, filter))
 }
 
 // recordHostMounts records the mount at the rootfs before create, for a

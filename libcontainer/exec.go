@@ -201,7 +201,7 @@ func (x *execution) prepareFiles() error {
 
 // facts are what the process's plan takes beyond the process.
 func (x *execution) facts() execFacts {
-	return execFacts{rootless: x.c.state.Rootless, namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk(),
+	return execFacts{rootless: x.c.state.Rootless, groupsDenied: setgroupsDenied(), namespaces: x.c.namespaceFlags(), pathWalk: hostPathWalk(),
 		proxyTTY: x.o.Console != nil, wide: x.wide, cpusSet: x.cfg.cpus != ""}
 }
 
@@ -222,7 +222,9 @@ func (x *execution) spawn() error {
 	if err := x.setInitialAffinity(); err != nil {
 		return err
 	}
-	return x.s.sendPlan(finishExecPlan(x.proc, x.facts(), x.fds, filter))
+	h := x.facts()
+	warnDeniedGroups(x.proc.AdditionalGids, h.groupsDenied, x.o.Warn)
+	return x.s.sendPlan(finishExecPlan(x.proc, h, x.fds, filter))
 }
 
 func (x *execution) writeIDMaps(int) error {

@@ -148,6 +148,9 @@ const defaultUmask = 0o022
 type createFacts struct {
 	id       string
 	rootless bool
+	// groupsDenied: setgroups(2) is denied in berth's own user namespace
+	// (see setgroupsDenied)
+	groupsDenied bool
 	// newKeyring: the process gets a session keyring of its own
 	// (_ses.<id>), not berth's caller's (--no-new-keyring clears it)
 	newKeyring bool
@@ -172,7 +175,7 @@ func finishCreatePlan(p *specconv.Plan, h createFacts, fds initFDs, filter *init
 		timeOffsets: p.TimeOffsets,
 		proc:        &p.Process,
 		umask:       umaskOf(&p.Process),
-		setgroups:   !(h.rootless && createsNamespace(p, unix.CLONE_NEWUSER)),
+		setgroups:   !(h.rootless && createsNamespace(p, unix.CLONE_NEWUSER)) && !h.groupsDenied,
 		seccomp:     filter,
 		resetCPUs:   true, // as runc: the caller's affinity does not leak in
 		hostname:    p.Hostname,
@@ -215,7 +218,8 @@ func finishCreatePlan(p *specconv.Plan, h createFacts, fds initFDs, filter *init
 
 // execFacts are what an exec's plan takes beyond its process.
 type execFacts struct {
-	rootless bool
+	rootless     bool
+	groupsDenied bool // as createFacts.groupsDenied
 	// namespaces are the container's (made or joined), as CLONE_NEW*
 	namespaces uintptr
 	pathWalk   bool
@@ -235,7 +239,7 @@ func finishExecPlan(proc *specconv.Process, h execFacts, fds initFDs, filter *in
 		fork:      h.namespaces&(unix.CLONE_NEWPID|unix.CLONE_NEWTIME) != 0,
 		proc:      proc,
 		umask:     umaskOf(proc),
-		setgroups: !h.rootless || h.namespaces&unix.CLONE_NEWUSER == 0,
+		setgroups: (!h.rootless || h.namespaces&unix.CLONE_NEWUSER == 0) && !h.groupsDenied,
 		seccomp:   filter,
 		// as runc: the container's personality and memory policy
 		personality:   h.wide.Personality,

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -104,4 +106,44 @@ func runIDMapTool(tool string, pid int, m []specs.LinuxIDMapping) error {
 		return fmt.Errorf("%s %v: %w: %s", tool, args, err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// RunningInUserNS tells whether berth runs in a user namespace other
+// than the host's (podman's, for one): only the initial namespace maps
+// every id, "0 0 4294967295" in /proc/self/uid_map.
+func RunningInUserNS() bool {
+	data, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(data))
+	return len(f) != 3 || f[0] != "0" || f[1] != "0" || f[2] != "4294967295"
+}
+
+// setgroupsDenied tells whether setgroups(2) is denied in berth's own
+// user namespace (`unshare --map-root-user` denies it; the namespaces
+// made below inherit that): the process then keeps the groups it has, as
+// with runc, instead of failing on process.user.additionalGids.
+func setgroupsDenied() bool {
+	data, err := os.ReadFile("/proc/self/setgroups")
+	return err == nil && strings.TrimSpace(string(data)) == "deny"
+}
+
+// warnDeniedGroups says that process.user.additionalGids cannot be set
+// where setgroups(2) is denied.
+func warnDeniedGroups(gids []uint32, denied bool, warn func(string)) {
+	if denied && len(gids) > 0 {
+		warn(fmt.Sprintf("process.user.additionalGids: %v not set: setgroups is denied in berth's user namespace", gids))
+	}
+}
+
+// cgroupWarn passes on a warning of the cgroup manager. What a rootless
+// caller cannot have anyway (a cgroup it may not make, the v1 devices
+// controller) is said at debug level only: runc says nothing of it.
+func cgroupWarn(w string, rootless bool, warn func(string)) {
+	if rootless && strings.Contains(w, "rootless") {
+		logrus.Debug(w)
+		return
+	}
+	warn(w)
 }

@@ -12,6 +12,10 @@ type Options struct {
 	// Rootless is set when berth runs without root on the host: the
 	// container then needs a user namespace, as with runc.
 	Rootless bool
+	// InUserNS is set when berth is root of a user namespace someone else
+	// made (podman's): it has root's powers there, so a rootless
+	// container needs no user namespace of its own.
+	InUserNS bool
 	// NoPivot makes the init move the rootfs to / and chroot instead of
 	// pivot_root (`--no-pivot`, for a rootfs on a ramfs).
 	NoPivot bool

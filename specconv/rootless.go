@@ -5,9 +5,10 @@ import (
 )
 
 // checkRootless: without root on the host a container needs a user
-// namespace (runc: "rootless container requires user namespaces").
+// namespace (runc: "rootless container requires user namespaces"),
+// unless berth is already root of one (Options.InUserNS).
 func (c *checker) checkRootless(st *convertState) error {
-	if c.opts.Rootless && !st.ns.has(specs.UserNamespace) {
+	if c.opts.Rootless && !c.opts.InUserNS && !st.ns.has(specs.UserNamespace) {
 		return c.errorf("linux.namespaces", "a rootless container needs a user namespace")
 	}
 	return nil

@@ -223,6 +223,10 @@ var validCases = []validCase{
 		eq(t, "rootless", p.Rootless, true)
 		eq(t, "bind", p.Devices[0].Bind, true)
 	}},
+	// root of a user namespace someone else made (podman's) needs no
+	// user namespace of its own; devices are bound as in any rootless one
+	{name: "rootless in a user namespace", opts: Options{Rootless: true, InUserNS: true}, mutate: func(*specs.Spec) {},
+		check: func(t *testing.T, p *Plan) { eq(t, "bind", p.Devices[0].Bind, true) }},
 	{name: "no pivot", opts: Options{NoPivot: true}, mutate: func(*specs.Spec) {},
 		check: func(t *testing.T, p *Plan) { eq(t, "no pivot", p.NoPivot, true) }},
 	{name: "time offsets", mutate: func(s *specs.Spec) {

@@ -2,12 +2,12 @@
 # make test-engines: four real engines drive berth in place of runc.
 #   tests/engines/lane.sh [BERTH]
 # containerd 1.6 (Debian) and 2.x (built into $ENGINES_CACHE) with ctr,
-# podman 4.3 with conmon, Docker 20.10 (Debian's docker.io) with its own
+# podman 4.3 with conmon (as root, and rootless: rootless.sh), Docker 20.10 (Debian's docker.io) with its own
 # dockerd and containerd. Each engine is started privately (own root,
 # state, sockets, cgroup parent), runs the scenarios, and is stopped; then
 # nothing of the runtime's may be left. Images are built locally from
 # busybox; nothing is pulled.
-#   ENGINES="containerd16 containerd2 podman docker"  the engines to run
+#   ENGINES="containerd16 containerd2 podman podman-rootless docker"  the engines to run
 #   ENGINES_BASELINE=1   run every scenario with runc too (Debian's runc)
 #   ENGINES_CACHE        where containerd 2.x is built (/var/cache/berth/engines)
 # shellcheck source-path=SCRIPTDIR
@@ -15,7 +15,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BERTH=$(realpath "${1:-./berth}")
-ENGINES=${ENGINES:-containerd16 containerd2 podman docker}
+ENGINES=${ENGINES:-containerd16 containerd2 podman podman-rootless docker}
 ENGINES_CACHE=${ENGINES_CACHE:-/var/cache/berth/engines}
 CONTAINERD2_VERSION=v2.3.7
 RUNC_BASELINE=${RUNC_BASELINE:-/usr/sbin/runc}
@@ -32,10 +32,12 @@ RUNC_BASELINE=${RUNC_BASELINE:-/usr/sbin/runc}
 . "$HERE/daemons.sh"
 # shellcheck source=dockerlike.sh
 . "$HERE/dockerlike.sh"
+# shellcheck source=rootless.sh
+. "$HERE/rootless.sh"
 # shellcheck source=known.sh
 . "$HERE/known.sh"
 
-SCENARIOS="exit_code stdio tty create_start detach_logs exec exec_tty exec_user_cwd pause_resume"
+SCENARIOS="exit_code stdio tty tty_interactive create_start detach_logs exec exec_tty exec_user_cwd pause_resume"
 SCENARIOS+=" ps stats update_memory restart stop_term stop_kill_after kill rm memory_limit oom"
 SCENARIOS+=" pids_limit read_only image_env_user flags_env_user hostname events run_rm_20 clean_after_stop"
 
@@ -130,6 +132,7 @@ start_engine() {
 	containerd16) FAMILY=ctr; start_containerd /usr/bin 2 && ctr_prepare ;;
 	containerd2) FAMILY=ctr; start_containerd "$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION" 4 && ctr_prepare ;;
 	podman) FAMILY=dl; setup_podman ;;
+	podman-rootless) FAMILY=dlr; setup_podman_rootless ;;
 	docker) FAMILY=dl; start_docker ;;
 	esac
 }
@@ -201,6 +204,7 @@ run_engine() {
 		for sc in $SCENARIOS; do RESULT[$engine:$sc:$rt]=FAIL; done
 		UNEXPECTED=$((UNEXPECTED + 1))
 		clean_engine
+		teardown_podman_rootless
 		return 0
 	fi
 	for sc in $SCENARIOS; do
@@ -208,6 +212,7 @@ run_engine() {
 		run_scenario "$engine" "$rt" "$sc"
 	done
 	clean_engine
+	teardown_podman_rootless
 	echo "  ($engine with $rt: $((SECONDS - t0)) s)"
 }
 
@@ -216,6 +221,7 @@ cleanup() {
 	stop_engine 2>/dev/null || true
 	stop_started
 	[ -z "${EW:-}" ] || clean_engine
+	teardown_podman_rootless
 	local d
 	for d in "${CREATED_DIRS[@]}"; do
 		# ctr makes its default fifo directory even when given another.
