@@ -309,6 +309,7 @@ int main(int argc, char **argv)
 		paths_force_walk(1);
 	hide_fds(&plan);
 	open_procfs();
+	set_oom_score_adj(&plan);
 	join_namespaces(&plan);
 	create_namespaces(&plan);
 	enter_pid_namespace(&plan);

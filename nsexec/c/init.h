@@ -77,7 +77,9 @@ void set_identity(struct plan *p);
 /* set_container_state sets what the container's namespaces and session
  * hold: a new session keyring, hostname and domainname, sysctls. */
 void set_container_state(struct plan *p);
-/* set_limits sets the process's OOM score, personality and rlimits. */
+/* set_oom_score_adj sets the OOM score, before any namespace is entered. */
+void set_oom_score_adj(struct plan *p);
+/* set_limits sets the process's personality and rlimits. */
 void set_limits(struct plan *p);
 /* set_scheduling sets the process's scheduler, I/O priority, memory
  * policy and (exec) CPU affinity. */

@@ -211,8 +211,11 @@ void set_container_state(struct plan *p)
 		write_proc(p->sysctls[i].path, p->sysctls[i].value, strlen(p->sysctls[i].value));
 }
 
-/* set_oom_score_adj writes process.oomScoreAdj. */
-static void set_oom_score_adj(struct plan *p)
+/* set_oom_score_adj writes process.oomScoreAdj, before any namespace is
+ * entered: in a user namespace the init's own /proc files belong to a
+ * host root that is not mapped there, and the write is refused. The value
+ * is inherited by the process the init forks. */
+void set_oom_score_adj(struct plan *p)
 {
 	if (!p->has_oom_score_adj)
 		return;
@@ -223,7 +226,6 @@ static void set_oom_score_adj(struct plan *p)
 
 void set_limits(struct plan *p)
 {
-	set_oom_score_adj(p);
 	/* linux.personality: the execution domain the process runs in */
 	if (p->has_personality && personality(p->personality) < 0)
 		bail("set personality %#x", p->personality);

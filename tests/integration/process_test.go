@@ -148,6 +148,16 @@ func TestOOMScoreAdj(t *testing.T) {
 	b.spec.Process.OOMScoreAdj = &adj
 	expectLines(t, e.runOK(b), "123")
 
+	// in a user namespace too (a CRI pod with hostUsers: false): the init
+	// writes it before entering any namespace
+	t.Run("userns", func(t *testing.T) {
+		b := e.newBundle().shell(`cat /proc/self/oom_score_adj`)
+		b.useUserns(t, 600000)
+		adj := 456
+		b.spec.Process.OOMScoreAdj = &adj
+		expectLines(t, e.runOK(b), "456")
+	})
+
 	t.Run("negative", func(t *testing.T) {
 		if hasHostCap(24) {
 			t.Skip("the host has CAP_SYS_RESOURCE: a negative oomScoreAdj works here")
