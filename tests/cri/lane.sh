@@ -10,8 +10,8 @@
 # tmpfs there. A pod lifecycle is driven with crictl; CRI_CRITEST=1 also
 # runs critest with each handler (tests/cri/critest.sh).
 #   CRI_BASELINE=1  the pod lifecycle with the runc handler too
-#   CRI_USERNS=1    a pod with a user namespace too (berth refuses the
-#                   joined namespace with mappings that containerd sends)
+#   CRI_USERNS=1    a pod with a user namespace too (berth cannot yet bind
+#                   the pod's /dev/shm from containerd's 0700 state dir)
 #   CRI_CACHE   where critest, crictl and runc are built (/var/cache/berth/cri)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
