@@ -70,6 +70,7 @@ test: deps
 	$(MAKE) test-stress
 	$(MAKE) conformance
 	$(MAKE) test-engines
+	$(MAKE) test-cri
 	$(MAKE) test-v2
 	$(MAKE) fuzz
 
