@@ -125,6 +125,9 @@ func (b *base) started(apply func(*specs.LinuxResources, bool) error) error {
 	if b.res == nil || b.res.Pids == nil {
 		return nil
 	}
+	if _, ok := b.res.Unified["pids.max"]; ok {
+		return nil // a unified pids.max wins: it was written with the rest
+	}
 	return apply(&specs.LinuxResources{Pids: b.res.Pids}, false)
 }
 
