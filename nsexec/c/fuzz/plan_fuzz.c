@@ -16,8 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 
 	if (plan_decode(&plan, data, size, err, sizeof(err)) == 0) {
-		/* what the init relies on after a successful decode */
-		if (plan.args.n == 0 || plan.args.v[plan.args.n] != NULL)
+		/* what the init relies on after a successful decode: an exec
+		 * has args; a create may have none (a config without process,
+		 * which start refuses) */
+		if (plan.args.n == 0 && plan.mode == MODE_EXEC)
+			__builtin_trap();
+		if (plan.args.n > 0 && plan.args.v[plan.args.n] != NULL)
 			__builtin_trap();
 		for (size_t i = 0; i < plan.nmounts; i++)
 			if (!plan.mounts[i].dest || plan.mounts[i].dest[0] != '/')
