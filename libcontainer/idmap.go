@@ -86,8 +86,7 @@ func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, e
 }
 
 // mountTree clones the source of m (with its sub-mounts for rbind) as a
-// detached tree and, given a user namespace, idmaps it (every mount of it
-// for ridmap).
+// detached tree and idmaps it with userns (every mount of it for ridmap).
 func mountTree(m *specconv.Mount, userns int) (*os.File, error) {
 	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
 	if m.Flags&unix.MS_REC != 0 {
@@ -96,9 +95,6 @@ func mountTree(m *specconv.Mount, userns int) (*os.File, error) {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, m.Source, uint(flags))
 	if err != nil {
 		return nil, fmt.Errorf("open_tree: %w", err)
-	}
-	if userns < 0 {
-		return os.NewFile(uintptr(fd), "mount-tree:"+m.Destination), nil
 	}
 	at := unix.AT_EMPTY_PATH
 	if m.Idmap.Recursive {
