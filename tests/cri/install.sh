@@ -60,14 +60,8 @@ fetch_busybox() {
 }
 
 install_cri() {
-	local p missing=()
-	for p in $CRI_PACKAGES; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		echo "installing ${missing[*]}"
-		apt_install "${missing[@]}"
-	fi
+	# shellcheck disable=SC2086 # a list of package names
+	apt_missing $CRI_PACKAGES
 	fetch_busybox
 	build_cri_runc
 	build_cri_tools

@@ -22,15 +22,21 @@ apt_install() {
 	return "$rc"
 }
 
-install_engines() {
+# apt_missing PKG...: installs those of the packages that are not there.
+apt_missing() {
 	local p missing=()
-	for p in $ENGINE_PACKAGES; do
+	for p in "$@"; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 	done
 	if [ "${#missing[@]}" -gt 0 ]; then
 		echo "installing ${missing[*]}"
 		apt_install "${missing[@]}"
 	fi
+}
+
+install_engines() {
+	# shellcheck disable=SC2086 # a list of package names
+	apt_missing $ENGINE_PACKAGES
 	local dir="$ENGINES_CACHE/containerd-$CONTAINERD2_VERSION" m=github.com/containerd/containerd/v2/cmd
 	case " $ENGINES " in *" containerd2 "*) ;; *) return 0 ;; esac
 	if [ ! -x "$dir/containerd" ] || [ ! -x "$dir/containerd-shim-runc-v2" ] || [ ! -x "$dir/ctr" ]; then
