@@ -349,9 +349,26 @@ sc_ctr_events() {
 	local t
 	for t in /containers/create /tasks/create /tasks/start /tasks/exec-added /tasks/exec-started \
 		/tasks/paused /tasks/resumed /tasks/oom /tasks/exit /tasks/delete /containers/delete; do
-		wait_for 25 grep -q "$t" "$EW/events.out" || { kill "$ev"; fail "event $t missing: $(cut -c1-80 "$EW/events.out" | tr '\n' '|')"; }
+		wait_for 25 grep -q "$t" "$EW/events.out" && continue
+		if [ "$t" = /tasks/delete ] && ctr_task_delete_lost; then
+			continue
+		fi
+		kill "$ev"
+		fail "event $t missing: $(cut -c1-80 "$EW/events.out" | tr '\n' '|')"
 	done
 	kill "$ev"
+}
+
+# ctr_task_delete_lost: containerd 2.x forwards /tasks/delete from the shim,
+# which it shuts down right after the delete; now and then (about 1 run in
+# 12, with runc 1.1.5 as often as with berth) the event dies with the shim.
+# Accepted there only when the task is really gone and the container's
+# delete event, which containerd publishes itself, arrived.
+ctr_task_delete_lost() {
+	[ "$ENGINE" = containerd2 ] || return 1
+	wait_for 25 grep -q /containers/delete "$EW/events.out" || return 1
+	[ -z "$(ctr_ task ls -q)" ] || return 1
+	echo "note: /tasks/delete lost with the shim (containerd 2.x race); the task is gone and /containers/delete arrived"
 }
 
 sc_ctr_run_rm_20() {

@@ -8,6 +8,7 @@
 # nothing of the runtime's may be left. Images are built locally from
 # busybox; nothing is pulled.
 #   ENGINES="containerd16 containerd2 podman podman-rootless docker"  the engines to run
+#   ENGINES_SCENARIOS="events kill"  only these scenarios (default: all)
 #   ENGINES_BASELINE=1   run every scenario with runc too (Debian's runc)
 #   ENGINES_CACHE        where containerd 2.x is built (/var/cache/berth/engines)
 # shellcheck source-path=SCRIPTDIR
@@ -40,6 +41,7 @@ RUNC_BASELINE=${RUNC_BASELINE:-/usr/sbin/runc}
 SCENARIOS="exit_code stdio tty tty_interactive create_start detach_logs exec exec_tty exec_user_cwd pause_resume"
 SCENARIOS+=" ps stats update_memory restart stop_term stop_kill_after kill rm memory_limit oom"
 SCENARIOS+=" pids_limit read_only image_env_user flags_env_user hostname events run_rm_20 clean_after_stop"
+SCENARIOS=${ENGINES_SCENARIOS:-$SCENARIOS}
 
 # What the scenarios read inside: the memory limit (v1 or v2), and a
 # process that needs 64 MiB at once.
@@ -190,6 +192,7 @@ clean_engine() {
 
 run_engine() {
 	local engine=$1 rt=$2 sc t0=$SECONDS
+	ENGINE=$engine
 	EW="$WORK/$engine-$rt"
 	RT=$BERTH
 	[ "$rt" = runc ] && RT=$RUNC_BASELINE
