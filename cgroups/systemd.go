@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 	"time"
 
@@ -302,10 +301,4 @@ func (m *sdManager) Kill(sig syscall.Signal) error {
 		return nil
 	}
 	return m.Manager.Kill(sig)
-}
-
-// systemdRunning tells whether systemd is the host's init.
-func systemdRunning() bool {
-	fi, err := os.Lstat("/run/systemd/system")
-	return err == nil && fi.IsDir()
 }

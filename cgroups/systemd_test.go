@@ -72,7 +72,6 @@ func TestExpandSlice(t *testing.T) {
 	}
 }
 
-
 // propMap flattens properties for comparison.
 func propMap(ps []sddbus.Property) map[string]any {
 	m := make(map[string]any)

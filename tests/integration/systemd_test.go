@@ -89,7 +89,7 @@ func unitGone(t *testing.T, unit, dir string) {
 	}
 }
 
-func i64p(v int64) *int64    { return &v }
+func i64p(v int64) *int64     { return &v }
 func u64ptr(v uint64) *uint64 { return &v }
 
 // TestSystemdScope: the container's cgroup is a transient scope under the
