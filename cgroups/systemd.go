@@ -58,9 +58,9 @@ func wrapSystemd(b base, u SystemdUnit, id string, started bool) *sdManager {
 
 // connect opens a connection to systemd on the system bus.
 func connect() (*sddbus.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
-	defer cancel()
-	c, err := sddbus.NewSystemConnectionContext(ctx)
+	// the context lives as long as the connection: go-systemd closes the
+	// connection when it is done
+	c, err := sddbus.NewSystemConnectionContext(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("--systemd-cgroup: connect to systemd over the system bus: %w", err)
 	}
