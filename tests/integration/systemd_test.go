@@ -108,7 +108,7 @@ func TestSystemdScope(t *testing.T) {
 		Devices: b.spec.Linux.Resources.Devices,
 		Memory:  &specs.LinuxMemory{Limit: i64p(32 << 20)},
 		Pids:    &specs.LinuxPids{Limit: i64p(50)},
-		CPU:     &specs.LinuxCPU{Shares: u64ptr(512), Quota: i64p(50000), Period: u64ptr(100000)},
+		CPU:     &specs.LinuxCPU{Shares: u64ptr(512), Quota: i64p(50000), Period: u64ptr(100000), Cpus: "0"},
 	}
 	if r := e.createIO("create", id, b); r.code != 0 {
 		t.Fatalf("berth --systemd-cgroup create: %s", r)
@@ -116,7 +116,7 @@ func TestSystemdScope(t *testing.T) {
 	wantProps(t, unit, map[string]string{
 		"ActiveState": "active", "Delegate": "yes", "Slice": "system.slice",
 		"ControlGroup": "/system.slice/" + unit, "MemoryMax": "33554432", "TasksMax": "50",
-		"CPUWeight": "20", "CPUQuotaPerSecUSec": "500ms", "DevicePolicy": "strict",
+		"CPUWeight": "20", "CPUQuotaPerSecUSec": "500ms", "DevicePolicy": "strict", "AllowedCPUs": "0",
 	})
 	if cgV2() {
 		pid := e.pid(id)
@@ -155,7 +155,7 @@ func TestSystemdScope(t *testing.T) {
 // the files as in the properties).
 func sdScopeFilesV2(t *testing.T, e *env, id, dir string) {
 	wantFiles(t, dir, map[string]string{
-		"memory.max": "67108864", "pids.max": "70", "cpu.max": "25000 100000", "cpu.weight": "20",
+		"memory.max": "67108864", "pids.max": "70", "cpu.max": "25000 100000", "cpu.weight": "20", "cpuset.cpus": "0",
 	})
 	// with a cgroup namespace, the scope is the namespace's root: "0::/"
 	// says the exec'd process is in it, not beside it
@@ -202,4 +202,61 @@ func TestSystemdBadPath(t *testing.T) {
 			t.Errorf("%q: a unit of %s is left: %s", p, id, out)
 		}
 	}
+}
+
+// TestSystemdSliceUnit: a cgroupsPath whose name is a slice makes the
+// container's cgroup that slice (wanted by the parent slice), as with
+// runc; the container's process is in it, and delete stops it.
+func TestSystemdSliceUnit(t *testing.T) {
+	needSystemd(t)
+	e := sdEnv(t)
+	b := e.newBundle("sleep", "1000")
+	// a dash nests slices: the name has none past "system-"
+	unit := "system-berth" + strconv.Itoa(os.Getpid()) + "x" + strconv.FormatInt(idSeq.Add(1), 10) + ".slice"
+	dir := "/sys/fs/cgroup/system.slice/" + unit
+	b.spec.Linux.CgroupsPath = "system.slice:ignored:" + unit
+	b.spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: i64p(48 << 20)}
+	id := e.runDetached(b)
+	wantProps(t, unit, map[string]string{"ActiveState": "active", "ControlGroup": "/system.slice/" + unit, "MemoryMax": "50331648"})
+	procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if !strings.Contains("\n"+string(procs), "\n"+strconv.Itoa(e.pid(id))+"\n") {
+		t.Errorf("the container's process %d is not in %s (procs %q)", e.pid(id), dir, procs)
+	}
+	e.must("delete", "--force", id)
+	unitGone(t, unit, dir)
+	e.assertNothingLeft(id, b)
+}
+
+// TestSystemdFailedCreate: a create that fails after the scope started
+// (the process cannot be executed) stops the scope: nothing is left.
+func TestSystemdFailedCreate(t *testing.T) {
+	needSystemd(t)
+	e := sdEnv(t)
+	b := e.newBundle("/no/such/binary")
+	id := e.id()
+	b.spec.Linux.CgroupsPath = "system.slice:berth:" + id
+	unit := "berth-" + id + ".scope"
+	if r := e.createIO("run", id, b); r.code == 0 {
+		t.Fatalf("run of a missing binary succeeded: %s", r)
+	}
+	unitGone(t, unit, "/sys/fs/cgroup/system.slice/"+unit)
+	e.assertNothingLeft(id, b)
+}
+
+// TestSystemdNoBus: without the system bus, --systemd-cgroup fails in one
+// line saying so, and leaves nothing.
+func TestSystemdNoBus(t *testing.T) {
+	needSystemd(t)
+	e := sdEnv(t)
+	b := e.newBundle("true")
+	id := e.id()
+	b.spec.Linux.CgroupsPath = "system.slice:berth:" + id
+	b.save(t)
+	noBus := func(cmd *exec.Cmd) {
+		cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	}
+	r := e.berthWith(noBus, "run", "--bundle", b.dir, id)
+	failsOneLine(t, r, "--systemd-cgroup", "system bus")
+	unitGone(t, "berth-"+id+".scope", "/sys/fs/cgroup/system.slice/berth-"+id+".scope")
+	e.assertNothingLeft(id, b)
 }
