@@ -15,6 +15,9 @@ type Config struct {
 	// cgroup is a transient unit named by a "slice:prefix:name" Path (see
 	// the package doc). It needs systemd as the host's init and root.
 	Systemd bool
+	// Annotations are the container's; the systemd driver starts its unit
+	// with the properties "org.systemd.property.NAME" ones give, as runc.
+	Annotations map[string]string
 	// Rootless tolerates hierarchies berth may not write to: a cgroup that
 	// cannot be created or joined for lack of permission is skipped with a
 	// warning, unless the resources need its controller.

@@ -22,11 +22,12 @@ const jobTimeout = 30 * time.Second
 // exactly as for a cgroup berth made itself. The limits are also given to
 // systemd as unit properties (systemd_props.go).
 type sdManager struct {
-	Manager             // the cgroupfs manager of the unit's cgroup
-	fs      *base       // its base, for the resources and what it made
-	unit    SystemdUnit // the unit
-	id      string      // the container id, for the unit's description
-	started bool        // the unit exists (Adopt started it, or loaded)
+	Manager                   // the cgroupfs manager of the unit's cgroup
+	fs      *base             // its base, for the resources and what it made
+	unit    SystemdUnit       // the unit
+	id      string            // the container id, for the unit's description
+	started bool              // the unit exists (Adopt started it, or loaded)
+	extra   []sddbus.Property // from org.systemd.property.* annotations
 }
 
 // newSystemd resolves the unit of cfg and its cgroup's directories.
@@ -40,8 +41,14 @@ func newSystemd(cfg Config, si *sysInfo) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	extra, err := annotationProperties(cfg.Annotations)
+	if err != nil {
+		return nil, err
+	}
 	b := base{mode: si.mode, paths: paths, res: cfg.Resources, defaults: cfg.DefaultDevices, adopted: true}
-	return wrapSystemd(b, u, cfg.ID, false), nil
+	m := wrapSystemd(b, u, cfg.ID, false)
+	m.extra = extra
+	return m, nil
 }
 
 func wrapSystemd(b base, u SystemdUnit, id string, started bool) *sdManager {
@@ -88,7 +95,7 @@ func (m *sdManager) Adopt(pid int) error {
 	if err != nil {
 		return err
 	}
-	props = append(unitProperties(m.unit, m.id, pid), props...)
+	props = append(append(unitProperties(m.unit, m.id, pid), props...), m.extra...)
 	if err := m.start(props); err != nil {
 		return err
 	}

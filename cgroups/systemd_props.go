@@ -3,6 +3,8 @@ package cgroups
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -336,4 +338,67 @@ func covers(a, b devRule) bool {
 	return (a.typ == 'a' || a.typ == b.typ) &&
 		(a.major == wildcard || a.major == b.major) &&
 		(a.minor == wildcard || a.minor == b.minor)
+}
+
+// annotationPrefix marks annotations that are unit properties for the
+// systemd driver: "org.systemd.property.TimeoutStopUSec" = "uint64 5000000",
+// the value in GVariant text, as runc takes them.
+const annotationPrefix = "org.systemd.property."
+
+// annotationProperties reads the unit properties the annotations give, in
+// the order of their names. A NAMESec property (a lowercase letter before
+// "Sec") holds seconds and is sent as NAMEUSec, as systemd's D-Bus API
+// wants it.
+func annotationProperties(ann map[string]string) ([]sddbus.Property, error) {
+	var keys []string
+	for k := range ann {
+		if strings.HasPrefix(k, annotationPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var ps []sddbus.Property
+	for _, k := range keys {
+		p, err := annotationProperty(strings.TrimPrefix(k, annotationPrefix), ann[k])
+		if err != nil {
+			return nil, fmt.Errorf("annotations[%s]: %w", k, err)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+func annotationProperty(name, text string) (sddbus.Property, error) {
+	if len(name) < 3 || strings.IndexFunc(name, func(c rune) bool { return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') }) >= 0 {
+		return sddbus.Property{}, fmt.Errorf("%q is not a property name (ASCII letters, at least 3)", name)
+	}
+	v, err := dbus.ParseVariant(text, dbus.Signature{})
+	if err != nil {
+		return sddbus.Property{}, fmt.Errorf("value %q: %w", text, err)
+	}
+	base, isSec := strings.CutSuffix(name, "Sec")
+	if !isSec || base == "" || base[len(base)-1] < 'a' || base[len(base)-1] > 'z' {
+		return sddbus.Property{Name: name, Value: v}, nil
+	}
+	usec, ok := secondsToUSec(v.Value())
+	if !ok {
+		return sddbus.Property{}, fmt.Errorf("value %q: %sSec takes a number of seconds", text, base)
+	}
+	return prop(base+"USec", usec), nil
+}
+
+// secondsToUSec converts a D-Bus number of seconds to microseconds;
+// a negative number or another type is refused.
+func secondsToUSec(v any) (uint64, bool) {
+	const m = 1000000
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint() * m, true
+	case reflect.Int16, reflect.Int32, reflect.Int64:
+		return uint64(rv.Int()) * m, rv.Int() >= 0
+	case reflect.Float64:
+		return uint64(rv.Float() * m), rv.Float() >= 0
+	}
+	return 0, false
 }

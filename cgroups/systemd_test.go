@@ -223,3 +223,36 @@ func TestValidateSystemdDriver(t *testing.T) {
 		}
 	}
 }
+
+// org.systemd.property.* annotations become unit properties: GVariant
+// text values, NAMESec in seconds sent as NAMEUSec; other annotations are
+// not read; bad names and values are refused naming the annotation.
+func TestAnnotationProperties(t *testing.T) {
+	ps, err := annotationProperties(map[string]string{
+		"org.systemd.property.TimeoutStopSec":    "uint64 5",
+		"org.systemd.property.CollectMode":       "'inactive-or-failed'",
+		"org.systemd.property.RuntimeMaxUSec":    "uint64 1000",
+		"org.systemd.property.CPUQuotaPerSecSec": "2",
+		"other":                                  "x",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"TimeoutStopUSec": uint64(5000000), "CollectMode": "inactive-or-failed",
+		"RuntimeMaxUSec": uint64(1000), "CPUQuotaPerSecUSec": uint64(2000000),
+	}
+	if m := propMap(ps); !reflect.DeepEqual(m, want) {
+		t.Errorf("got %v, want %v", m, want)
+	}
+	for k, v := range map[string]string{
+		"org.systemd.property.Bad-Name":       "1",
+		"org.systemd.property.Ab":             "1",
+		"org.systemd.property.TimeoutStopSec": "'five'",
+		"org.systemd.property.CollectMode":    "'unterminated",
+	} {
+		if _, err := annotationProperties(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v, want an error naming it", k, v, err)
+		}
+	}
+}

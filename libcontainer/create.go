@@ -169,11 +169,12 @@ func (c *creation) makeStateDir() error {
 
 func (c *creation) makeCgroup() error {
 	cg, err := cgroups.New(cgroups.Config{
-		Path:      c.plan.CgroupsPath,
-		ID:        c.o.ID,
-		Systemd:   c.o.SystemdCgroup,
-		Rootless:  c.o.Rootless,
-		Resources: c.plan.Resources,
+		Path:        c.plan.CgroupsPath,
+		ID:          c.o.ID,
+		Systemd:     c.o.SystemdCgroup,
+		Rootless:    c.o.Rootless,
+		Resources:   c.plan.Resources,
+		Annotations: c.plan.Spec.Annotations,
 		// the default devices are in Plan.Devices
 		DefaultDevices: deviceRules(c.plan),
 	})

@@ -94,7 +94,8 @@ func u64ptr(v uint64) *uint64 { return &v }
 
 // TestSystemdScope: the container's cgroup is a transient scope under the
 // slice cgroupsPath names, delegated, with the limits both as unit
-// properties and in the files; exec joins it; update changes both; pause,
+// properties and in the files, and the org.systemd.property.* annotations
+// as properties; exec joins it; update changes both; pause,
 // ps and events find it; delete stops the unit and its cgroup goes.
 func TestSystemdScope(t *testing.T) {
 	needSystemd(t)
@@ -110,11 +111,12 @@ func TestSystemdScope(t *testing.T) {
 		Pids:    &specs.LinuxPids{Limit: i64p(50)},
 		CPU:     &specs.LinuxCPU{Shares: u64ptr(512), Quota: i64p(50000), Period: u64ptr(100000), Cpus: "0"},
 	}
+	b.spec.Annotations = map[string]string{"org.systemd.property.TimeoutStopSec": "uint64 7"}
 	if r := e.createIO("create", id, b); r.code != 0 {
 		t.Fatalf("berth --systemd-cgroup create: %s", r)
 	}
 	wantProps(t, unit, map[string]string{
-		"ActiveState": "active", "Delegate": "yes", "Slice": "system.slice",
+		"TimeoutStopUSec": "7s", "ActiveState": "active", "Delegate": "yes", "Slice": "system.slice",
 		"ControlGroup": "/system.slice/" + unit, "MemoryMax": "33554432", "TasksMax": "50",
 		"CPUWeight": "20", "CPUQuotaPerSecUSec": "500ms", "DevicePolicy": "strict", "AllowedCPUs": "0",
 	})
