@@ -42,7 +42,8 @@
 // Create only checks that systemd answers; Adopt(pid) starts the unit with
 // the init as its process and the limits as unit properties, then the
 // cgroupfs manager of the unit's cgroup applies them to the files and does
-// the rest; Set changes both; Destroy stops the unit.
+// the rest; Set changes both; Destroy stops the unit. Config.Annotations
+// "org.systemd.property.NAME" are more properties of the new unit.
 //
 // On Hybrid the cgroup2 directory is created and joined like runc does;
 // hybrid.go says why. Destroy removes only directories Create made, and a

@@ -53,6 +53,8 @@ func Features() *features.Features {
 			NetDevices:      &features.NetDevices{Enabled: &yes},
 		},
 		Annotations: map[string]string{},
+		// the systemd driver makes unit properties of these (prefix form)
+		PotentiallyUnsafeConfigAnnotations: []string{"org.systemd.property."},
 	}
 }
 
