@@ -169,6 +169,9 @@ func (m *sdManager) Started() error {
 	if m.fs.res == nil || m.fs.res.Pids == nil {
 		return nil
 	}
+	if _, ok := m.fs.res.Unified["pids.max"]; ok {
+		return nil // a unified pids.max wins: it went with the rest
+	}
 	if err := m.setProperties(&specs.LinuxResources{Pids: m.fs.res.Pids}); err != nil {
 		return err
 	}
