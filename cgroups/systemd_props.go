@@ -262,7 +262,7 @@ func deviceProperties(rules []devRule) ([]sddbus.Property, []string) {
 			all, list = r.allow, nil
 		case r.allow && all:
 		case r.allow && r.major == wildcard && r.minor != wildcard:
-			warnings = append(warnings, fmt.Sprintf("%s: systemd has no rule for minor %d of every major; berth's device filter enforces it", r.field, r.minor))
+			warnings = append(warnings, fmt.Sprintf("%s: systemd's DeviceAllow has no rule for minor %d of every major: under its DevicePolicy=strict those devices stay denied (as with runc)", r.field, r.minor))
 		case r.allow:
 			for _, t := range typesOf(r.typ) {
 				e := r
