@@ -118,8 +118,13 @@ func TestSystemdScope(t *testing.T) {
 	wantProps(t, unit, map[string]string{
 		"TimeoutStopUSec": "7s", "ActiveState": "active", "Delegate": "yes", "Slice": "system.slice",
 		"ControlGroup": "/system.slice/" + unit, "MemoryMax": "33554432", "TasksMax": "50",
-		"CPUWeight": "20", "CPUQuotaPerSecUSec": "500ms", "DevicePolicy": "strict", "AllowedCPUs": "0",
+		"CPUQuotaPerSecUSec": "500ms", "DevicePolicy": "strict",
 	})
+	if cgV2() { // cgroup v2 properties
+		wantProps(t, unit, map[string]string{"CPUWeight": "20", "AllowedCPUs": "0"})
+	} else {
+		wantProps(t, unit, map[string]string{"CPUShares": "512"})
+	}
 	if cgV2() {
 		pid := e.pid(id)
 		procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
