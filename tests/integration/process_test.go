@@ -26,6 +26,23 @@ func TestArgsEnvCwd(t *testing.T) {
 	expectLines(t, e.runOK(b), "[one two][][*]", "A=1 B=two words", "/does/not/exist/yet", "6", "/root")
 }
 
+// TestEnvOnceEach: a variable given twice is set once, to its last
+// value, where that was given (runc's order; env(1) would list both);
+// HOME comes last when the environment has none or an empty one. The
+// same for an exec's process file.
+func TestEnvOnceEach(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("env")
+	b.spec.Process.Env = []string{"ONE=two", "PATH=/bin", "ONE=", "HOME=/h", "TWO=2", "HOME="}
+	expectLines(t, e.runOK(b), "PATH=/bin", "ONE=", "TWO=2", "HOME=/root")
+
+	c := e.startExec(e.execBundle())
+	p := c.process("env")
+	p.Env = []string{"A=1", "PATH=/bin", "A=2", "HOME=/x"}
+	expectLines(t, c.out([]string{"--process", writeProcess(t, p)}), "PATH=/bin", "A=2", "HOME=/x")
+}
+
 func TestUserGroupsUmask(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
