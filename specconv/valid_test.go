@@ -77,7 +77,9 @@ var validCases = []validCase{
 			OOMScoreAdj: ptr(-500), Terminal: true, ConsoleSize: &specs.Box{Height: 25, Width: 80}})
 	}},
 	{name: "env: one entry per variable, the last where it was given",
-		mutate: func(s *specs.Spec) { s.Process.Env = []string{"ONE=two", "PATH=/bin", "ONE=", "HOME=/h", "TWO=2", "HOME="} },
+		mutate: func(s *specs.Spec) {
+			s.Process.Env = []string{"ONE=two", "PATH=/bin", "ONE=", "HOME=/h", "TWO=2", "HOME="}
+		},
 		check: func(t *testing.T, p *Plan) {
 			eq(t, "env", p.Process.Env, []string{"PATH=/bin", "ONE=", "TWO=2", "HOME="})
 		}},
