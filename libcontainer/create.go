@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -114,6 +115,7 @@ func Create(o *CreateOpts) (*Container, error) {
 		return nil, errors.New("process.terminal is true: --console-socket is required (berth would detach without a terminal)")
 	}
 	plan.Process.Env = specconv.DedupEnv(append(plan.Process.Env, o.ExtraEnv...))
+	seccomp.SetDefaultFlags(plan.Seccomp)
 	c := newCreation(o, plan)
 	return c.create(c.makeStateDir, c.makeCgroup, c.prepareFiles, c.spawn, c.s.drive, c.finish)
 }
