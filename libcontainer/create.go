@@ -91,6 +91,8 @@ type creation struct {
 	undo  undoStack
 	s     *initSession
 	fds   initFDs
+	// idmaps are the idmapped binds, made when the init reaches them
+	idmaps *idmapMounts
 }
 
 // Create makes a container from a bundle and leaves its process waiting
@@ -206,7 +208,7 @@ func (c *creation) makeCgroup() error {
 
 // prepareFiles opens what the init gets as fds, in this order: the
 // process's extra files, the exec fifo, the console socket, the
-// namespaces to join, the prepared mount trees; and compiles seccomp.
+// namespaces to join; and opens the user namespaces of idmapped mounts.
 func (c *creation) prepareFiles() error {
 	for _, f := range c.o.ExtraFiles {
 		c.s.pass(f)
@@ -227,14 +229,16 @@ func (c *creation) prepareFiles() error {
 	if c.fds.joins, err = openJoins(c.plan, c.s.add); err != nil {
 		return err
 	}
-	trees, err := prepareMountTrees(c.plan)
-	if err != nil {
+	if c.idmaps, err = prepareIdmapMounts(c.plan); err != nil {
 		return err
 	}
-	for _, t := range trees {
-		c.fds.trees = append(c.fds.trees, c.s.add(t))
-	}
+	c.undo.push(c.idmaps.close)
 	return nil
+}
+
+// mountTree makes an idmapped mount the init reached (msgMountTree).
+func (c *creation) mountTree(index int, target *os.File) error {
+	return c.idmaps.mount(index, target, c.state.InitPid)
 }
 
 // makeFifo makes the exec fifo `start` opens and returns an O_PATH fd of it.
