@@ -91,8 +91,6 @@ type creation struct {
 	undo  undoStack
 	s     *initSession
 	fds   initFDs
-	// idmaps are the idmapped binds, made when the init reaches them
-	idmaps *idmapMounts
 }
 
 // Create makes a container from a bundle and leaves its process waiting
@@ -208,7 +206,7 @@ func (c *creation) makeCgroup() error {
 
 // prepareFiles opens what the init gets as fds, in this order: the
 // process's extra files, the exec fifo, the console socket, the
-// namespaces to join; and opens the user namespaces of idmapped mounts.
+// namespaces to join, the prepared mount trees; and compiles seccomp.
 func (c *creation) prepareFiles() error {
 	for _, f := range c.o.ExtraFiles {
 		c.s.pass(f)
@@ -229,16 +227,14 @@ func (c *creation) prepareFiles() error {
 	if c.fds.joins, err = openJoins(c.plan, c.s.add); err != nil {
 		return err
 	}
-	if c.idmaps, err = prepareIdmapMounts(c.plan); err != nil {
+	trees, err := prepareMountTrees(c.plan)
+	if err != nil {
 		return err
 	}
-	c.undo.push(c.idmaps.close)
+	for _, t := range trees {
+		c.fds.trees = append(c.fds.trees, c.s.add(t))
+	}
 	return nil
-}
-
-// mountTree makes an idmapped mount the init reached (msgMountTree).
-func (c *creation) mountTree(index int, target *os.File) error {
-	return c.idmaps.mount(index, target, c.state.InitPid)
 }
 
 // makeFifo makes the exec fifo `start` opens and returns an O_PATH fd of it.

@@ -238,10 +238,6 @@ func (x *execution) runHooks() ([]byte, error) {
 // forked: the session keeps the pid (and kills the process on failure).
 func (x *execution) forked(int) error { return nil }
 
-func (x *execution) mountTree(int, *os.File) error {
-	return errors.New("an exec makes no mounts")
-}
-
 func (x *execution) agentState() *specs.State {
 	st := x.c.hookState(Running)
 	st.Pid = x.s.pid

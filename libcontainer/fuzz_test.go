@@ -152,6 +152,11 @@ func fuzzFDs(p *specconv.Plan) initFDs {
 			fds.joins = append(fds.joins, nsJoin{flag: ns.Flag, fd: 10 + i})
 		}
 	}
+	for _, m := range p.Mounts {
+		for len(fds.trees) <= m.TreeIndex && m.Kind == specconv.MountTree {
+			fds.trees = append(fds.trees, 30+len(fds.trees))
+		}
+	}
 	return fds
 }
 

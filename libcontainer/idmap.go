@@ -14,39 +14,32 @@ import (
 )
 
 // Idmapped mounts ("idmap", "ridmap", or a mount's own uidMappings and
-// gidMappings) are made by the parent when the init reaches them, in the
-// config's order (MSG_MOUNT_TREE, with the mount point's fd): on a thread
-// that joined the container's mount namespace, the parent clones the source
-// (open_tree), gives the clone the mapping of a user namespace made for it
-// (mount_setattr MOUNT_ATTR_IDMAP) and moves it onto the mount point. The
-// source is found as the container's mount namespace shows it at that
-// moment: a source below an earlier mount of the config is what that mount
-// put there, as with runc. The parent, the host's root, reaches a source
-// the container's root could not (below a 0700 directory), and a clone
-// made inside the container's mount namespace keeps the flags the kernel
-// locked on the host's mounts for a user namespace.
+// gidMappings) are prepared by the parent, from outside: a detached clone
+// of the source (open_tree) gets the mapping of a user namespace made for
+// it (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished
+// tree into place (MountTree).
 //
 // Other bind mounts are made by the init, in the container's mount
 // namespace: there the host's mounts are the copies the kernel made for
 // the user namespace, their ro/nosuid/nodev/noexec/atime flags locked, and
 // a bind keeps them locked. A tree the parent cloned on the host's side
-// would carry no such lock (the container's root could clear noexec).
+// would carry no such lock (the container's root could clear noexec), so
+// a bind source only the host's root may reach is not cloned here: such a
+// tree must be cloned from inside the container's mount namespace.
 
-// idmapMounts are a create's idmapped binds, by specconv.Mount.TreeIndex,
-// with the user namespace of each one's mapping.
-type idmapMounts struct {
-	mounts  []*specconv.Mount
-	userns  []*os.File          // by TreeIndex; shared among equal mappings
-	holders map[string]*os.File // user namespaces by mapping, to close
-}
-
-// prepareIdmapMounts turns every idmapped bind of p into a MountTree and
-// opens the user namespaces of their mappings (the caller closes them).
-func prepareIdmapMounts(p *specconv.Plan) (im *idmapMounts, err error) {
-	im = &idmapMounts{holders: make(map[string]*os.File)}
+// prepareMountTrees turns every idmapped bind of mounts into a MountTree
+// and returns the prepared trees in TreeIndex order.
+func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
+	holders := make(map[string]*os.File) // user namespaces by mapping
 	defer func() {
+		for _, f := range holders {
+			f.Close()
+		}
 		if err != nil {
-			im.close()
+			for _, t := range trees {
+				t.Close()
+			}
+			trees = nil
 		}
 	}()
 	for i := range p.Mounts {
@@ -54,54 +47,22 @@ func prepareIdmapMounts(p *specconv.Plan) (im *idmapMounts, err error) {
 		if m.Kind != specconv.MountBind || m.Idmap == nil {
 			continue
 		}
-		h, err := idmapHolder(m.Idmap, im.holders)
-		if err != nil {
-			return nil, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
+		userns := -1
+		if m.Idmap != nil {
+			h, err := idmapHolder(m.Idmap, holders)
+			if err != nil {
+				return trees, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
+			}
+			userns = int(h.Fd())
 		}
-		m.Kind, m.TreeIndex = specconv.MountTree, len(im.mounts)
-		im.mounts = append(im.mounts, m)
-		im.userns = append(im.userns, h)
-	}
-	return im, nil
-}
-
-// close closes the user namespaces the mounts were given.
-func (im *idmapMounts) close() {
-	for k, f := range im.holders {
-		f.Close()
-		delete(im.holders, k)
-	}
-}
-
-// mount makes idmapped mount index on the mount point open at target,
-// in the mount namespace of process pid (the init's).
-func (im *idmapMounts) mount(index int, target *os.File, pid int) error {
-	if im == nil || index < 0 || index >= len(im.mounts) || target == nil {
-		return fmt.Errorf("the init asked for idmapped mount %d, which the plan does not have", index)
-	}
-	m := im.mounts[index]
-	joined := false
-	err := inMountNS("/proc/"+strconv.Itoa(pid)+"/ns/mnt", func() error {
-		joined = true
-		tree, err := mountTree(m, int(im.userns[index].Fd()))
+		tree, err := mountTree(m, userns)
 		if err != nil {
-			return err
+			return trees, fmt.Errorf("%s: bind mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
 		}
-		defer tree.Close()
-		err = unix.MoveMount(int(tree.Fd()), "", int(target.Fd()), "",
-			unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
-		if err != nil {
-			return fmt.Errorf("move_mount: %w", err)
-		}
-		return nil
-	})
-	if err == nil && !joined {
-		err = errProcessGone
+		m.Kind, m.TreeIndex = specconv.MountTree, len(trees)
+		trees = append(trees, tree)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: idmapped bind mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
-	}
-	return nil
+	return trees, nil
 }
 
 // idmapHolder returns the user namespace whose mapping an idmapped mount
@@ -126,7 +87,6 @@ func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, e
 
 // mountTree clones the source of m (with its sub-mounts for rbind) as a
 // detached tree and idmaps it with userns (every mount of it for ridmap).
-// The source is resolved in the calling thread's mount namespace.
 func mountTree(m *specconv.Mount, userns int) (*os.File, error) {
 	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
 	if m.Flags&unix.MS_REC != 0 {

@@ -61,6 +61,9 @@ func (r *initRootfs) encode(e *tlv) {
 	}
 	e.flag(tNoPivot, r.noPivot)
 	e.flag(tNoMountns, r.noMountNS)
+	for _, fd := range r.trees {
+		e.u32(tTreeFD, uint32(fd))
+	}
 	for i := range r.mounts {
 		encodeMount(e, &r.mounts[i])
 	}

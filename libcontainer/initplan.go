@@ -71,6 +71,7 @@ type initRootfs struct {
 	propagation uint32
 	noPivot     bool
 	noMountNS   bool
+	trees       []int // prepared idmapped mount trees, by initMount.tree
 	mounts      []initMount
 	setupDev    bool
 	devices     []specconv.Device
@@ -94,7 +95,7 @@ type initMount struct {
 	file        bool // the source is a file (the target is made a file)
 	remount     bool // a bind remounted with exactly flags (specconv.Mount.Remount)
 	copyUp      bool // a tmpfs gets a copy of what lay below it (specconv.Mount.CopyUp)
-	tree        int  // initMountTree: the idmapped mount's index, sent back in msgMountTree
+	tree        int  // initMountTree: index in initRootfs.trees
 	origin      string
 }
 
@@ -111,6 +112,7 @@ type initFDs struct {
 	fifo     int      // O_PATH fd of the exec fifo (create)
 	console  int      // console socket
 	joins    []nsJoin // namespaces to join, in joinOrder
+	trees    []int    // prepared idmapped mount trees, by Mount.TreeIndex
 	pidfd    int      // container init's pidfd (exec)
 	pidFlags uintptr  // namespaces joined through pidfd
 	tasks    []int    // v1 cgroup `tasks` files the init writes "0" into
@@ -288,6 +290,7 @@ func finishRootfs(p *specconv.Plan, h createFacts, fds initFDs) *initRootfs {
 		propagation: uint32(p.RootfsPropagation),
 		noPivot:     p.NoPivot,
 		noMountNS:   p.NoMountNS,
+		trees:       fds.trees,
 		setupDev:    p.SetupDev,
 		devices:     p.Devices,
 		symlinks:    p.DevSymlinks,

@@ -35,11 +35,6 @@ const (
 	msgSeccompFD   msgType = 10 // init -> parent: the seccomp listener fd
 	msgSeccompDone msgType = 11 // parent -> init: listener handed over
 	msgHookError   msgType = 12 // init -> parent: as msgError, for a failed in-container hook
-	// 13 and 14 are not used (protocol.h)
-	// init -> parent: u32 index of an idmapped mount reached, with the
-	// mount point's fd: make it there
-	msgMountTree     msgType = 15
-	msgMountTreeDone msgType = 16 // parent -> init: the idmapped mount is made
 )
 
 // maxFrame bounds a frame, as BERTH_MAX_FRAME does in the init.
@@ -101,6 +96,7 @@ const (
 	tCPUAffinity
 	tNSPidfd
 	tNSPidfdFlags
+	tTreeFD
 	tMemPolicy
 	tNoMountns
 	tCgroupTasks

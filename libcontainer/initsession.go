@@ -33,9 +33,6 @@ type initPeer interface {
 	forked(pid int) error
 	// agentState is the state the seccomp agent gets with the listener.
 	agentState() *specs.State
-	// mountTree makes the idmapped mount index on the mount point open
-	// at target (msgMountTree).
-	mountTree(index int, target *os.File) error
 }
 
 // hookFailure is the error of a failed create-time hook: the container
@@ -171,8 +168,6 @@ func (s *initSession) handle(fr frame) error {
 		return s.init.sock.send(msgHooksDone, st)
 	case msgSeccompFD:
 		return s.handOverListener(fr.fd)
-	case msgMountTree:
-		return s.makeMountTree(fr)
 	case msgReady:
 		return nil
 	case msgError:
@@ -217,18 +212,6 @@ func (s *initSession) handOverListener(fd *os.File) error {
 		return err
 	}
 	return s.init.sock.send(msgSeccompDone, nil)
-}
-
-// makeMountTree makes the idmapped mount the init reached on the mount
-// point it sent, and tells it so.
-func (s *initSession) makeMountTree(fr frame) error {
-	if len(fr.payload) != 4 || fr.fd == nil {
-		return fmt.Errorf("%sbad idmapped mount request from the %s", s.prefix, s.initName())
-	}
-	if err := s.peer.mountTree(int(binary.LittleEndian.Uint32(fr.payload)), fr.fd); err != nil {
-		return fmt.Errorf("%s%w", s.prefix, err)
-	}
-	return s.init.sock.send(msgMountTreeDone, nil)
 }
 
 // failed explains a socket error: the init died without a word.

@@ -149,6 +149,9 @@ func (r *initRootfs) dump(d *dump, pathWalk bool) {
 	for i := range r.mounts {
 		r.mounts[i].dump(d, fmt.Sprintf("mount[%d]", i))
 	}
+	for i, fd := range r.trees {
+		d.num(fmt.Sprintf("tree_fd[%d]", i), int64(fd))
+	}
 	d.flag("setup_dev", r.setupDev)
 	for i, dev := range r.devices {
 		n := fmt.Sprintf("device[%d]", i)
@@ -423,6 +426,7 @@ func everyFieldPlan() (*specconv.Plan, initFDs) {
 	fds := initFDs{
 		preserve: 2, fifo: 3, console: 4, pidfd: -1,
 		joins: []nsJoin{{flag: unix.CLONE_NEWNET, fd: 10}},
+		trees: []int{30, 31},
 		tasks: []int{12, 13},
 	}
 	return p, fds
@@ -482,7 +486,7 @@ var tagFields = map[string][]string{
 	"T_IOPRIO": {"ioprio"}, "T_SECCOMP": {"seccomp"}, "T_SECCOMP_FLAGS": {"seccomp_flags"},
 	"T_SECCOMP_NOTIFY": {"seccomp_notify"}, "T_EXEC_LABEL": {"exec_label"}, "T_APPARMOR": {"apparmor"},
 	"T_CPU_AFFINITY": {"cpu_affinity"}, "T_NS_PIDFD": {"ns_pidfd"}, "T_NS_PIDFD_FLAGS": {"ns_pidfd_flags"},
-	"T_MEMPOLICY": {"mempolicy"}, "T_NO_MOUNTNS": {"no_mountns"},
+	"T_TREE_FD": {"tree_fd"}, "T_MEMPOLICY": {"mempolicy"}, "T_NO_MOUNTNS": {"no_mountns"},
 	"T_CGROUP_TASKS": {"cgroup_tasks"}, "T_PATH_WALK": {"path_walk"}, "T_SESSION_KEYRING": {"session_keyring"},
 	"T_CPU_AFFINITY_RESET": {"cpu_affinity_reset"}, "T_CONSOLE_NO_ONLCR": {"console_no_onlcr"},
 

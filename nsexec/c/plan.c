@@ -376,6 +376,14 @@ static int dec_mempolicy(struct dec *d, struct plan *p, const struct tlv *t)
 	return 0;
 }
 
+static int push_fd(struct dec *d, const struct tlv *t, struct plan *p)
+{
+	int *fd = NEW(p->tree_fds, p->ntree_fds);
+	if (!fd)
+		return fail(d, "plan: out of memory");
+	return get_int(d, t, fd);
+}
+
 static int push_task(struct dec *d, const struct tlv *t, struct plan *p)
 {
 	int *fd = NEW(p->cgroup_tasks, p->ncgroup_tasks);
@@ -421,6 +429,7 @@ static int dec_top(struct dec *d, struct plan *p, const struct tlv *t)
 	case T_PATH_WALK: return set_flag(d, t, &p->path_walk);
 	case T_SESSION_KEYRING: return get_str(d, t, &p->session_keyring);
 	case T_MOUNT: return dec_mount(d, p, t);
+	case T_TREE_FD: return push_fd(d, t, p);
 	case T_SETUP_DEV: return set_flag(d, t, &p->setup_dev);
 	case T_DEVICE: return dec_device(d, p, t);
 	case T_DEV_SYMLINK: return dec_symlink(d, p, t);
@@ -488,6 +497,9 @@ int plan_decode(struct plan *p, const uint8_t *buf, size_t len, char *err, size_
 		return fail(&d, "plan: truncated record");
 	if (p->mode != MODE_CREATE && p->mode != MODE_EXEC)
 		return fail(&d, "plan: no mode");
+	for (size_t i = 0; i < p->nmounts; i++)
+		if (p->mounts[i].kind == MOUNT_TREE && (size_t)p->mounts[i].tree >= p->ntree_fds)
+			return fail(&d, "plan: mount of %s names a missing tree", p->mounts[i].dest);
 	/* a container may be created without a process (start refuses it) */
 	if (p->args.n == 0 && p->mode == MODE_EXEC)
 		return fail(&d, "plan: no process args");

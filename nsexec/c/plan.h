@@ -28,7 +28,7 @@ struct mount_entry {
 	int is_file;
 	int remount; /* remount a bind with flags, keeping the locked ones */
 	int copyup; /* a tmpfs gets a copy of what lay below its mount point */
-	int tree; /* MOUNT_TREE: the index the parent knows it by (MSG_MOUNT_TREE), -1 if none */
+	int tree; /* index into plan.tree_fds, -1 if none */
 	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };
 
@@ -81,6 +81,8 @@ struct plan {
 	int path_walk; /* resolve paths without openat2 (tests of the fallback) */
 	struct mount_entry *mounts;
 	size_t nmounts;
+	int *tree_fds;
+	size_t ntree_fds;
 	int setup_dev;
 	struct device_entry *devices;
 	size_t ndevices;

@@ -28,9 +28,6 @@
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
 #define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */
-/* 13 and 14 are not used */
-#define MSG_MOUNT_TREE 15 /* init -> parent: u32 T_M_TREE of an idmapped mount reached, with its mount point's fd (SCM_RIGHTS) */
-#define MSG_MOUNT_TREE_DONE 16 /* parent -> init: the idmapped mount is on the mount point */
 
 /* Modes of the init. */
 #define MODE_CREATE 1 /* make a new container and wait on the exec fifo */
@@ -86,6 +83,7 @@ enum plan_tag {
 	T_CPU_AFFINITY,      /* bytes: cpu_set_t mask for sched_setaffinity (exec) */
 	T_NS_PIDFD,          /* u32 pidfd of the container init: setns(pidfd, T_NS_PIDFD_FLAGS) */
 	T_NS_PIDFD_FLAGS,    /* u32 CLONE_NEW* flags joined through T_NS_PIDFD */
+	T_TREE_FD,           /* u32 fd of a prepared mount tree (repeated; index = order) */
 	T_MEMPOLICY,         /* nested: T_MP_* */
 	T_NO_MOUNTNS,        /* u32 1: no mount namespace of its own: chroot, mounts below a private bind */
 	T_CGROUP_TASKS,      /* u32 fd of a v1 `tasks` file to write "0" into (repeated) */
@@ -112,7 +110,7 @@ enum {
 	T_M_ATTR_SET,  /* u64 MOUNT_ATTR_* set recursively */
 	T_M_ATTR_CLR,  /* u64 MOUNT_ATTR_* cleared recursively */
 	T_M_FILE,      /* u32 1: the mount point is a file */
-	T_M_TREE,      /* u32 index of the idmapped mount, for MSG_MOUNT_TREE */
+	T_M_TREE,      /* u32 index of a T_TREE_FD */
 	T_M_ORIGIN,    /* string: the config field it comes from ("mounts[3]"), for errors */
 	T_M_REMOUNT,   /* u32 1: remount the bind with its flags (Go decides) */
 	T_M_COPYUP,    /* u32 1: copy what lay below the mount point into the new tmpfs */

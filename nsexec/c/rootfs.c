@@ -362,20 +362,7 @@ static void make_symlink(const char *target_path, const char *path, int replace)
 	close(parent);
 }
 
-/* request_tree has the parent make an idmapped mount on the mount point
- * open at fd: it clones the source from inside this mount namespace, now,
- * so that the earlier mounts are in the source's path, idmaps the clone
- * and moves it onto fd. A failure is the parent's to report: it ends the
- * init, whose read then sees the socket close. */
-static void request_tree(const struct mount_entry *m, int fd)
-{
-	uint32_t index = (uint32_t)m->tree;
-	size_t len;
-	send_msg_fd(MSG_MOUNT_TREE, &index, sizeof(index), fd);
-	free(recv_msg(MSG_MOUNT_TREE_DONE, &len));
-}
-
-static void mount_one(const struct mount_entry *m)
+static void mount_one(const struct mount_entry *m, const struct plan *p)
 {
 	if (m->kind == MOUNT_SYMLINK) {
 		make_symlink(m->source, m->dest, 0);
@@ -401,7 +388,10 @@ static void mount_one(const struct mount_entry *m)
 			bail("bind mount %s on %s", m->source, m->dest);
 		break;
 	case MOUNT_TREE:
-		request_tree(m, fd);
+		if (syscall(SYS_move_mount, p->tree_fds[m->tree], "", fd, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
+		close(p->tree_fds[m->tree]);
 		break;
 	}
 	close(fd);
@@ -422,10 +412,10 @@ static void mount_one(const struct mount_entry *m)
 }
 
 /* do_mount carries out one mount; its errors name the config field. */
-static void do_mount(const struct mount_entry *m)
+static void do_mount(const struct mount_entry *m, const struct plan *p)
 {
 	error_context = m->origin;
-	mount_one(m);
+	mount_one(m, p);
 	error_context = NULL;
 }
 
@@ -529,7 +519,7 @@ void setup_rootfs(struct plan *p)
 	else
 		prepare_root(p);
 	for (size_t i = 0; i < p->nmounts; i++)
-		do_mount(&p->mounts[i]);
+		do_mount(&p->mounts[i], p);
 	if (p->setup_dev) {
 		for (size_t i = 0; i < p->ndevices; i++)
 			make_device(&p->devices[i]);

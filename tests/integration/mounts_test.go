@@ -272,44 +272,6 @@ func TestIdmappedMounts(t *testing.T) {
 	})
 }
 
-// TestIdmapSourceFromEarlierMount: an idmapped bind whose source lies
-// below an earlier mount of the same config gets what that mount put
-// there, as with runc (mounts.bats "mount order, container idmap
-// source"): the parent clones the source when the init reaches the mount,
-// from inside the container's mount namespace. On the host the rootfs's
-// /mnt is empty. With and without a user namespace.
-func TestIdmapSourceFromEarlierMount(t *testing.T) {
-	t.Parallel()
-	for _, userns := range []bool{false, true} {
-		name := map[bool]string{false: "host", true: "userns"}[userns]
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			b := e.newBundle("stat", "-c", "%n %u:%g", "/mnt/f", "/final/f")
-			want := []string{"/mnt/f 0:0", "/final/f 300000:300000"}
-			if userns {
-				b.useUserns(t, 300000)
-				want = []string{"/mnt/f 65534:65534", "/final/f 0:0"}
-			}
-			src := filepath.Join(b.dir, "src") // the bundle dir: the container's root may search it
-			if err := os.Mkdir(src, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(filepath.Join(src, "f"), []byte("from the first mount\n"), 0o644)
-			empty := filepath.Join(b.rootfs(), "mnt")
-			os.MkdirAll(empty, 0o755)
-			maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 300000, Size: 65536}}
-			b.addMount(specs.Mount{Destination: "/mnt", Source: src, Type: "bind", Options: []string{"rbind"}})
-			b.addMount(specs.Mount{Destination: "/final", Source: empty, Type: "bind", Options: []string{"rbind", "idmap"},
-				UIDMappings: maps, GIDMappings: maps})
-			expectLines(t, e.runOK(b), want...)
-			if names := dirNames(t, empty); len(names) != 0 {
-				t.Errorf("the rootfs's /mnt on the host got %v", names)
-			}
-		})
-	}
-}
-
 func TestMaskedAndReadonlyPaths(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

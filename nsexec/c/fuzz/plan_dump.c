@@ -113,6 +113,8 @@ static void dump_rootfs(const struct plan *p)
 	printf("no_pivot %d\nno_mountns %d\npath_walk %d\n", p->no_pivot, p->no_mountns, p->path_walk);
 	for (size_t i = 0; i < p->nmounts; i++)
 		dump_mount(i, &p->mounts[i]);
+	for (size_t i = 0; i < p->ntree_fds; i++)
+		printf("tree_fd[%zu] %d\n", i, p->tree_fds[i]);
 	printf("setup_dev %d\n", p->setup_dev);
 	for (size_t i = 0; i < p->ndevices; i++)
 		dump_device(i, &p->devices[i]);

@@ -17,6 +17,7 @@ static inline void plan_free(struct plan *p)
 	free(p->joins);
 	free(p->cgroup_tasks);
 	free(p->mounts);
+	free(p->tree_fds);
 	free(p->devices);
 	free(p->dev_symlinks);
 	free(p->masked.v);
