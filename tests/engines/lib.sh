@@ -141,7 +141,7 @@ run_scenario() {
 		sed 's/^/    | /' "$log" | tail -n 15
 		# the daemon's own errors meanwhile (CI keeps no logs)
 		if [ -f "$EW/daemon.log" ]; then
-			grep -aiE 'level=(error|fatal)' "$EW/daemon.log" | tail -n 8 | cut -c1-400 | sed 's/^/    daemon| /'
+			grep -aiE 'level=(error|fatal)' "$EW/daemon.log" | tail -n 8 | cut -c1-400 | sed 's/^/    daemon| /' || true
 		fi
 	fi
 }
