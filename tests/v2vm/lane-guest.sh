@@ -40,13 +40,14 @@ run_test() {
 }
 
 run_cmd() { # name command
-	local name=$1 log rc
+	local name=$1 log rc last
 	log=$OUT/logs/$(echo "$1" | tr -c 'A-Za-z0-9._-' _).log
 	(cd "$REPO" && timeout -s KILL "$TIMEOUT" bash -c "$2") </dev/null >"$log" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then
 		pass=$((pass + 1))
-		echo "== $name: ok"
+		last=$(tail -n 1 "$log")
+		echo "== $name: ok${last:+ ($last)}"
 	else
 		fail=$((fail + 1))
 		echo "== $name: FAIL (exit $rc); log tail:"
