@@ -19,8 +19,9 @@
 #    directly under $SDVM_HOME/jobs (default: one made and removed here);
 #    the job unit mounts it after boot at the same path;
 #  * host-side files live under $SDVM_HOME only (never /tmp);
-#  * the host's /tmp is fingerprinted before and after, and a canary file
-#    put there before the boot must be there, unchanged, after it.
+#  * tmpguard.sh notes the host's /tmp entries (names, inodes) before the
+#    boot and puts a canary file there; after it, the canary must be there
+#    unchanged and most entries of before too, or the run exits 126.
 #
 # Env: SDVM_HOME [${BERTH_CACHE:-/var/cache/berth}/systemdvm]: cache, runs,
 #      jobs; SDVM_TIMEOUT [600] s; SDVM_MEM [2048] MiB; SDVM_SMP [host CPUs,
@@ -96,7 +97,7 @@ mkdir "$RUN/ir/sdvm"
 printf '%s\n' "$CMD" >"$RUN/ir/sdvm/cmd"
 echo "$JOB" >"$RUN/ir/sdvm/share"
 echo "${SDVM_MASK:-}" >"$RUN/ir/sdvm/mask"
-CANARY=/tmp/.berth-systemdvm-canary-$ID
+CANARY=/tmp/.berth-systemdvm-canary-$ID # tmpguard.sh makes it: its name is the run dir's
 {
 	printf 'export PATH=%q\n' "$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	printf 'export SDVM_CANARY=%q SDVM_SHARE=%q\n' "$CANARY" "$JOB"
@@ -133,9 +134,7 @@ Q=(qemu-system-x86_64 "${ACC[@]}" -M q35 -m "${SDVM_MEM:-2048}" -smp "${SDVM_SMP
 	-device virtio-9p-pci,fsdev=sdvmjob,mount_tag=sdvmjob)
 printf '%q ' "${Q[@]}" >"$RUN/qemu.cmd"
 
-# --- the host's /tmp before the boot: fingerprint, entries, canary -------------------
-tmp_fp() { echo "count=$(find /tmp -mindepth 1 -maxdepth 1 | wc -l) md5=$(find /tmp -maxdepth 1 | sort | md5sum | cut -d' ' -f1)"; }
-tmp_inodes() { find /tmp -mindepth 1 -maxdepth 1 -printf '%i %f\n' | sort -k2; }
+# --- the host's /tmp before the boot: its entries, a canary (tmpguard.sh) ---------
 QPID='' TPID=''
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
@@ -146,10 +145,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM HUP
-TMP_BEFORE=$(tmp_fp)
-tmp_inodes >"$RUN/tmp-before.list"
-echo "berth systemdvm canary $ID: the guest's boot must leave it here" >"$CANARY" || exit 125
-CANARY_ID=$(stat -c '%i %s' "$CANARY")
+"$HERE/tmpguard.sh" before "$RUN" /tmp >/dev/null || { say "cannot note the host's /tmp"; exit 125; }
 
 # --- boot; the job's output streams from the share --------------------------------
 : >"$CTL/out.log"
@@ -185,30 +181,6 @@ ws() { awk "BEGIN{printf \"%.1f\", $2 - $1}"; }
 say "$(head -n 1 "$RUN/timing.txt"); $(grep -E '^(job_start_uptime|job_end_uptime|failed_units)=' "$RUN/timing.txt" | tr '\n' ' ')"
 
 # --- SAFETY: the host's /tmp after the boot ----------------------------------------
-# Other jobs on the host add and remove their own entries in /tmp all the
-# time; what a wipe looks like is entries of before gone or re-created (a
-# new inode), and our canary gone or changed.
-TMP_AFTER=$(tmp_fp)
-tmp_inodes >"$RUN/tmp-after.list"
-GONE=$(join -1 2 -2 2 -v 1 -o 1.2 "$RUN/tmp-before.list" "$RUN/tmp-after.list" | tr '\n' ' ')
-REINO=$(join -1 2 -2 2 -o 1.2,1.1,2.1 "$RUN/tmp-before.list" "$RUN/tmp-after.list" | awk '$2 != $3 {printf "%s ", $1}')
-NB=$(wc -l <"$RUN/tmp-before.list")
-# shellcheck disable=SC2086 # words
-NG=$(echo $GONE $REINO | wc -w)
-printf 'before: %s\nafter: %s\ngone: %s\nre-created: %s\n' "$TMP_BEFORE" "$TMP_AFTER" "$GONE" "$REINO" >"$RUN/tmp-check.txt"
-SAFE=1
-if [ "$(stat -c '%i %s' "$CANARY" 2>/dev/null)" != "$CANARY_ID" ]; then
-	say "SAFETY: the canary $CANARY is gone or changed: the host's /tmp may have been emptied"
-	SAFE=
-fi
-if [ "$NB" -gt 0 ] && [ $((NG * 2)) -ge "$NB" ]; then
-	say "SAFETY: $NG of the $NB entries of the host's /tmp are gone or re-created: a wipe? ($RUN/tmp-check.txt)"
-	SAFE=
-fi
-if [ -n "$SAFE" ]; then
-	say "host /tmp safe: canary intact; $NG of $NB entries gone or re-created by other jobs ($TMP_BEFORE -> $TMP_AFTER)"
-else
-	RC=126
-fi
+"$HERE/tmpguard.sh" after "$RUN" /tmp || RC=126
 say "run dir: $RUN"
 exit "$RC"
