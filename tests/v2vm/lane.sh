@@ -147,8 +147,10 @@ rc=0
 (cd "$OUT" && "$LANE_VM" "$(printf 'LANE_TIMEOUT=%q LANE_REPO=%q LANE_NAME=%q bash %q %q' \
 	"${LANE_TIMEOUT:-300}" "$REPO" "$LANE_NAME" "$OUT/lane-guest.sh" "$OUT")" "$SHARE") || rc=$?
 say "took $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $T0}")s (host build included); logs in $OUT/logs$([ -n "${LANE_OUT:-}${LANE_KEEP:-}" ] || echo ' (removed)')"
-if [ "$rc" -ge 124 ]; then
-	say "the guest failed (run.sh exit $rc)"
+if [ "$rc" = 126 ]; then # (the systemd runner's guard of the host's /tmp)
+	echo "$LANE_NAME: FAILED: SAFETY: the host's /tmp looks changed after the boot (see above)"
+elif [ "$rc" -ge 124 ]; then
+	say "the guest failed ($(basename "$LANE_VM") exit $rc)"
 	echo "$LANE_NAME: 0 passed, 1 failed"
 fi
 exit "$rc"
