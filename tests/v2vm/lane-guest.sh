@@ -41,7 +41,7 @@ run_test() {
 
 run_cmd() { # name command
 	local name=$1 log rc last
-	log=$OUT/logs/$(echo "$1" | tr -c 'A-Za-z0-9._-' _).log
+	log=$OUT/logs/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' _).log
 	(cd "$REPO" && timeout -s KILL "$TIMEOUT" bash -c "$2") </dev/null >"$log" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then
