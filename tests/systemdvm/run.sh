@@ -60,6 +60,7 @@ if [ $# -eq 2 ]; then
 else
 	JOB=$(mktemp -d "$SDVM/jobs/run.XXXXXX") || exit 125
 	OWNJOB=1
+	trap 'rm -rf "$JOB"' EXIT # until the boot's cleanup takes over
 fi
 CTL=$JOB/.sdvm # the runner's files in the share: out.log, rc, status
 mkdir "$CTL" || { say "$CTL exists: a share serves one run"; exit 2; }
