@@ -40,17 +40,19 @@ run_test() {
 }
 
 run_cmd() { # name command
-	local name=$1 log rc last
+	local name=$1 log rc last t0 took
 	log=$OUT/logs/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' _).log
+	t0=$(date +%s.%N)
 	(cd "$REPO" && timeout -s KILL "$TIMEOUT" bash -c "$2") </dev/null >"$log" 2>&1
 	rc=$?
+	took=$(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}")
 	if [ $rc = 0 ]; then
 		pass=$((pass + 1))
 		last=$(tail -n 1 "$log")
-		echo "== $name: ok${last:+ ($last)}"
+		echo "== $name: ok in ${took}s${last:+ ($last)}"
 	else
 		fail=$((fail + 1))
-		echo "== $name: FAIL (exit $rc); log tail:"
+		echo "== $name: FAIL (exit $rc) in ${took}s; log tail:"
 		tail -n 20 "$log" | sed 's/^/  | /'
 	fi
 }
