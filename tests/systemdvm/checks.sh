@@ -21,9 +21,10 @@ check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 	if "$@"; then ok "$d"; else bad "$d"; fi
 }
 CG=/sys/fs/cgroup
+sec() { echo "== $* (uptime $(cut -d' ' -f1 /proc/uptime)s)"; }
 mountfs() { awk -v m="$1" '$2 == m {print $3}' /proc/self/mounts | tail -n 1; }
 
-echo "== sanity: systemd, cgroup2, D-Bus"
+sec "sanity: systemd, cgroup2, D-Bus"
 echo "PID 1: $(cat /proc/1/comm) ($(readlink /proc/1/exe)); $(systemctl --version | head -n 1)"
 check "PID 1 is systemd" [ "$(cat /proc/1/comm)" = systemd ]
 st=$(timeout 90 systemctl is-system-running --wait 2>&1)
@@ -46,7 +47,7 @@ else
 	bad "systemd over the bus: $v"
 fi
 
-echo "== sanity: systemd-run --scope"
+sec "sanity: systemd-run --scope"
 systemd-run --quiet --scope --unit=sdvm-check.scope -p MemoryMax=33554432 \
 	sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/system.slice/sdvm-check.scope/memory.max' >/run/sdvm-check.out 2>&1
 src=$?
@@ -56,7 +57,7 @@ check "a transient scope with MemoryMax=32M (memory.max read back inside)" \
 check "the scope's process is in system.slice/sdvm-check.scope" \
 	grep -qx '0::/system.slice/sdvm-check.scope' /run/sdvm-check.out
 
-echo "== safety: the host's /tmp is out of reach"
+sec "safety: the host's /tmp is out of reach"
 for d in /tmp /var/tmp /run; do
 	check "$d is the guest's own tmpfs" [ "$(mountfs $d)" = tmpfs ]
 done
@@ -74,5 +75,6 @@ check "no tmpfiles.d rule is left ($rules)" [ "$rules" = 0 ]
 rw9p=$(awk '$3 == "9p" && $4 ~ /(^|,)rw(,|$)/ {print $2}' /proc/self/mounts | tr '\n' ' ')
 check "the only read-write 9p mount is the job's share ($rw9p)" [ "$rw9p" = "${SDVM_SHARE:-} " ]
 
+sec end
 echo "checks: $P passed, $F failed"
 [ "$F" = 0 ]
