@@ -256,3 +256,25 @@ func TestAnnotationProperties(t *testing.T) {
 		}
 	}
 }
+
+// A state with a unit loads as the systemd driver's manager, which keeps
+// the unit in its State; a unit name systemd could not have is refused.
+func TestLoadSystemdState(t *testing.T) {
+	st := State{Mode: DetectMode(), Paths: map[string]string{"": "/sys/fs/cgroup/system.slice/runc-a.scope"},
+		Systemd: &SystemdUnit{Name: "runc-a.scope", Slice: "system.slice"}}
+	if st.Mode == Unavailable {
+		t.Skip("skip: no cgroup hierarchy at /sys/fs/cgroup")
+	}
+	m, err := Load(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, ok := m.(*sdManager)
+	if !ok || !sd.started || !reflect.DeepEqual(m.State().Systemd, st.Systemd) {
+		t.Errorf("Load gave %T %+v", m, m.State())
+	}
+	st.Systemd = &SystemdUnit{Name: "../x.scope", Slice: "system.slice"}
+	if _, err := Load(st); err == nil || !strings.Contains(err.Error(), "systemd unit") {
+		t.Errorf("a bad unit loaded: %v", err)
+	}
+}
