@@ -31,6 +31,22 @@ func sdEnv(t *testing.T) *env {
 	return e
 }
 
+// scoped is a bundle running args whose cgroupsPath names the scope
+// berth-<id>.scope in system.slice, with that id, the unit and its cgroup.
+type scoped struct {
+	b             *bundle
+	id, unit, dir string
+}
+
+func (e *env) scopedBundle(args ...string) scoped {
+	s := scoped{b: e.newBundle(args...), id: e.id()}
+	s.b.spec.Linux.CgroupsPath = "system.slice:berth:" + s.id
+	s.unit = "berth-" + s.id + ".scope"
+	s.dir = "/sys/fs/cgroup/system.slice/" + s.unit
+	s.b.save(e.t)
+	return s
+}
+
 // unitProps reads properties of a unit with systemctl show.
 func unitProps(t *testing.T, unit string, names ...string) map[string]string {
 	t.Helper()
@@ -100,11 +116,8 @@ func u64ptr(v uint64) *uint64 { return &v }
 func TestSystemdScope(t *testing.T) {
 	needSystemd(t)
 	e := sdEnv(t)
-	b := e.newBundle("sleep", "1000")
-	id := e.id()
-	unit := "berth-" + id + ".scope"
-	dir := "/sys/fs/cgroup/system.slice/" + unit
-	b.spec.Linux.CgroupsPath = "system.slice:berth:" + id
+	s := e.scopedBundle("sleep", "1000")
+	b, id, unit, dir := s.b, s.id, s.unit, s.dir
 	b.spec.Linux.Resources = &specs.LinuxResources{
 		Devices: b.spec.Linux.Resources.Devices,
 		Memory:  &specs.LinuxMemory{Limit: i64p(32 << 20)},
@@ -239,15 +252,12 @@ func TestSystemdSliceUnit(t *testing.T) {
 func TestSystemdFailedCreate(t *testing.T) {
 	needSystemd(t)
 	e := sdEnv(t)
-	b := e.newBundle("/no/such/binary")
-	id := e.id()
-	b.spec.Linux.CgroupsPath = "system.slice:berth:" + id
-	unit := "berth-" + id + ".scope"
-	if r := e.createIO("run", id, b); r.code == 0 {
+	s := e.scopedBundle("/no/such/binary")
+	if r := e.createIO("run", s.id, s.b); r.code == 0 {
 		t.Fatalf("run of a missing binary succeeded: %s", r)
 	}
-	unitGone(t, unit, "/sys/fs/cgroup/system.slice/"+unit)
-	e.assertNothingLeft(id, b)
+	unitGone(t, s.unit, s.dir)
+	e.assertNothingLeft(s.id, s.b)
 }
 
 // TestSystemdNoBus: without the system bus, --systemd-cgroup fails in one
@@ -255,15 +265,11 @@ func TestSystemdFailedCreate(t *testing.T) {
 func TestSystemdNoBus(t *testing.T) {
 	needSystemd(t)
 	e := sdEnv(t)
-	b := e.newBundle("true")
-	id := e.id()
-	b.spec.Linux.CgroupsPath = "system.slice:berth:" + id
-	b.save(t)
+	s := e.scopedBundle("true")
 	noBus := func(cmd *exec.Cmd) {
 		cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	}
-	r := e.berthWith(noBus, "run", "--bundle", b.dir, id)
-	failsOneLine(t, r, "--systemd-cgroup", "system bus")
-	unitGone(t, "berth-"+id+".scope", "/sys/fs/cgroup/system.slice/berth-"+id+".scope")
-	e.assertNothingLeft(id, b)
+	failsOneLine(t, e.berthWith(noBus, "run", "--bundle", s.b.dir, s.id), "--systemd-cgroup", "system bus")
+	unitGone(t, s.unit, s.dir)
+	e.assertNothingLeft(s.id, s.b)
 }
