@@ -10,7 +10,6 @@ STAGING=k8s-staging-cri-tools
 # CRITEST_SKIP: "regexp|reason" for every spec that cannot run here.
 CRITEST_SKIP=(
 	"AppArmor|the host kernel has no AppArmor (critest's 9 AppArmor specs)"
-	"NRI|the NRI plugin is disabled in the lane's containerd (no NRI socket for critest's plugin)"
 	"public image with digest should be pulled and removed|the test image's upstream digest cannot be rebuilt offline"
 	"Image Volume.*digest|the image volume spec names an upstream digest"
 	"benchmark|benchmarks are not conformance"
@@ -114,7 +113,7 @@ run_critest() {
 	for s in "${CRITEST_SKIP[@]}"; do skip="$skip${skip:+|}${s%%|*}"; done
 	echo "== critest with the $h handler (skipped: ${#CRITEST_SKIP[@]} patterns)"
 	"$TOOLS/critest" --runtime-endpoint "unix://$W/containerd.sock" --image-endpoint "unix://$W/containerd.sock" \
-		--runtime-handler "$h" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
+		--runtime-handler "$h" --nri-socket "$W/nri/nri.sock" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
 		--ginkgo.junit-report "$W/critest-$h.xml" >"$out" 2>&1 || rc=$?
 	grep -E '^(Ran [0-9]+|FAIL!|SUCCESS!)' "$out" | tail -n 2
 	local spec reason unexpected=0
