@@ -19,13 +19,13 @@ import (
 // it (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished
 // tree into place (MountTree).
 //
-// Other bind mounts are made by the init, in the container's mount
-// namespace: there the host's mounts are the copies the kernel made for
-// the user namespace, their ro/nosuid/nodev/noexec/atime flags locked, and
-// a bind keeps them locked. A tree the parent cloned on the host's side
-// would carry no such lock (the container's root could clear noexec), so
-// a bind source only the host's root may reach is not cloned here: such a
-// tree must be cloned from inside the container's mount namespace.
+// Other bind mounts are made in the container's mount namespace: there
+// the host's mounts are the copies the kernel made for the user namespace,
+// their ro/nosuid/nodev/noexec/atime flags locked, and a bind or a clone
+// keeps them locked. A tree the parent cloned on the host's side would
+// carry no such lock (the container's root could clear noexec): a bind
+// source only the host's root may reach is cloned by the parent from
+// inside the container's mount namespace (mountsources.go).
 
 // prepareMountTrees turns every idmapped bind of mounts into a MountTree
 // and returns the prepared trees in TreeIndex order.

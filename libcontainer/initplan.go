@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"os"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -95,6 +96,7 @@ type initMount struct {
 	file        bool // the source is a file (the target is made a file)
 	remount     bool // a bind remounted with exactly flags (specconv.Mount.Remount)
 	copyUp      bool // a tmpfs gets a copy of what lay below it (specconv.Mount.CopyUp)
+	cloned      bool // a bind whose source the parent clones in the container's mount namespace (mountsources.go)
 	tree        int  // initMountTree: index in initRootfs.trees
 	origin      string
 }
@@ -298,15 +300,42 @@ func finishRootfs(p *specconv.Plan, h createFacts, fds initFDs) *initRootfs {
 		readonlyP:   p.ReadonlyPaths,
 	}
 	cgroupns := createsNamespace(p, unix.CLONE_NEWCGROUP)
+	clones := clonesSources(p, h.rootless)
 	for i := range p.Mounts {
 		m := &p.Mounts[i]
 		if h.cgroup != nil && m.Kind == specconv.MountFS && (m.Type == "cgroup" || m.Type == "cgroup2") {
 			r.mounts = append(r.mounts, cgroupMounts(m, *h.cgroup, cgroupns)...)
 			continue
 		}
-		r.mounts = append(r.mounts, initMountOf(m))
+		im := initMountOf(m)
+		// a source inside the rootfs is the container's to shape (a
+		// symlink it planted there): the init binds it with its own rights
+		im.cloned = clones && m.Kind == specconv.MountBind && !underDir(m.Source, p.Rootfs)
+		r.mounts = append(r.mounts, im)
 	}
 	return r
+}
+
+// clonesSources says whether the parent clones the bind sources of the
+// plan from inside the container's mount namespace (mountsources.go): the
+// container has a user namespace, made or joined, whose root may not
+// reach what the host's root may, and a mount namespace of its own. A
+// rootless parent reaches nothing more than the container's root.
+func clonesSources(p *specconv.Plan, rootless bool) bool {
+	if rootless || p.NoMountNS {
+		return false
+	}
+	for _, ns := range p.Namespaces {
+		if ns.Flag == unix.CLONE_NEWUSER {
+			return true
+		}
+	}
+	return false
+}
+
+// underDir says whether path is dir or below it (both absolute and clean).
+func underDir(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
 var initMountKind = map[specconv.MountKind]uint32{

@@ -52,6 +52,7 @@ type initSession struct {
 	files  []*os.File // the init's fds 3, 4, ...
 	own    int        // files[own:] were opened for the init: closed once it has them
 	prog   *seccomp.Program
+	rootfs *initRootfs // the plan's (create): the sources to clone
 	init   *initProcess
 	pid    int // the process, from msgPID
 }
@@ -116,6 +117,7 @@ func (s *initSession) spawn(stdio [3]*os.File, cgroupFD int) error {
 
 // sendPlan sends the finished plan.
 func (s *initSession) sendPlan(ip *initPlan) error {
+	s.rootfs = ip.rootfs
 	return s.init.sock.send(msgPlan, ip.encode())
 }
 
@@ -168,6 +170,8 @@ func (s *initSession) handle(fr frame) error {
 		return s.init.sock.send(msgHooksDone, st)
 	case msgSeccompFD:
 		return s.handOverListener(fr.fd)
+	case msgMountSources:
+		return s.sendMountSources(fr.fd)
 	case msgReady:
 		return nil
 	case msgError:

@@ -362,6 +362,49 @@ static void make_symlink(const char *target_path, const char *path, int replace)
 	close(parent);
 }
 
+/* move_tree moves the detached tree at tree (the parent cloned or
+ * prepared it) on the mount point open at fd, and closes tree. */
+static void move_tree(const struct mount_entry *m, int tree, int fd)
+{
+	if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
+	close(tree);
+}
+
+/* receive_sources takes the bind sources the parent clones from inside
+ * this mount namespace (T_M_CLONED, in a user namespace: the container's
+ * root may not reach them, and a clone made here keeps the flags the
+ * kernel locked on the host's mounts). Asked for once / is a slave and
+ * the rootfs bound, so a clone is what a bind made now would be; each
+ * comes as one MSG_MOUNT_SOURCE naming its mount, with the tree, or
+ * without one where the parent could not clone it: the init then binds
+ * the source itself. */
+static void receive_sources(struct plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nmounts; i++)
+		n += p->mounts[i].cloned != 0;
+	if (!n)
+		return;
+	int ns = openat(proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		bail("open the container's mount namespace");
+	send_msg_fd(MSG_MOUNT_SOURCES, NULL, 0, ns);
+	close(ns);
+	for (size_t i = 0; i < p->nmounts; i++) {
+		if (!p->mounts[i].cloned)
+			continue;
+		size_t len;
+		uint32_t index;
+		int fd;
+		uint8_t *buf = recv_msg_fd(MSG_MOUNT_SOURCE, &len, &fd);
+		if (len != sizeof(index) || (memcpy(&index, buf, sizeof(index)), index != i))
+			bailx("protocol: a mount source for another mount than %zu", i);
+		free(buf);
+		p->mounts[i].source_fd = fd;
+	}
+}
+
 static void mount_one(const struct mount_entry *m, const struct plan *p)
 {
 	if (m->kind == MOUNT_SYMLINK) {
@@ -384,14 +427,13 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		mount_fs(m, fd, mode);
 		break;
 	case MOUNT_BIND:
-		if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (m->source_fd >= 0)
+			move_tree(m, m->source_fd, fd);
+		else if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			bail("bind mount %s on %s", m->source, m->dest);
 		break;
 	case MOUNT_TREE:
-		if (syscall(SYS_move_mount, p->tree_fds[m->tree], "", fd, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
-		close(p->tree_fds[m->tree]);
+		move_tree(m, p->tree_fds[m->tree], fd);
 		break;
 	}
 	close(fd);
@@ -518,6 +560,7 @@ void setup_rootfs(struct plan *p)
 		host_root(p);
 	else
 		prepare_root(p);
+	receive_sources(p);
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i], p);
 	if (p->setup_dev) {

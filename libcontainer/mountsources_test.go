@@ -1,0 +1,108 @@
+package libcontainer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/specconv"
+)
+
+// TestResolveOutside resolves host paths with symlinks, absolute and
+// relative, and refuses those whose resolution passes through the root.
+func TestResolveOutside(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "rootfs")
+	for _, d := range []string{"rootfs/etc", "host/data/sub", "other"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	links := map[string]string{
+		"abs":            filepath.Join(dir, "host/data"),
+		"rel":            "host/data/sub",
+		"other/up":       "../host",
+		"rootfs/planted": filepath.Join(dir, "host"),
+		"into":           filepath.Join(root, "planted"),
+		"loop":           "loop",
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ path, want string }{
+		{"abs/sub", "host/data/sub"},
+		{"rel", "host/data/sub"},
+		{"other/up/data/../data/sub", "host/data/sub"},
+		{"host/./data", "host/data"},
+	} {
+		got, err := resolveOutside(filepath.Join(dir, c.path), root)
+		if want := filepath.Join(dir, c.want); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", c.path, got, err, want)
+		}
+	}
+	for _, c := range []struct {
+		path string
+		want error
+	}{
+		{"into/data", errThroughRootfs},
+		{"rootfs/etc", errThroughRootfs},
+		{"other/../rootfs", errThroughRootfs},
+		{"loop", unix.ELOOP},
+		{"missing/x", unix.ENOENT},
+	} {
+		if got, err := resolveOutside(filepath.Join(dir, c.path), root); !errors.Is(err, c.want) {
+			t.Errorf("%s: %q, %v; want %v", c.path, got, err, c.want)
+		}
+	}
+}
+
+// TestClonedSources: in a user namespace with a mount namespace, the binds
+// of host paths are cloned by the parent; not those in the rootfs, not
+// without a user namespace, not rootless, not without a mount namespace.
+func TestClonedSources(t *testing.T) {
+	userns := specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER}
+	joined := specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}
+	mntns := specconv.Namespace{Type: specs.MountNamespace, Flag: unix.CLONE_NEWNS}
+	plan := func(ns ...specconv.Namespace) *specconv.Plan {
+		return &specconv.Plan{Rootfs: "/b/rootfs", Namespaces: ns, Mounts: []specconv.Mount{
+			{Kind: specconv.MountBind, Source: "/srv/a", Destination: "/a", Flags: unix.MS_BIND},
+			{Kind: specconv.MountBind, Source: "/b/rootfs/x", Destination: "/x", Flags: unix.MS_BIND},
+			{Kind: specconv.MountBind, Source: "/b/rootfsx", Destination: "/y", Flags: unix.MS_BIND | unix.MS_REC},
+			{Kind: specconv.MountFS, Source: "tmpfs", Destination: "/t", Type: "tmpfs"},
+			{Kind: specconv.MountTree, Source: "/srv/idmapped", Destination: "/i"},
+		}}
+	}
+	cloned := func(p *specconv.Plan, rootless bool) (out []bool) {
+		for _, m := range finishRootfs(p, createFacts{rootless: rootless}, noFDs()).mounts {
+			out = append(out, m.cloned)
+		}
+		return out
+	}
+	yes := []bool{true, false, true, false, false}
+	no := []bool{false, false, false, false, false}
+	noMountNS := plan(userns)
+	noMountNS.NoMountNS = true
+	for _, c := range []struct {
+		name     string
+		p        *specconv.Plan
+		rootless bool
+		want     []bool
+	}{
+		{"new user namespace", plan(userns, mntns), false, yes},
+		{"joined user namespace", plan(joined, mntns), false, yes},
+		{"no user namespace", plan(mntns), false, no},
+		{"rootless", plan(userns, mntns), true, no},
+		{"no mount namespace", noMountNS, false, no},
+	} {
+		if got := cloned(c.p, c.rootless); !slices.Equal(got, c.want) {
+			t.Errorf("%s: cloned %v, want %v", c.name, got, c.want)
+		}
+	}
+}
