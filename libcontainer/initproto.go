@@ -35,12 +35,11 @@ const (
 	msgSeccompFD   msgType = 10 // init -> parent: the seccomp listener fd
 	msgSeccompDone msgType = 11 // parent -> init: listener handed over
 	msgHookError   msgType = 12 // init -> parent: as msgError, for a failed in-container hook
-	// init -> parent: the mount namespace is ready (its fd): clone the
-	// tMCloned sources
-	msgMountSources msgType = 13
-	// parent -> init: u32 index of a tMCloned mount, with its cloned tree
-	// or none
-	msgMountSource msgType = 14
+	// init -> parent: u32 index of the tMCloned mount it makes now, with
+	// an fd of its mount namespace: clone the source there
+	msgCloneSource msgType = 13
+	// parent -> init: the same u32, with the cloned tree or none
+	msgSourceTree msgType = 14
 )
 
 // maxFrame bounds a frame, as BERTH_MAX_FRAME does in the init.

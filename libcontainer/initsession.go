@@ -53,6 +53,9 @@ type initSession struct {
 	own    int        // files[own:] were opened for the init: closed once it has them
 	prog   *seccomp.Program
 	rootfs *initRootfs // the plan's (create): the sources to clone
+	// idmaps are the user namespaces whose mappings idmapped sources
+	// cloned in the container's mount namespace take, by idmapKey
+	idmaps map[string]*os.File
 	init   *initProcess
 	pid    int // the process, from msgPID
 }
@@ -101,6 +104,10 @@ func (s *initSession) closeFiles() {
 		f.Close()
 	}
 	s.files = s.files[:s.own]
+	for _, f := range s.idmaps {
+		f.Close()
+	}
+	s.idmaps = nil
 }
 
 // spawn starts the init (in the cgroup2 directory cgroupFD when >= 0).
@@ -170,8 +177,8 @@ func (s *initSession) handle(fr frame) error {
 		return s.init.sock.send(msgHooksDone, st)
 	case msgSeccompFD:
 		return s.handOverListener(fr.fd)
-	case msgMountSources:
-		return s.sendMountSources(fr.fd)
+	case msgCloneSource:
+		return s.sendSourceTree(fr)
 	case msgReady:
 		return nil
 	case msgError:

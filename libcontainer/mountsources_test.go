@@ -66,6 +66,8 @@ func TestResolveOutside(t *testing.T) {
 // TestClonedSources: in a user namespace with a mount namespace, the binds
 // of host paths are cloned by the parent; not those in the rootfs, not
 // without a user namespace, not rootless, not without a mount namespace.
+// Idmapped binds are cloned wherever the container has a mount namespace
+// of its own and berth is not rootless.
 func TestClonedSources(t *testing.T) {
 	userns := specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER}
 	joined := specconv.Namespace{Type: specs.UserNamespace, Flag: unix.CLONE_NEWUSER, Path: "/proc/1/ns/user"}
@@ -77,6 +79,7 @@ func TestClonedSources(t *testing.T) {
 			{Kind: specconv.MountBind, Source: "/b/rootfsx", Destination: "/y", Flags: unix.MS_BIND | unix.MS_REC},
 			{Kind: specconv.MountFS, Source: "tmpfs", Destination: "/t", Type: "tmpfs"},
 			{Kind: specconv.MountTree, Source: "/srv/idmapped", Destination: "/i"},
+			{Kind: specconv.MountBind, Source: "/b/rootfs/i", Destination: "/j", Idmap: &specconv.Idmap{Recursive: true}},
 		}}
 	}
 	cloned := func(p *specconv.Plan, rootless bool) (out []bool) {
@@ -85,8 +88,9 @@ func TestClonedSources(t *testing.T) {
 		}
 		return out
 	}
-	yes := []bool{true, false, true, false, false}
-	no := []bool{false, false, false, false, false}
+	all := []bool{true, false, true, false, false, true}
+	idmapped := []bool{false, false, false, false, false, true}
+	none := []bool{false, false, false, false, false, false}
 	noMountNS := plan(userns)
 	noMountNS.NoMountNS = true
 	for _, c := range []struct {
@@ -95,11 +99,11 @@ func TestClonedSources(t *testing.T) {
 		rootless bool
 		want     []bool
 	}{
-		{"new user namespace", plan(userns, mntns), false, yes},
-		{"joined user namespace", plan(joined, mntns), false, yes},
-		{"no user namespace", plan(mntns), false, no},
-		{"rootless", plan(userns, mntns), true, no},
-		{"no mount namespace", noMountNS, false, no},
+		{"new user namespace", plan(userns, mntns), false, all},
+		{"joined user namespace", plan(joined, mntns), false, all},
+		{"no user namespace", plan(mntns), false, idmapped},
+		{"rootless", plan(userns, mntns), true, none},
+		{"no mount namespace", noMountNS, false, none},
 	} {
 		if got := cloned(c.p, c.rootless); !slices.Equal(got, c.want) {
 			t.Errorf("%s: cloned %v, want %v", c.name, got, c.want)

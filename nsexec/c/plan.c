@@ -178,7 +178,6 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 	if (!m)
 		return fail(d, "plan: out of memory");
 	m->tree = -1;
-	m->source_fd = -1;
 	nested(t, &in);
 	WALK(d, in, {
 		switch (in.tag) {

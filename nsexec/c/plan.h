@@ -30,7 +30,6 @@ struct mount_entry {
 	int copyup; /* a tmpfs gets a copy of what lay below its mount point */
 	int tree; /* index into plan.tree_fds, -1 if none */
 	int cloned; /* a bind whose source the parent clones in the mount namespace */
-	int source_fd; /* the tree the parent cloned (MSG_MOUNT_SOURCE), -1 if none */
 	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };
 

@@ -371,38 +371,28 @@ static void move_tree(const struct mount_entry *m, int tree, int fd)
 	close(tree);
 }
 
-/* receive_sources takes the bind sources the parent clones from inside
- * this mount namespace (T_M_CLONED, in a user namespace: the container's
- * root may not reach them, and a clone made here keeps the flags the
- * kernel locked on the host's mounts). Asked for once / is a slave and
- * the rootfs bound, so a clone is what a bind made now would be; each
- * comes as one MSG_MOUNT_SOURCE naming its mount, with the tree, or
- * without one where the parent could not clone it: the init then binds
- * the source itself. */
-static void receive_sources(struct plan *p)
+/* clone_source asks the parent for the source of m (T_M_CLONED), cloned
+ * from inside this mount namespace as it is now (a source made by an
+ * earlier mount is there): in a user namespace the container's root may
+ * not reach a host path the host's root may, and a clone made here keeps
+ * the flags the kernel locked on the host's mounts; an idmapped source
+ * gets its mapping there too. Returns the tree, or -1 where the parent
+ * leaves the bind to the init. */
+static int mount_ns = -1; /* this mount namespace, for the parent (clone_source) */
+
+static int clone_source(const struct mount_entry *m, const struct plan *p)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < p->nmounts; i++)
-		n += p->mounts[i].cloned != 0;
-	if (!n)
-		return;
-	int ns = openat(proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (ns < 0)
+	uint32_t index = (uint32_t)(m - p->mounts), got;
+	size_t len;
+	int tree;
+	if (mount_ns < 0 && (mount_ns = openat(proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 		bail("open the container's mount namespace");
-	send_msg_fd(MSG_MOUNT_SOURCES, NULL, 0, ns);
-	close(ns);
-	for (size_t i = 0; i < p->nmounts; i++) {
-		if (!p->mounts[i].cloned)
-			continue;
-		size_t len;
-		uint32_t index;
-		int fd;
-		uint8_t *buf = recv_msg_fd(MSG_MOUNT_SOURCE, &len, &fd);
-		if (len != sizeof(index) || (memcpy(&index, buf, sizeof(index)), index != i))
-			bailx("protocol: a mount source for another mount than %zu", i);
-		free(buf);
-		p->mounts[i].source_fd = fd;
-	}
+	send_msg_fd(MSG_CLONE_SOURCE, &index, sizeof(index), mount_ns);
+	uint8_t *buf = recv_msg_fd(MSG_SOURCE_TREE, &len, &tree);
+	if (len != sizeof(got) || (memcpy(&got, buf, sizeof(got)), got != index))
+		bailx("protocol: the source of another mount than %u", index);
+	free(buf);
+	return tree;
 }
 
 static void mount_one(const struct mount_entry *m, const struct plan *p)
@@ -419,7 +409,7 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		return;
 	}
 	mode_t mode = existing_mode(m);
-	int fd = target(m), below = -1;
+	int fd = target(m), below = -1, tree;
 	if (m->kind == MOUNT_FS && m->copyup && (below = dup(fd)) < 0)
 		bail("keep the mount point %s for tmpcopyup", m->dest);
 	switch (m->kind) {
@@ -427,8 +417,8 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		mount_fs(m, fd, mode);
 		break;
 	case MOUNT_BIND:
-		if (m->source_fd >= 0)
-			move_tree(m, m->source_fd, fd);
+		if (m->cloned && (tree = clone_source(m, p)) >= 0)
+			move_tree(m, tree, fd);
 		else if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			bail("bind mount %s on %s", m->source, m->dest);
 		break;
@@ -560,9 +550,10 @@ void setup_rootfs(struct plan *p)
 		host_root(p);
 	else
 		prepare_root(p);
-	receive_sources(p);
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i], p);
+	if (mount_ns >= 0)
+		close(mount_ns);
 	if (p->setup_dev) {
 		for (size_t i = 0; i < p->ndevices; i++)
 			make_device(&p->devices[i]);

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,40 +289,59 @@ func lockedSource(t *testing.T, dir string) string {
 	return src
 }
 
+// lockedScript checks the mount at dir in the container: its mountinfo
+// line, foo.txt read, busybox run from it, remounts to exec and rw.
+func lockedScript(dir string) string {
+	return strings.NewReplacer("DIR", dir).Replace(`grep " DIR " /proc/self/mountinfo; cat DIR/foo.txt
+DIR/busybox true && echo ran || echo exec refused
+mount -o remount,bind,exec DIR 2>/dev/null && echo exec remounted || echo exec remount refused
+mount -o remount,bind,rw DIR 2>/dev/null && echo rw remounted || echo rw remount refused
+`)
+}
+
 // TestUsernsInaccessibleBindLocked: a bind source only the host's root
 // may reach, whose host mount is ro, noexec and nosuid, is mounted in a
-// user namespace with those flags locked, as the kernel locks them for a
-// bind the container makes itself: its root (with CAP_SYS_ADMIN) cannot
-// run a binary from it nor remount it exec or rw, while it can remount a
-// tmpfs of its own exec (the attack is real), and a config asking for
-// exec is refused.
+// user namespace, plainly and idmapped, with those flags locked, as the
+// kernel locks them for a bind the container makes itself: its root (with
+// CAP_SYS_ADMIN) cannot run a binary from it nor remount it exec or rw,
+// while it can remount a tmpfs of its own exec (the attack is real), and
+// a config asking for exec is refused.
 func TestUsernsInaccessibleBindLocked(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.newBundle().shell(`grep " /src " /proc/self/mountinfo; cat /src/foo.txt
-/src/busybox true && echo ran || echo exec refused
-mount -o remount,bind,exec /src 2>/dev/null && echo exec remounted || echo exec remount refused
-mount -o remount,bind,rw /src 2>/dev/null && echo rw remounted || echo rw remount refused
-mount -t tmpfs -o noexec tmpfs /tmp && mount -o remount,bind,exec /tmp && echo own tmpfs remounted exec`)
+	b := e.newBundle().shell(lockedScript("/src") + lockedScript("/idm") +
+		"mount -t tmpfs -o noexec tmpfs /tmp && mount -o remount,bind,exec /tmp && echo own tmpfs remounted exec")
 	b.useUserns(t, 330000)
 	caps := b.spec.Process.Capabilities
 	for _, set := range []*[]string{&caps.Bounding, &caps.Effective, &caps.Permitted} {
 		*set = append(*set, "CAP_SYS_ADMIN")
 	}
 	src := lockedSource(t, b.dir)
+	maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 330000, Size: 65536}}
+	b.addMount(specs.Mount{Source: src, Destination: "/idm", Options: []string{"bind", "idmap"}, UIDMappings: maps, GIDMappings: maps})
 	b.addMount(specs.Mount{Source: src, Destination: "/src", Options: []string{"bind"}})
 	requireUnreachable(t, 330000, filepath.Join(src, "foo.txt"))
-	out := e.runOK(b)
-	lines := strings.SplitN(out, "\n", 2)
-	if f := strings.Fields(lines[0]); len(f) < 6 || !hasAll(","+f[5]+",", ",ro,", ",noexec,", ",nosuid,") {
-		t.Errorf("/src is mounted as %q: want ro,noexec,nosuid", lines[0])
+	lines := strings.Split(e.runOK(b), "\n")
+	if len(lines) != 12 {
+		t.Fatalf("in the container:\n%s", strings.Join(lines, "\n"))
 	}
-	want := "locked\nexec refused\nexec remount refused\nrw remount refused\nown tmpfs remounted exec\n"
-	if len(lines) < 2 || !strings.HasSuffix(lines[1], want) {
-		t.Errorf("in the container:\n%s\nwant it to end with:\n%s", out, want)
+	want := []string{"locked", "exec refused", "exec remount refused", "rw remount refused"}
+	for i, dir := range []string{"/src", "/idm"} {
+		got := lines[5*i : 5*i+5]
+		if f := strings.Fields(got[0]); len(f) < 6 || !hasAll(","+f[5]+",", ",ro,", ",noexec,", ",nosuid,") {
+			t.Errorf("%s is mounted as %q: want ro,noexec,nosuid", dir, got[0])
+		}
+		if !slices.Equal(got[1:], want) {
+			t.Errorf("%s in the container: %q, want %q", dir, got[1:], want)
+		}
 	}
-	b.spec.Mounts[len(b.spec.Mounts)-1].Options = []string{"bind", "exec"}
-	failsOneLine(t, e.run(b), "mounts[", "operation not permitted")
+	if lines[10] != "own tmpfs remounted exec" {
+		t.Errorf("a tmpfs of the container's own: %q, want it remounted exec", lines[10])
+	}
+	for _, i := range []int{1, 2} {
+		b.spec.Mounts[len(b.spec.Mounts)-i].Options = append(b.spec.Mounts[len(b.spec.Mounts)-i].Options, "exec")
+		failsOneLine(t, e.run(b), "mounts[", "operation not permitted")
+	}
 }
 
 func hasAll(s string, subs ...string) bool {
