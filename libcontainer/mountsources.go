@@ -128,8 +128,11 @@ func openSource(path, rootfs string) (int, error) {
 		return -1, fmt.Errorf("open rootfs: %w", err)
 	}
 	defer unix.Close(root)
+	rel, err := filepath.Rel(rootfs, path)
+	if err != nil {
+		return -1, err
+	}
 	how.Resolve = unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS
-	rel := "." + strings.TrimPrefix(path, rootfs)
 	return unix.Openat2(root, rel, how)
 }
 

@@ -110,3 +110,37 @@ func TestClonedSources(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenSource: an idmapped source inside the rootfs is resolved inside
+// it (an absolute symlink there stays in the root); one outside is the
+// host's path, refused where it leads through the rootfs.
+func TestOpenSource(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "rootfs")
+	for _, d := range []string{"rootfs/data", "data", "host"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Symlink("/data", filepath.Join(root, "x"))
+	os.Symlink(filepath.Join(root, "data"), filepath.Join(dir, "into"))
+	for _, c := range []struct{ source, want string }{
+		{filepath.Join(root, "x"), filepath.Join(root, "data")},
+		{filepath.Join(dir, "host"), filepath.Join(dir, "host")},
+	} {
+		fd, err := openSource(c.source, root)
+		if err != nil {
+			t.Fatalf("%s: %v", c.source, err)
+		}
+		var got, want unix.Stat_t
+		unix.Fstat(fd, &got)
+		unix.Close(fd)
+		if err := unix.Stat(c.want, &want); err != nil || got.Ino != want.Ino {
+			t.Errorf("%s opened inode %d, want %s (%d)", c.source, got.Ino, c.want, want.Ino)
+		}
+	}
+	if fd, err := openSource(filepath.Join(dir, "into"), root); !errors.Is(err, errThroughRootfs) {
+		unix.Close(fd)
+		t.Errorf("a host path through the rootfs: %v, want %v", err, errThroughRootfs)
+	}
+}
