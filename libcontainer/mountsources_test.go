@@ -1,10 +1,12 @@
 package libcontainer
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -142,5 +144,35 @@ func TestOpenSource(t *testing.T) {
 	if fd, err := openSource(filepath.Join(dir, "into"), root); !errors.Is(err, errThroughRootfs) {
 		unix.Close(fd)
 		t.Errorf("a host path through the rootfs: %v, want %v", err, errThroughRootfs)
+	}
+}
+
+// TestSourceRequestRefused: the parent answers a request for the source
+// of a mount it does not clone, or one without the init's mount
+// namespace, with an error, not a tree.
+func TestSourceRequestRefused(t *testing.T) {
+	ns, err := os.Open("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	s := &initSession{prefix: "create container box: ", rootfs: &initRootfs{path: "/b/rootfs", mounts: []initMount{
+		{kind: initMountBind, source: "/srv/a", dest: "/a", tree: -1},
+		{kind: initMountBind, source: "/srv/b", dest: "/b", tree: -1, cloned: true},
+	}}}
+	index := func(i uint32) []byte { return binary.LittleEndian.AppendUint32(nil, i) }
+	for _, c := range []struct {
+		fr   frame
+		want string
+	}{
+		{frame{typ: msgCloneSource, payload: index(0), fd: ns}, "asked for the source of mount 0, which is not cloned"},
+		{frame{typ: msgCloneSource, payload: index(7), fd: ns}, "asked for the source of mount 7, which is not cloned"},
+		{frame{typ: msgCloneSource, payload: index(1)}, "bad mount source request"},
+		{frame{typ: msgCloneSource, payload: []byte{1}, fd: ns}, "bad mount source request"},
+	} {
+		err := s.handle(c.fr)
+		if err == nil || !strings.HasPrefix(err.Error(), s.prefix) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.fr.payload, err, c.want)
+		}
 	}
 }
