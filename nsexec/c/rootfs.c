@@ -371,6 +371,8 @@ static void move_tree(const struct mount_entry *m, int tree, int fd)
 	close(tree);
 }
 
+static int mount_ns = -1; /* this mount namespace, for the parent (clone_source) */
+
 /* clone_source asks the parent for the source of m (T_M_CLONED), cloned
  * from inside this mount namespace as it is now (a source made by an
  * earlier mount is there): in a user namespace the container's root may
@@ -378,8 +380,6 @@ static void move_tree(const struct mount_entry *m, int tree, int fd)
  * the flags the kernel locked on the host's mounts; an idmapped source
  * gets its mapping there too. Returns the tree, or -1 where the parent
  * leaves the bind to the init. */
-static int mount_ns = -1; /* this mount namespace, for the parent (clone_source) */
-
 static int clone_source(const struct mount_entry *m, const struct plan *p)
 {
 	uint32_t index = (uint32_t)(m - p->mounts), got;
