@@ -51,7 +51,7 @@ func (b *base) openEntry() (Entry, error) {
 			e.CloneFD = fd
 			continue
 		}
-		f, err := os.OpenFile(filepath.Join(dir, "tasks"), os.O_WRONLY, 0)
+		f, err := openFile(filepath.Join(dir, "tasks"), unix.O_WRONLY)
 		if err != nil {
 			if b.rootless && isErrno(err, unix.EACCES, unix.EPERM, unix.EROFS) {
 				b.warn(fmt.Sprintf("cgroups: rootless: cannot join %s: %v", dir, err))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -48,7 +47,7 @@ func readPids(dir string, recursive bool) ([]int, error) {
 }
 
 func addProcs(dir string, seen map[int]bool) error {
-	s, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	s, err := readPath(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
