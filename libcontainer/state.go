@@ -227,7 +227,7 @@ func (d *stateDir) save(s *State) error {
 // fullConfig. encoding/json's first decoding of a type builds a decoder
 // for every type it can reach: the whole runtime-spec costs about half a
 // millisecond, more than the rest of `berth state`.
-func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
+func (d *stateDir) load() (*State, *LifecycleConfig, []byte, error) {
 	data, err := d.read()
 	if err != nil {
 		return nil, nil, nil, err
@@ -262,21 +262,17 @@ func readState(root, id string) ([]byte, error) {
 }
 
 // decodeLifecycle decodes a state.json with the lifecycle part of its
-// config; the whole config stays raw.
-func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.RawMessage, error) {
+// config, in one pass over the bytes (the config is most of them); the
+// record itself is returned as the raw copy fullConfig decodes whole.
+func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, []byte, error) {
 	var s struct {
 		State
-		Config json.RawMessage `json:"config"` // shadows State.Config
+		Config lifecycleJSON `json:"config"` // shadows State.Config
 	}
-	var cfg lifecycleJSON
-	err := json.Unmarshal(data, &s)
-	if err == nil && len(s.Config) > 0 {
-		err = json.Unmarshal(s.Config, &cfg)
-	}
-	if err != nil {
+	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
-	return &s.State, cfg.config(), s.Config, nil
+	return &s.State, s.Config.config(), data, nil
 }
 
 // salvage reads what it can of a damaged state.json: the top-level
