@@ -10,87 +10,20 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
-
-// The files of cgroupfs are pollable: os.OpenFile would register each with
-// Go's poller and switch it to non-blocking and back (fcntl ×2-3, epoll_ctl
-// ×2), four system calls more per file for the dozens berth opens once
-// per command. So cgroup files are opened, read and written by fd.
-
-// openFd opens path (O_CLOEXEC added), retrying on EINTR; an error is an
-// *os.PathError, as from os.OpenFile.
-func openFd(path string, flags int) (int, error) {
-	for {
-		fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		return fd, nil
-	}
-}
-
-// openFile is openFd as an *os.File kept out of the poller.
-func openFile(path string, flags int) (*os.File, error) {
-	fd, err := openFd(path, flags)
-	if err != nil {
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), path), nil
-}
 
 // writeFile writes value to dir/file in one write(2), as cgroupfs wants.
 // The file is never created: a missing file is an error wrapping ENOENT.
+// (Cgroup files are opened by fd: see package fdio.)
 func writeFile(dir, file, value string) error {
-	path := filepath.Join(dir, file)
-	fd, err := openFd(path, unix.O_WRONLY|unix.O_TRUNC)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	for {
-		_, err = unix.Write(fd, []byte(value))
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return &os.PathError{Op: "write", Path: path, Err: err}
-	}
-	return nil
-}
-
-// readPath returns the content of path (errors as from os.ReadFile).
-func readPath(path string) ([]byte, error) {
-	fd, err := openFd(path, unix.O_RDONLY)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	b := make([]byte, 0, 512)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
-			return b, nil
-		}
-		b = b[:len(b)+n]
-	}
+	return fdio.WriteExisting(filepath.Join(dir, file), value)
 }
 
 // readFile returns the content of dir/file without the trailing newline.
 func readFile(dir, file string) (string, error) {
-	b, err := readPath(filepath.Join(dir, file))
+	b, err := fdio.ReadFile(filepath.Join(dir, file))
 	if err != nil {
 		return "", err
 	}

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // The state store: <root>/<id>/ holds state.json (written atomically:
@@ -138,7 +140,7 @@ func openStateDir(root, id string) (*stateDir, error) {
 }
 
 func lockStateDir(dir string) (*stateDir, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	f, err := fdio.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +239,7 @@ func (d *stateDir) load() (*State, *LifecycleConfig, []byte, error) {
 
 // read reads state.json.
 func (d *stateDir) read() ([]byte, error) {
-	data, err := os.ReadFile(d.file(stateFile))
+	data, err := fdio.ReadFile(d.file(stateFile))
 	if errors.Is(err, os.ErrNotExist) {
 		// the lock is held: no create is writing it
 		return nil, noRecordError(filepath.Base(d.path))
