@@ -19,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: all deps demo test unit integration conformance bench test-v2 test-engines test-cri test-stress fuzz lint clean
+.PHONY: all deps demo test unit integration conformance bench test-v2 test-systemd test-engines test-cri test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
 all: berth
@@ -72,6 +72,7 @@ test: deps
 	$(MAKE) test-engines
 	$(MAKE) test-cri
 	$(MAKE) test-v2
+	$(MAKE) test-systemd
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
@@ -100,6 +101,12 @@ conformance: berth
 
 test-v2: berth
 	tests/v2vm/lane.sh
+
+# test-systemd: the systemd cgroup driver where systemd is PID 1: one qemu
+# guest booting the host's systemd (tests/systemdvm), its sanity and
+# safety checks, then every TestSystemd* test against ./berth.
+test-systemd: berth
+	tests/systemdvm/lane.sh
 
 # test-engines: containerd 1.6 and 2.x, podman and Docker drive ./berth
 # (tests/engines; ENGINES_BASELINE=1 runs every scenario with runc too).

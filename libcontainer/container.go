@@ -120,6 +120,28 @@ func (c *Container) Status() Status {
 // acquired (the record lists it) is released by delete.
 func (c *Container) interrupted() bool { return c.state.Status == Creating }
 
+// stoppedBecause says, for an error, why a container counts as stopped
+// ("" for another status): what became of its recorded process.
+func (c *Container) stoppedBecause(st Status) string {
+	if st != Stopped {
+		return ""
+	}
+	pid := c.state.InitPid
+	if c.interrupted() {
+		return " (its create was interrupted)"
+	}
+	ps, err := readProcStat(pid)
+	switch {
+	case err != nil:
+		return fmt.Sprintf(" (its process %d has exited)", pid)
+	case ps.startTime != c.state.InitStartTime:
+		return fmt.Sprintf(" (its process %d has exited: the pid is another process's now)", pid)
+	case ps.state == 'Z' || ps.state == 'X':
+		return fmt.Sprintf(" (its process %d has exited and is not yet reaped)", pid)
+	}
+	return ""
+}
+
 func (c *Container) fifoPath() string {
 	return c.root + "/" + c.state.ID + "/" + fifoName
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 	"github.com/berth-oci/berth/specconv"
 )
 
@@ -113,7 +114,8 @@ func Create(o *CreateOpts) (*Container, error) {
 	if plan.Process.Terminal && o.ConsoleSocket == "" && o.Console == nil {
 		return nil, errors.New("process.terminal is true: --console-socket is required (berth would detach without a terminal)")
 	}
-	plan.Process.Env = append(plan.Process.Env, o.ExtraEnv...)
+	plan.Process.Env = specconv.DedupEnv(append(plan.Process.Env, o.ExtraEnv...))
+	seccomp.SetDefaultFlags(plan.Seccomp)
 	c := newCreation(o, plan)
 	return c.create(c.makeStateDir, c.makeCgroup, c.prepareFiles, c.spawn, c.s.drive, c.finish)
 }

@@ -21,7 +21,7 @@ func (c *Container) Start(warn func(string)) error {
 	}
 	defer d.unlock()
 	if st := c.Status(); st != Created {
-		return fmt.Errorf("cannot start container %s: it is %s, not created", c.state.ID, st)
+		return fmt.Errorf("cannot start container %s: it is %s, not created%s", c.state.ID, st, c.stoppedBecause(st))
 	}
 	if cfg := c.Config(); cfg == nil || !cfg.HasProcess {
 		// runtime-spec config.md: process is REQUIRED when start is called

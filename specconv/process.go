@@ -62,8 +62,30 @@ func (c *checker) processCommand(path string, p *specs.Process, out *Process) er
 	if !filepath.IsAbs(p.Cwd) {
 		return c.errorf(field(path, "cwd"), "must be an absolute path, got %q", p.Cwd)
 	}
-	out.Args, out.Env, out.Cwd = p.Args, p.Env, filepath.Clean(p.Cwd)
+	out.Args, out.Env, out.Cwd = p.Args, DedupEnv(p.Env), filepath.Clean(p.Cwd)
 	return nil
+}
+
+// DedupEnv keeps one entry per variable: the last one given, where it
+// was given (runc does the same; env(1) in the container would otherwise
+// list a variable twice and the process see whichever its libc finds
+// first). env is not changed; entries are KEY=VALUE (checked before).
+func DedupEnv(env []string) []string {
+	last := make(map[string]int, len(env))
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		last[k] = i
+	}
+	if len(last) == len(env) {
+		return env
+	}
+	out := make([]string, 0, len(last))
+	for i, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); last[k] == i {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // processUser: uid, gid, additional gids and the umask.

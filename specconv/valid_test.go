@@ -76,6 +76,13 @@ var validCases = []validCase{
 			UID: 1000, GID: 100, AdditionalGids: []uint32{5, 6}, Umask: &umask, NoNewPrivileges: true,
 			OOMScoreAdj: ptr(-500), Terminal: true, ConsoleSize: &specs.Box{Height: 25, Width: 80}})
 	}},
+	{name: "env: one entry per variable, the last where it was given",
+		mutate: func(s *specs.Spec) {
+			s.Process.Env = []string{"ONE=two", "PATH=/bin", "ONE=", "HOME=/h", "TWO=2", "HOME="}
+		},
+		check: func(t *testing.T, p *Plan) {
+			eq(t, "env", p.Process.Env, []string{"PATH=/bin", "ONE=", "TWO=2", "HOME="})
+		}},
 	{name: "consoleSize without terminal", mutate: func(s *specs.Spec) { s.Process.ConsoleSize = &specs.Box{Height: 1, Width: 1} },
 		check:    func(t *testing.T, p *Plan) { eq(t, "console", p.Process.ConsoleSize, (*specs.Box)(nil)) },
 		warnings: []string{"config.json: process.consoleSize: ignored: process.terminal is false"}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,6 +59,21 @@ func CheckKernel(p *Program) error {
 		}
 	}
 	return nil
+}
+
+// SetDefaultFlags gives a profile without a `flags` field the flags
+// runc gives it (engines give none and expect runc's): the Speculative
+// Store Bypass mitigation that loading a filter would switch on for the
+// process (on kernels booted with spec_store_bypass_disable=seccomp;
+// since Linux 5.16 the default mode, prctl, ties none to seccomp) is left
+// off, with SECCOMP_FILTER_FLAG_SPEC_ALLOW, when the kernel knows the
+// flag. A `flags` field, even an empty one, is kept as it is. Create
+// calls it on the config it records, so that an exec, which compiles the
+// recorded profile as it is, loads its filter with the same flags.
+func SetDefaultFlags(s *specs.LinuxSeccomp) {
+	if s != nil && s.Flags == nil && flagsAccepted(FlagSpecAllow) {
+		s.Flags = []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagSpecAllow}
+	}
 }
 
 // probeFlags asks seccomp(2) to load a filter from NULL: a kernel that

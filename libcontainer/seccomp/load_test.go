@@ -291,3 +291,27 @@ func kernelRelease() string {
 	}
 	return unix.ByteSliceToString(u.Release[:])
 }
+
+// TestSetDefaultFlags: SPEC_ALLOW for a profile without flags (this
+// kernel knows it: Linux 4.17+); an empty or given list is kept.
+func TestSetDefaultFlags(t *testing.T) {
+	if !flagsAccepted(FlagSpecAllow) {
+		t.Fatalf("kernel %s refuses SECCOMP_FILTER_FLAG_SPEC_ALLOW (Linux 4.17+ knows it)", kernelRelease())
+	}
+	SetDefaultFlags(nil)
+	for _, tc := range []struct {
+		name  string
+		flags []specs.LinuxSeccompFlag
+		want  []specs.LinuxSeccompFlag
+	}{
+		{"absent", nil, []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagSpecAllow}},
+		{"empty", []specs.LinuxSeccompFlag{}, []specs.LinuxSeccompFlag{}},
+		{"log", []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog}, []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog}},
+	} {
+		s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: tc.flags}
+		SetDefaultFlags(s)
+		if fmt.Sprint(s.Flags) != fmt.Sprint(tc.want) || (s.Flags == nil) != (tc.want == nil) {
+			t.Errorf("%s: flags %#v, want %#v", tc.name, s.Flags, tc.want)
+		}
+	}
+}

@@ -174,7 +174,7 @@ sc_dl_memory_limit() {
 
 sc_dl_oom() {
 	local rc
-	rc=$(rc_of dl_run --name be-oom -m 32m --memory-swap 32m "$DL_IMG_BASE" "${OOM_CMD[@]}")
+	rc=$(rc_of dl_run --name be-oom -m 32m --memory-swap 32m "$DL_IMG_BASE" "${OOM_LATE_CMD[@]}")
 	expect_eq 137 "$rc" "exit code of the OOM-killed container"
 	expect_eq true "$(dl_inspect be-oom '{{.State.OOMKilled}}')" "OOMKilled"
 	dl_gone be-oom

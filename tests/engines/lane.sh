@@ -47,6 +47,10 @@ SCENARIOS=${ENGINES_SCENARIOS:-$SCENARIOS}
 # process that needs 64 MiB at once.
 MEMLIMIT_SH='cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
 OOM_CMD=(dd if=/dev/zero of=/dev/null bs=64M count=1)
+# The same as a container's whole process, a second late: the shims
+# (containerd's runc shim, conmon) watch for OOM only once the task has
+# started, so an OOM in the first instant goes unseen whatever the runtime.
+OOM_LATE_CMD=(sh -c 'sleep 1; exec dd if=/dev/zero of=/dev/null bs=64M count=1')
 
 [ -x "$BERTH" ] || { echo "no berth binary at $BERTH (run make)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "the engines lane needs root" >&2; exit 1; }

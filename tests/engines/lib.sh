@@ -139,6 +139,10 @@ run_scenario() {
 		UNEXPECTED=$((UNEXPECTED + 1))
 		echo "  $sc: FAIL after $((SECONDS - t0)) s (log $log)"
 		sed 's/^/    | /' "$log" | tail -n 15
+		# the daemon's own errors meanwhile (CI keeps no logs)
+		if [ -f "$EW/daemon.log" ]; then
+			grep -aiE 'level=(error|fatal)' "$EW/daemon.log" | tail -n 8 | cut -c1-400 | sed 's/^/    daemon| /' || true
+		fi
 	fi
 }
 

@@ -215,7 +215,7 @@ var badInputs = []badInput{
 		}
 	}, do: func(t *testing.T, e *env, b *bundle, id string) result {
 		return e.berth("start", id)
-	}, want: []string{"$ID", "stopped", "not created"}, keeps: true},
+	}, want: []string{"$ID", "stopped", "not created", "has exited"}, keeps: true},
 	{name: "start-missing", do: func(t *testing.T, e *env, b *bundle, id string) result {
 		return e.berth("start", id)
 	}, want: []string{"$ID", "does not exist"}},

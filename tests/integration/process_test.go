@@ -26,6 +26,23 @@ func TestArgsEnvCwd(t *testing.T) {
 	expectLines(t, e.runOK(b), "[one two][][*]", "A=1 B=two words", "/does/not/exist/yet", "6", "/root")
 }
 
+// TestEnvOnceEach: a variable given twice is set once, to its last
+// value, where that was given (runc's order; env(1) would list both);
+// HOME comes last when the environment has none or an empty one. The
+// same for an exec's process file.
+func TestEnvOnceEach(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("env")
+	b.spec.Process.Env = []string{"ONE=two", "PATH=/bin", "ONE=", "HOME=/h", "TWO=2", "HOME="}
+	expectLines(t, e.runOK(b), "PATH=/bin", "ONE=", "TWO=2", "HOME=/root")
+
+	c := e.startExec(e.execBundle())
+	p := c.process("env")
+	p.Env = []string{"A=1", "PATH=/bin", "A=2", "HOME=/x"}
+	expectLines(t, c.out([]string{"--process", writeProcess(t, p)}), "PATH=/bin", "A=2", "HOME=/x")
+}
+
 func TestUserGroupsUmask(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -301,5 +318,64 @@ func TestSeccompNotifyErrors(t *testing.T) {
 		id := e.id()
 		failsOneLine(t, e.createIO("run", id, b), tc.want)
 		e.assertNothingLeft(id, b)
+	}
+}
+
+// TestSeccompDefaultFlags: a profile without `flags` is loaded with
+// SECCOMP_FILTER_FLAG_SPEC_ALLOW, as runc loads it (engines give no
+// flags); a `flags` field, even an empty one, is taken as it is; an exec
+// loads the container's filter with the container's flags. The flags a
+// filter was loaded with show nowhere in the process (and SPEC_ALLOW
+// changes the process only on a kernel whose Speculative Store Bypass
+// mode is "seccomp"), so the test reads them from --debug, where runc's
+// seccomp.bats reads them too, and checks that the filter took effect.
+func TestSeccompDefaultFlags(t *testing.T) {
+	t.Parallel()
+	const specAllow, log = 4, 2
+	for _, tc := range []struct {
+		name  string
+		flags []any // as config.json gives them; nil: no field
+		want  int
+	}{
+		{"absent", nil, specAllow},
+		{"empty", []any{}, 0},
+		{"log", []any{"SECCOMP_FILTER_FLAG_LOG"}, log},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			b := e.execBundle()
+			b.spec.Linux.Seccomp = &specs.LinuxSeccomp{
+				DefaultAction: specs.ActAllow,
+				Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32},
+				Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}},
+			}
+			editJSON(t, b, func(m map[string]any) {
+				if tc.flags != nil {
+					m["linux"].(map[string]any)["seccomp"].(map[string]any)["flags"] = tc.flags
+				}
+			})
+			want := fmt.Sprintf("seccomp filter flags: %d\"", tc.want)
+			id := e.id()
+			logFile := filepath.Join(t.TempDir(), "run.log")
+			null, _ := os.Open(os.DevNull)
+			defer null.Close()
+			errf, err := os.Create(logFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer errf.Close()
+			if code := e.berthIO(null, null, errf, "--debug", "run", "--detach", "--bundle", b.dir, id); code != 0 {
+				t.Fatalf("berth run --detach: exit %d", code)
+			}
+			if log, _ := os.ReadFile(logFile); !strings.Contains(string(log), want) {
+				t.Errorf("run: want %q in the debug log: %s", want, log)
+			}
+			// a writable tmpfs: only seccomp can refuse
+			r := e.berth("--debug", "exec", id, "mkdir", "/dev/shm/denied")
+			if r.code == 0 || !strings.Contains(r.stderr, "Operation not permitted") || !strings.Contains(r.stderr, want) {
+				t.Errorf("exec mkdir under a profile denying it: %s; want EPERM and %q", r, want)
+			}
+		})
 	}
 }

@@ -68,3 +68,26 @@ func TestLoadAllowRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyOK: with -empty-ok a package that ran no test (package b of
+// events) is said in the report, not failed; the other problems stay.
+func TestEmptyOK(t *testing.T) {
+	var out strings.Builder
+	l := &lane{emptyOK: true, out: &out}
+	if err := l.read(strings.NewReader(events)); err != nil {
+		t.Fatal(err)
+	}
+	problems := l.verdict(nil)
+	for _, p := range problems {
+		if strings.Contains(p, "ran no test") {
+			t.Errorf("with -empty-ok: %q", p)
+		}
+	}
+	if len(problems) != 3 { // the three skips without an allowed reason
+		t.Errorf("problems: %q", problems)
+	}
+	l.report(problems)
+	if !strings.Contains(out.String(), "package b ran no test (none matched, or all skipped): allowed here") {
+		t.Errorf("the report does not say that b ran no test:\n%s", out.String())
+	}
+}

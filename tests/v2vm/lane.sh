@@ -7,10 +7,10 @@
 # and exits 1 if anything failed (125 if the guest itself failed).
 #
 # Items, in order:
-#   1. the cgroups package's test binary (built here);
-#   2. what each tests/v2vm/lane.d/*.sh adds (sourced on the host, with
-#      lane_test / lane_cmd below and $REPO, $LANE_BIN at hand);
-#   3. the ITEM arguments, then the words of $BERTH_LANE_EXTRA. An item
+#   1. what each tests/v2vm/lane.d/*.sh adds (sourced on the host, with
+#      lane_test / lane_cmd below and $REPO, $LANE_BIN at hand): the
+#      cgroups package's test binary first (10-cgroups.sh);
+#   2. the ITEM arguments, then the words of $BERTH_LANE_EXTRA. An item
 #      is a Go test binary (a file named *.test: run in its own directory),
 #      a directory (every *.test in it, then every executable *.sh), or
 #      else a shell command run with bash in $REPO (passes when it exits 0).
@@ -22,16 +22,26 @@
 # it fails on a failed test, on a skip tests/skips.allow does not name, on
 # running no test, and on fewer tests run than LANE_MIN (set in the hook's
 # call: LANE_MIN=40 lane_test ...; the tests that ran, subtests included).
+# LANE_EMPTY_OK=1 lane_test ... lets an item run no test at all (it says so).
 #
 # Env: LANE_OUT (default a temp dir, removed unless kept) holds the
 # binaries and the guest's logs (LANE_KEEP=1 keeps it);
 # LANE_TIMEOUT (seconds per item, default 300); the V2VM_* knobs of run.sh
 # (V2VM_TIMEOUT defaults to 900 here).  Needs root.
+#
+# Another VM lane reuses this one (tests/systemdvm/lane.sh) through
+# LANE_NAME (the closing line's name, default "lane"), LANE_VM (the
+# runner: 'COMMAND' SHARE_DIR, default run.sh here), LANE_HOOKS (the
+# hooks' dir, default lane.d here) and LANE_OUT_PARENT (where the temp
+# dir goes).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 T0=$(date +%s.%N)
-say() { echo "lane: $*" >&2; }
+LANE_NAME=${LANE_NAME:-lane}
+LANE_VM=${LANE_VM:-$HERE/run.sh}
+LANE_HOOKS=${LANE_HOOKS:-$HERE/lane.d}
+say() { echo "$LANE_NAME: $*" >&2; }
 [ "$(id -u)" = 0 ] || { say "needs root (qemu, cgroups)"; exit 2; }
 command -v go >/dev/null || { say "go is not on PATH"; exit 2; }
 
@@ -47,7 +57,7 @@ if [ -n "${LANE_OUT:-}" ]; then
 	mkdir -p "$LANE_OUT"
 	OUT=$(cd "$LANE_OUT" && pwd -P)
 else
-	OUT=$(mktemp -d "${SHARE:-${TMPDIR:-/tmp}}/.v2vm-lane.XXXXXX")
+	OUT=$(mktemp -d "${LANE_OUT_PARENT:-${SHARE:-${TMPDIR:-/tmp}}}/.lane.XXXXXX")
 	[ -n "${LANE_KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
 fi
 SHARE=${SHARE:-$OUT}
@@ -56,11 +66,13 @@ mkdir -p "$LANE_BIN" "$OUT/logs"
 : >"$OUT/items"
 
 # items: one per line, fields separated by a tab: kind, name, then
-# test: binary, run dir, the minimum of tests run, args; cmd: the command
+# test: binary, run dir, the minimum of tests run, empty-ok or -, args;
+# cmd: the command
 lane_test() {
-	local name=$1 bin=$2 dir=${3:-$(dirname "$2")}
+	local name=$1 bin=$2 dir=${3:-$(dirname "$2")} empty=empty-ok
 	shift $(($# < 3 ? $# : 3))
-	printf 'test\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bin" "$dir" "${LANE_MIN:-0}" "$*" >>"$OUT/items"
+	[ -n "${LANE_EMPTY_OK:-}" ] || empty=-
+	printf 'test\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bin" "$dir" "${LANE_MIN:-0}" "$empty" "$*" >>"$OUT/items"
 }
 lane_cmd() { printf 'cmd\t%s\t%s\n' "$1" "$2" >>"$OUT/items"; }
 # guest_visible DIR: the guest sees the host's / except /tmp, /run and
@@ -107,13 +119,8 @@ say "building test2json and skipcheck"
 	CGO_ENABLED=0 go build -o "$LANE_BIN/skipcheck" ./tests/skipcheck)
 cp "$REPO/tests/skips.allow" "$LANE_BIN/skips.allow"
 
-# --- 1. the cgroups package --------------------------------------------------------
-say "building the cgroups test binary"
-(cd "$REPO" && CGO_ENABLED=0 go test -c -o "$LANE_BIN/cgroups.test" ./cgroups)
-LANE_MIN=127 lane_test cgroups "$LANE_BIN/cgroups.test" "$REPO/cgroups"
-
-# --- 2. lane.d hooks, 3. arguments and BERTH_LANE_EXTRA ---------------------------
-for hook in "$HERE"/lane.d/*.sh; do
+# --- 1. lane.d hooks, 2. arguments and BERTH_LANE_EXTRA ---------------------------
+for hook in "$LANE_HOOKS"/*.sh; do
 	[ -f "$hook" ] || continue
 	say "hook $(basename "$hook")"
 	# (not in an && or || list: that would switch errexit off in the hook)
@@ -135,13 +142,15 @@ for it in ${BERTH_LANE_EXTRA:-}; do add_item "$it"; done
 # --- the guest side ----------------------------------------------------------------
 cp "$HERE/lane-guest.sh" "$OUT/lane-guest.sh"
 export V2VM_TIMEOUT=${V2VM_TIMEOUT:-900}
-export V2VM_ENV="${V2VM_ENV:-} LANE_TIMEOUT=${LANE_TIMEOUT:-300} LANE_REPO=$REPO"
-say "$(wc -l <"$OUT/items") item(s); booting the v2 guest"
+say "$(wc -l <"$OUT/items") item(s); booting the guest ($(basename "$(dirname "$LANE_VM")"))"
 rc=0
-(cd "$OUT" && "$HERE/run.sh" "bash $OUT/lane-guest.sh $OUT" "$SHARE") || rc=$?
+(cd "$OUT" && "$LANE_VM" "$(printf 'LANE_TIMEOUT=%q LANE_REPO=%q LANE_NAME=%q bash %q %q' \
+	"${LANE_TIMEOUT:-300}" "$REPO" "$LANE_NAME" "$OUT/lane-guest.sh" "$OUT")" "$SHARE") || rc=$?
 say "took $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $T0}")s (host build included); logs in $OUT/logs$([ -n "${LANE_OUT:-}${LANE_KEEP:-}" ] || echo ' (removed)')"
-if [ "$rc" -ge 124 ]; then
-	say "the guest failed (run.sh exit $rc)"
-	echo "lane: 0 passed, 1 failed"
+if [ "$rc" = 126 ]; then # (the systemd runner's guard of the host's /tmp)
+	echo "$LANE_NAME: FAILED: SAFETY: the host's /tmp looks changed after the boot (see above)"
+elif [ "$rc" -ge 124 ]; then
+	say "the guest failed ($(basename "$LANE_VM") exit $rc)"
+	echo "$LANE_NAME: 0 passed, 1 failed"
 fi
 exit "$rc"
