@@ -197,29 +197,47 @@ func (d *stateDir) removeFiles() error {
 
 func (d *stateDir) file(name string) string { return filepath.Join(d.path, name) }
 
-// save writes state.json atomically (temp file, rename).
+// save writes state.json atomically (temp file, rename). The directory's
+// lock is held (a stateDir is only made locked), so the temp file has one
+// name; one a crashed writer left is truncated.
 func (d *stateDir) save(s *State) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	tmp, err := os.CreateTemp(d.path, ".state-*")
+	tmp := d.file(".state.tmp")
+	fd, err := fdio.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer unix.Unlink(tmp)
 	// No fsync: the rename makes the record atomic for any process that
 	// reads it, and a record that survived a power cut would describe
 	// containers that did not (costs 0.5 ms a write on a disk-backed /run).
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
+	err = writeAll(fd, data)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err == nil {
+		err = unix.Rename(tmp, d.file(stateFile))
 	}
-	if err := os.Rename(tmp.Name(), d.file(stateFile)); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err != nil {
+		return fmt.Errorf("write state %s: %w", tmp, err)
+	}
+	return nil
+}
+
+// writeAll writes b to fd, retrying short writes and EINTR.
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
 	}
 	return nil
 }
