@@ -3,6 +3,7 @@ module github.com/berth-oci/berth
 go 1.26.8
 
 require (
+	github.com/cilium/ebpf v0.22.0
 	github.com/moby/sys/mountinfo v0.7.3
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/opencontainers/selinux v1.15.1

@@ -6,6 +6,9 @@ import (
 	"math"
 	"strings"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,18 +36,18 @@ var accessBits = []struct {
 // progBuilder emits instructions, attaching a pending label to the next
 // one (every jump target is the first instruction of a block).
 type progBuilder struct {
-	insns    []bpfInsn
+	insns    asm.Instructions
 	pending  string
 	denyUsed bool // a jump to labelDeny was emitted
 }
 
-func (b *progBuilder) emit(ins ...bpfInsn) {
+func (b *progBuilder) emit(ins ...asm.Instruction) {
 	for _, in := range ins {
 		if b.pending != "" {
-			in = in.withSymbol(b.pending)
+			in = in.WithSymbol(b.pending)
 			b.pending = ""
 		}
-		if in.ref == labelDeny {
+		if in.Reference() == labelDeny {
 			b.denyUsed = true
 		}
 		b.insns = append(b.insns, in)
@@ -57,28 +60,28 @@ func (b *progBuilder) emit(ins ...bpfInsn) {
 // rule that matches the device and has that bit decides; no match denies.
 // Access is granted only if every asked bit is granted. So "last match
 // wins" as the spec says, and a rule for "r" does not decide a "rw" open.
-func deviceProgram(rules []devRule) []bpfInsn {
+func deviceProgram(rules []devRule) asm.Instructions {
 	b := &progBuilder{}
 	b.emit(
-		ldxW(r2, r1, ctxOffType),
-		movReg(r3, r2),
-		andImm(r2, 0xffff),        // r2: device type
-		rshImm(r3, devTypeShift),  // r3: access asked
-		ldxW(r4, r1, ctxOffMajor), // r4: major
-		ldxW(r5, r1, ctxOffMinor), // r5: minor
+		asm.LoadMem(asm.R2, asm.R1, ctxOffType, asm.Word),
+		asm.Mov.Reg(asm.R3, asm.R2),
+		asm.And.Imm(asm.R2, 0xffff),                        // R2: device type
+		asm.RSh.Imm(asm.R3, devTypeShift),                  // R3: access asked
+		asm.LoadMem(asm.R4, asm.R1, ctxOffMajor, asm.Word), // R4: major
+		asm.LoadMem(asm.R5, asm.R1, ctxOffMinor, asm.Word), // R5: minor
 	)
 	for _, a := range accessBits {
 		done := fmt.Sprintf("done_%c", a.letter)
-		b.emit(movReg(r0, r3), andImm(r0, a.bit), jeqImm(r0, 0, done))
+		b.emit(asm.Mov.Reg(asm.R0, asm.R3), asm.And.Imm(asm.R0, a.bit), asm.JEq.Imm(asm.R0, 0, done))
 		if !emitRulesForBit(b, rules, a.letter, done) {
-			b.emit(ja(labelDeny))
+			b.emit(asm.Ja.Label(labelDeny))
 		}
 		b.pending = done
 	}
-	b.emit(movImm(r0, 1), exit())
+	b.emit(asm.Mov.Imm(asm.R0, 1), asm.Return())
 	if b.denyUsed { // an unreachable block would fail the verifier
 		b.pending = labelDeny
-		b.emit(movImm(r0, 0), exit())
+		b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 	}
 	return b.insns
 }
@@ -99,7 +102,7 @@ func emitRulesForBit(b *progBuilder, rules []devRule, letter rune, done string) 
 		if r.allow {
 			target = done
 		}
-		b.emit(ja(target))
+		b.emit(asm.Ja.Label(target))
 		if len(conds) == 0 {
 			return true
 		}
@@ -109,24 +112,24 @@ func emitRulesForBit(b *progBuilder, rules []devRule, letter rune, done string) 
 }
 
 // ruleConditions emits "jump to skip unless the device matches r".
-func ruleConditions(r devRule, skip string) []bpfInsn {
-	var out []bpfInsn
+func ruleConditions(r devRule, skip string) []asm.Instruction {
+	var out []asm.Instruction
 	switch r.typ {
 	case 'b':
-		out = append(out, jneImm(r2, bpfDevBlock, skip))
+		out = append(out, asm.JNE.Imm(asm.R2, bpfDevBlock, skip))
 	case 'c':
-		out = append(out, jneImm(r2, bpfDevChar, skip))
+		out = append(out, asm.JNE.Imm(asm.R2, bpfDevChar, skip))
 	}
 	for _, c := range []struct {
-		reg uint8
+		reg asm.Register
 		v   int64
-	}{{r4, r.major}, {r5, r.minor}} {
+	}{{asm.R4, r.major}, {asm.R5, r.minor}} {
 		switch {
 		case c.v == wildcard:
 		case c.v <= math.MaxInt32:
-			out = append(out, jneImm(c.reg, int32(c.v), skip))
+			out = append(out, asm.JNE.Imm(c.reg, int32(c.v), skip))
 		default:
-			out = append(out, ldImm64(r6, c.v), jneReg(c.reg, r6, skip))
+			out = append(out, asm.LoadImm(asm.R6, c.v, asm.DWord), asm.JNE.Reg(c.reg, asm.R6, skip))
 		}
 	}
 	return out
@@ -139,11 +142,16 @@ func ruleConditions(r devRule, skip string) []bpfInsn {
 // cgroup never allows more than either rule set (all attached programs
 // must allow an access).
 func attachDeviceProgram(dir string, rules []devRule) error {
-	prog, err := loadDeviceProgram("berth_devices", deviceProgram(rules))
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Name:         "berth_devices",
+		Type:         ebpf.CGroupDevice,
+		License:      "Apache-2.0",
+		Instructions: deviceProgram(rules),
+	})
 	if err != nil {
 		return fmt.Errorf("%s: load the device eBPF program: %w", devField, err)
 	}
-	defer unix.Close(prog)
+	defer prog.Close()
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("%s: open %s: %w", devField, dir, err)
@@ -155,15 +163,15 @@ func attachDeviceProgram(dir string, rules []devRule) error {
 	}
 	defer closeAll(old)
 	if len(old) == 1 {
-		if err := attachDeviceProgramFd(fd, prog, old[0]); err == nil {
+		if err := attachProgram(fd, prog, link.ReplaceProgram(old[0])); err == nil {
 			return nil
 		}
 	}
-	if err := attachDeviceProgramFd(fd, prog, -1); err != nil {
+	if err := attachProgram(fd, prog, nil); err != nil {
 		return fmt.Errorf("%s: attach the device eBPF program to %s: %w", devField, dir, err)
 	}
 	for _, p := range old {
-		err := detachDeviceProgramFd(fd, p)
+		err := link.RawDetachProgram(link.RawDetachProgramOptions{Target: fd, Program: p, Attach: ebpf.AttachCGroupDevice})
 		if err != nil && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("%s: detach the previous device program from %s: %w", devField, dir, err)
 		}
@@ -171,16 +179,26 @@ func attachDeviceProgram(dir string, rules []devRule) error {
 	return nil
 }
 
+func attachProgram(fd int, prog *ebpf.Program, anchor link.Anchor) error {
+	return link.RawAttachProgram(link.RawAttachProgramOptions{
+		Target:  fd,
+		Program: prog,
+		Attach:  ebpf.AttachCGroupDevice,
+		Anchor:  anchor,
+		Flags:   unix.BPF_F_ALLOW_MULTI,
+	})
+}
+
 // attachedDevicePrograms opens the device programs attached to the cgroup
 // itself (not inherited ones).
-func attachedDevicePrograms(fd int) ([]int, error) {
-	ids, err := deviceProgramIDs(fd)
+func attachedDevicePrograms(fd int) ([]*ebpf.Program, error) {
+	res, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
 	if err != nil {
 		return nil, err
 	}
-	var progs []int
-	for _, id := range ids {
-		p, err := programFdByID(id)
+	var progs []*ebpf.Program
+	for _, ap := range res.Programs {
+		p, err := ebpf.NewProgramFromID(ap.ID)
 		if err != nil {
 			closeAll(progs)
 			return nil, err
@@ -190,8 +208,8 @@ func attachedDevicePrograms(fd int) ([]int, error) {
 	return progs, nil
 }
 
-func closeAll(progs []int) {
+func closeAll(progs []*ebpf.Program) {
 	for _, p := range progs {
-		unix.Close(p)
+		p.Close()
 	}
 }

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // runProgram interprets the device program on one request, for the
 // subset of eBPF that deviceProgram emits.
-func runProgram(t *testing.T, insns []bpfInsn, typ, access, major, minor uint32) int64 {
+func runProgram(t *testing.T, insns asm.Instructions, typ, access, major, minor uint32) int64 {
 	t.Helper()
-	labels, err := symbolIndexes(insns)
+	labels, err := insns.SymbolOffsets()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,48 +24,49 @@ func runProgram(t *testing.T, insns []bpfInsn, typ, access, major, minor uint32)
 	for pc, steps := 0, 0; steps < 10000; steps++ {
 		in := insns[pc]
 		pc++
+		op := in.OpCode
 		switch {
-		case in.class() == bpfClassLdx:
-			reg[in.dst] = uint64(ctx[int(in.off)/4])
-		case in.isLddw():
-			reg[in.dst] = uint64(in.imm)
-		case in.class() == bpfClassAlu64:
-			v := uint64(in.imm)
-			if in.regSrc() {
-				v = reg[in.src]
+		case op.Class() == asm.LdXClass:
+			reg[in.Dst] = uint64(ctx[int(in.Offset)/4])
+		case op.IsDWordLoad():
+			reg[in.Dst] = uint64(in.Constant)
+		case op.Class() == asm.ALU64Class:
+			v := uint64(in.Constant)
+			if op.Source() == asm.RegSource {
+				v = reg[in.Src]
 			}
-			switch in.op & 0xf0 {
-			case unix.BPF_MOV:
-				reg[in.dst] = v
-			case unix.BPF_AND:
-				reg[in.dst] &= v
-			case unix.BPF_RSH:
-				reg[in.dst] >>= v
+			switch op.ALUOp() {
+			case asm.Mov:
+				reg[in.Dst] = v
+			case asm.And:
+				reg[in.Dst] &= v
+			case asm.RSh:
+				reg[in.Dst] >>= v
 			default:
 				t.Fatalf("unexpected ALU op %v", in)
 			}
-		case in.isExit():
-			return int64(reg[r0])
-		case in.isJump():
-			v := uint64(in.imm)
-			if in.regSrc() {
-				v = reg[in.src]
+		case op.JumpOp() == asm.Exit:
+			return int64(reg[asm.R0])
+		case op.Class() == asm.JumpClass:
+			v := uint64(in.Constant)
+			if op.Source() == asm.RegSource {
+				v = reg[in.Src]
 			}
 			taken := false
-			switch in.jumpOp() {
-			case unix.BPF_JA:
+			switch op.JumpOp() {
+			case asm.Ja:
 				taken = true
-			case unix.BPF_JEQ:
-				taken = reg[in.dst] == v
-			case unix.BPF_JNE:
-				taken = reg[in.dst] != v
+			case asm.JEq:
+				taken = reg[in.Dst] == v
+			case asm.JNE:
+				taken = reg[in.Dst] != v
 			default:
 				t.Fatalf("unexpected jump %v", in)
 			}
 			if taken {
-				target, ok := labels[in.ref]
+				target, ok := labels[in.Reference()]
 				if !ok || target <= pc-1 {
-					t.Fatalf("jump to %q: no such label or backwards", in.ref)
+					t.Fatalf("jump to %q: no such label or backwards", in.Reference())
 				}
 				pc = target
 			}
@@ -79,21 +80,21 @@ func runProgram(t *testing.T, insns []bpfInsn, typ, access, major, minor uint32)
 
 // checkReachable fails when an instruction cannot be reached (the
 // verifier refuses such programs).
-func checkReachable(t *testing.T, insns []bpfInsn) {
+func checkReachable(t *testing.T, insns asm.Instructions) {
 	t.Helper()
-	labels, _ := symbolIndexes(insns)
+	labels, _ := insns.SymbolOffsets()
 	seen := make([]bool, len(insns))
 	var visit func(int)
 	visit = func(i int) {
 		for ; i < len(insns) && !seen[i]; i++ {
 			seen[i] = true
 			in := insns[i]
-			if in.isExit() {
+			if in.OpCode.JumpOp() == asm.Exit {
 				return
 			}
-			if in.isJump() {
-				visit(labels[in.ref])
-				if in.jumpOp() == unix.BPF_JA {
+			if in.OpCode.Class() == asm.JumpClass {
+				visit(labels[in.Reference()])
+				if in.OpCode.JumpOp() == asm.Ja {
 					return
 				}
 			}
