@@ -28,8 +28,8 @@ containers.`,
 }
 
 // featuresJSON prints potentiallyUnsafeConfigAnnotations even when empty:
-// berth acts on no annotation of config.json, which an empty list says
-// and an absent one ("unknown") does not.
+// an empty list says berth acts on no annotation of config.json, and an
+// absent one ("unknown") does not.
 type featuresJSON struct {
 	*features.Features
 	PotentiallyUnsafeConfigAnnotations []string `json:"potentiallyUnsafeConfigAnnotations"`

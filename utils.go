@@ -67,7 +67,7 @@ func getContainer(ctx *cli.Context) (*libcontainer.Container, error) {
 }
 
 // systemdCgroup checks --systemd-cgroup: it needs systemd as the host's
-// init, which berth does not drive yet.
+// init (the cgroups package's systemd driver does the rest).
 func systemdCgroup(ctx *cli.Context) (bool, error) {
 	if !ctx.GlobalBool("systemd-cgroup") {
 		return false, nil

@@ -26,7 +26,11 @@ type base struct {
 	warnings []string
 	hostInfo func() *sysInfo  // nil: hostSysInfo; tests fake the host
 	skipped  map[string]error // rootless: hierarchies left out, and why
+	adopted  bool             // systemd made the cgroup with the init in it
 }
+
+// Adopt is a no-op: the init entered the cgroup Create made (see Manager).
+func (b *base) Adopt(int) error { return nil }
 
 // host describes the host for Set's validation.
 func (b *base) host() *sysInfo {
@@ -186,6 +190,9 @@ func (b *base) checkSkipped(ws []fileWrite) error {
 // has processes or is frozen: it belongs to something else (the spec
 // asks an error for a non-empty cgroup on create).
 func (b *base) checkNotInUse() error {
+	if b.adopted {
+		return nil // systemd made it for the container's init, which is in it
+	}
 	made := make(map[string]bool)
 	for _, d := range b.created {
 		made[d] = true

@@ -11,10 +11,13 @@ type Config struct {
 	Path string
 	// ID is the container id, used for the default path.
 	ID string
-	// Systemd asks for the systemd cgroup driver (--systemd-cgroup). It is
-	// refused: without systemd running, as such; with it, as not
-	// implemented yet. A "slice:prefix:name" Path needs it.
+	// Systemd asks for the systemd cgroup driver (--systemd-cgroup): the
+	// cgroup is a transient unit named by a "slice:prefix:name" Path (see
+	// the package doc). It needs systemd as the host's init and root.
 	Systemd bool
+	// Annotations are the container's; the systemd driver starts its unit
+	// with the properties "org.systemd.property.NAME" ones give, as runc.
+	Annotations map[string]string
 	// Rootless tolerates hierarchies berth may not write to: a cgroup that
 	// cannot be created or joined for lack of permission is skipped with a
 	// warning, unless the resources need its controller.
@@ -43,6 +46,9 @@ type State struct {
 	Created []string `json:"created,omitempty"`
 	// Rootless is Config.Rootless.
 	Rootless bool `json:"rootless,omitempty"`
+	// Systemd is the unit of the systemd driver (--systemd-cgroup): Load
+	// gives its manager, which stops the unit on Destroy.
+	Systemd *SystemdUnit `json:"systemd,omitempty"`
 	// DefaultDevices is Config.DefaultDevices, kept for Set.
 	DefaultDevices []specs.LinuxDeviceCgroup `json:"defaultDevices,omitempty"`
 }

@@ -10,6 +10,7 @@
 //	err = m.Create()                // mkdir in every hierarchy + limits; undone on error
 //	fd, ok, err := m.CloneFD()      // Unified: start the init with CLONE_INTO_CGROUP
 //	err = m.Join(pid)               // else (and for exec'd processes): move it in
+//	err = m.Adopt(pid)              // systemd: start the unit with the spawned init
 //	st := m.State()                 // persist in state.json; cgroups.Load(st) later
 //	m.Set(r); m.Freeze(); m.Thaw(); m.Stats(); m.Kill(sig); m.Destroy()
 //
@@ -36,8 +37,13 @@
 //     controllers); on Hybrid the cgroup2 dir is /sys/fs/cgroup/unified/a/b.
 //
 // A "slice:prefix:name" path is the systemd driver's and is refused
-// without Config.Systemd; the systemd driver itself is not implemented
-// (Config.Systemd is refused with a message saying so).
+// without Config.Systemd. With it (systemd.go), the cgroup is the one of a
+// transient unit, "prefix-name.scope" under slice (see parseSystemdPath):
+// Create only checks that systemd answers; Adopt(pid) starts the unit with
+// the init as its process and the limits as unit properties, then the
+// cgroupfs manager of the unit's cgroup applies them to the files and does
+// the rest; Set changes both; Destroy stops the unit. Config.Annotations
+// "org.systemd.property.NAME" are more properties of the new unit.
 //
 // On Hybrid the cgroup2 directory is created and joined like runc does;
 // hybrid.go says why. Destroy removes only directories Create made, and a

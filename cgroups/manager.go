@@ -23,6 +23,13 @@ type Manager interface {
 	// container's pid namespace (a limit of 0 or 1 would stop it). The
 	// caller of Create calls it once that process exists.
 	Started() error
+	// Adopt puts a freshly started init, which has not run any container
+	// code yet, into a cgroup that can only be made with its first process
+	// in it: the systemd driver starts the unit with pid, then applies the
+	// limits (not the pids limit: see Started). The cgroupfs managers made
+	// the cgroup in Create and the init entered it through OpenEntry: a
+	// no-op there.
+	Adopt(pid int) error
 	// Join moves pid into the cgroup in every hierarchy (on Hybrid the
 	// v1 controllers and the cgroup2 directory).
 	Join(pid int) error
@@ -89,6 +96,9 @@ func New(cfg Config) (Manager, error) {
 	if si.layoutErr != nil {
 		return nil, si.layoutErr
 	}
+	if cfg.Systemd {
+		return newSystemd(cfg, si)
+	}
 	inner, err := innerPath(cfg)
 	if err != nil {
 		return nil, err
@@ -122,6 +132,13 @@ func Load(st State) (Manager, error) {
 	}
 	b := base{mode: st.Mode, paths: copyMap(st.Paths), created: append([]string(nil), st.Created...),
 		rootless: st.Rootless, defaults: st.DefaultDevices}
+	if u := st.Systemd; u != nil {
+		if _, err := u.cgroupPath(); err != nil {
+			return nil, fmt.Errorf("cgroups: state's systemd unit: %w", err)
+		}
+		b.adopted = true
+		return wrapSystemd(b, *u, "", true), nil
+	}
 	return newManager(b), nil
 }
 

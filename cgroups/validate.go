@@ -76,7 +76,7 @@ func validate(cfg Config, si *sysInfo) error {
 	if err := validateDriver(cfg, si); err != nil {
 		return err
 	}
-	if _, err := innerPath(cfg); err != nil {
+	if err := validatePath(cfg); err != nil {
 		return err
 	}
 	if _, err := deviceRules(nil, cfg.DefaultDevices); err != nil {
@@ -85,18 +85,32 @@ func validate(cfg Config, si *sysInfo) error {
 	return validateResources(cfg.Resources, si)
 }
 
-// validateDriver refuses the systemd driver and systemd-style paths.
+// validateDriver refuses the systemd driver where systemd is not the
+// init or for rootless, and a systemd-style path without the driver.
 func validateDriver(cfg Config, si *sysInfo) error {
 	if cfg.Systemd {
 		if !si.systemd {
 			return fmt.Errorf("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)")
 		}
-		return fmt.Errorf("--systemd-cgroup: the systemd cgroup driver is not implemented in berth yet; run without --systemd-cgroup")
+		if cfg.Rootless {
+			return fmt.Errorf("--systemd-cgroup: rootless containers (the user's systemd instance) are not supported by berth's systemd driver; run without --systemd-cgroup")
+		}
+		return nil
 	}
 	if isSystemdPath(cfg.Path) {
 		return fmt.Errorf("linux.cgroupsPath: %q is a systemd \"slice:prefix:name\" path; it needs --systemd-cgroup", cfg.Path)
 	}
 	return nil
+}
+
+// validatePath checks the cgroupsPath the driver reads.
+func validatePath(cfg Config) error {
+	if cfg.Systemd {
+		_, err := parseSystemdPath(cfg.Path, cfg.ID)
+		return err
+	}
+	_, err := innerPath(cfg)
+	return err
 }
 
 // isSystemdPath tells a "slice:prefix:name" cgroupsPath.

@@ -130,6 +130,10 @@ func (c *Container) stoppedBecause(st Status) string {
 	if c.interrupted() {
 		return " (its create was interrupted)"
 	}
+	if pid <= 0 {
+		// no create records a created container without its process
+		return fmt.Sprintf(" (its record, status %q, names no process)", c.state.Status)
+	}
 	ps, err := readProcStat(pid)
 	switch {
 	case err != nil:

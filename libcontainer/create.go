@@ -171,11 +171,12 @@ func (c *creation) makeStateDir() error {
 
 func (c *creation) makeCgroup() error {
 	cg, err := cgroups.New(cgroups.Config{
-		Path:      c.plan.CgroupsPath,
-		ID:        c.o.ID,
-		Systemd:   c.o.SystemdCgroup,
-		Rootless:  c.o.Rootless,
-		Resources: c.plan.Resources,
+		Path:        c.plan.CgroupsPath,
+		ID:          c.o.ID,
+		Systemd:     c.o.SystemdCgroup,
+		Rootless:    c.o.Rootless,
+		Resources:   c.plan.Resources,
+		Annotations: c.plan.Spec.Annotations,
 		// the default devices are in Plan.Devices
 		DefaultDevices: deviceRules(c.plan),
 	})
@@ -300,9 +301,30 @@ func (c *creation) spawn() error {
 	if err := c.s.spawn(c.o.Stdio, entry.CloneFD); err != nil {
 		return err
 	}
+	if err := c.adopt(); err != nil {
+		return err
+	}
 	h := c.facts()
 	warnDeniedGroups(c.plan.Process.AdditionalGids, h.groupsDenied, c.o.Warn)
 	return c.s.sendPlan(finishCreatePlan(c.plan, h, c.fds, filter))
+}
+
+// adopt puts the init, which waits for its plan, into a cgroup that
+// needs a process to be made (the systemd driver's unit: see
+// cgroups.Manager.Adopt), and records the cgroup as made.
+func (c *creation) adopt() error {
+	if c.cg == nil {
+		return nil
+	}
+	if err := c.cg.Adopt(c.s.init.pid); err != nil {
+		return err
+	}
+	for _, w := range c.cg.Warnings() {
+		cgroupWarn(w, c.o.Rootless, c.o.Warn)
+	}
+	st := c.cg.State()
+	c.state.Cgroup = &st
+	return nil
 }
 
 // recordHostMounts records the mount at the rootfs before create, for a

@@ -11,8 +11,9 @@ import (
 // features-linux.md), built from the tables the conversion and the
 // seccomp compiler use, so that it says what berth does:
 //
-//   - cgroup v1, v2 (and hybrid hosts) and the rdma controller; no
-//     systemd cgroup driver;
+//   - cgroup v1, v2 (and hybrid hosts) and the rdma controller; the
+//     systemd cgroup driver (--systemd-cgroup) for root, not the user's
+//     systemd instance (systemdUser);
 //   - AppArmor and SELinux as the host has them: berth applies a profile
 //     or label only there (elsewhere it refuses an AppArmor profile and
 //     drops an SELinux label), so on a host without them it says false;
@@ -39,7 +40,7 @@ func Features() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   specconv.NamespaceTypes(),
 			Capabilities: specconv.CapabilityNames(),
-			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &no, Rdma: &yes},
 			Seccomp:      sc,
 			Apparmor:     &features.Apparmor{Enabled: &apparmor},
 			Selinux:      &features.Selinux{Enabled: &selinux},
@@ -52,6 +53,8 @@ func Features() *features.Features {
 			NetDevices:      &features.NetDevices{Enabled: &yes},
 		},
 		Annotations: map[string]string{},
+		// the systemd driver makes unit properties of these (prefix form)
+		PotentiallyUnsafeConfigAnnotations: []string{"org.systemd.property."},
 	}
 }
 

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -46,9 +45,13 @@ func TestFeatures(t *testing.T) {
 	case f.Annotations["io.github.seccomp.libseccomp.version"] == "":
 		t.Errorf("annotations: %v", f.Annotations)
 	}
-	// an empty list, not an absent one: berth acts on no annotation
-	if !bytes.Contains([]byte(r.stdout), []byte(`"potentiallyUnsafeConfigAnnotations": []`)) {
-		t.Error("potentiallyUnsafeConfigAnnotations is not an empty list")
+	// the one annotation berth acts on: the systemd driver's unit
+	// properties (prefix form, as runc lists it)
+	if !slices.Equal(f.PotentiallyUnsafeConfigAnnotations, []string{"org.systemd.property."}) {
+		t.Errorf("potentiallyUnsafeConfigAnnotations: %q", f.PotentiallyUnsafeConfigAnnotations)
+	}
+	if c := l.Cgroup; c == nil || c.Systemd == nil || !*c.Systemd || c.SystemdUser == nil || *c.SystemdUser {
+		t.Errorf("cgroup: %+v: want systemd true, systemdUser false", c)
 	}
 	if r := e.berth("features", "extra"); r.code == 0 {
 		t.Error("berth features took an argument")

@@ -50,6 +50,13 @@ func TestMain(m *testing.M) {
 type env struct {
 	t    *testing.T
 	root string
+	// global are berth's global flags for every command ("--systemd-cgroup")
+	global []string
+}
+
+// args are berth's arguments: the root, the global flags, then args.
+func (e *env) args(args ...string) []string {
+	return append(append([]string{"--root", e.root}, e.global...), args...)
 }
 
 var idSeq atomic.Int64
@@ -107,7 +114,7 @@ func (e *env) berthWith(setup func(*exec.Cmd), args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, berthBin, append([]string{"--root", e.root}, args...)...)
+	cmd := exec.CommandContext(ctx, berthBin, e.args(args...)...)
 	setup(cmd)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -275,7 +282,7 @@ func (e *env) berthIO(stdin, stdout, stderr *os.File, args ...string) int {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, berthBin, append([]string{"--root", e.root}, args...)...)
+	cmd := exec.CommandContext(ctx, berthBin, e.args(args...)...)
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
