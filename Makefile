@@ -116,7 +116,8 @@ test-engines: berth
 # test-cri: berth as a Kubernetes runtime handler under containerd's CRI
 # plugin (tests/cri, docs/kubernetes.md): a crictl pod lifecycle;
 # CRI_CRITEST=1 adds critest with the berth and runc handlers,
-# CRI_BASELINE=1 the pod lifecycle with runc. `make test` runs the smoke.
+# CRI_BASELINE=1 the pod lifecycle with runc. `make test` runs the smoke
+# (with a pod in a user namespace; CRI_USERNS=0 leaves it out).
 test-cri: berth
 	tests/cri/lane.sh ./berth
 

@@ -28,13 +28,24 @@ type explainFunc func(w fileWrite, dir string) error
 func bind(ws []fileWrite, paths map[string]string, explain explainFunc) ([]boundWrite, []string, error) {
 	var out []boundWrite
 	var warnings []string
+	// the device rules write one file many times: look each up once
+	exists := map[string]bool{}
+	has := func(dir, file string) bool {
+		p := dir + "/" + file
+		e, seen := exists[p]
+		if !seen {
+			e = fileExists(dir, file)
+			exists[p] = e
+		}
+		return e
+	}
 	for _, w := range ws {
 		dir, ok := paths[w.ctrl]
 		if !ok {
 			return nil, nil, fieldErr(w.field, "the %s controller is not mounted on this host", w.ctrl)
 		}
 		c := &w
-		for c != nil && !fileExists(dir, c.file) {
+		for c != nil && !has(dir, c.file) {
 			c = c.alt
 		}
 		if c == nil {

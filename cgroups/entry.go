@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // Entry is how a new, single-threaded process enters the cgroup without
@@ -51,7 +53,7 @@ func (b *base) openEntry() (Entry, error) {
 			e.CloneFD = fd
 			continue
 		}
-		f, err := os.OpenFile(filepath.Join(dir, "tasks"), os.O_WRONLY, 0)
+		f, err := fdio.OpenFile(filepath.Join(dir, "tasks"), unix.O_WRONLY, 0)
 		if err != nil {
 			if b.rootless && isErrno(err, unix.EACCES, unix.EPERM, unix.EROFS) {
 				b.warn(fmt.Sprintf("cgroups: rootless: cannot join %s: %v", dir, err))

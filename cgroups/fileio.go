@@ -10,26 +10,20 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // writeFile writes value to dir/file in one write(2), as cgroupfs wants.
 // The file is never created: a missing file is an error wrapping ENOENT.
+// (Cgroup files are opened by fd: see package fdio.)
 func writeFile(dir, file, value string) error {
-	path := filepath.Join(dir, file)
-	f, err := os.OpenFile(path, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return fdio.WriteExisting(filepath.Join(dir, file), value)
 }
 
 // readFile returns the content of dir/file without the trailing newline.
 func readFile(dir, file string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, file))
+	b, err := fdio.ReadFile(filepath.Join(dir, file))
 	if err != nil {
 		return "", err
 	}

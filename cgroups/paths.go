@@ -4,13 +4,15 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // systemdHierarchy is the key of the named v1 hierarchy systemd mounts at
@@ -60,7 +62,7 @@ func discoverLayout(mode Mode) (*layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: read mountinfo: %w", err)
 	}
-	f, err := os.Open("/proc/self/cgroup")
+	f, err := fdio.OpenFile("/proc/self/cgroup", unix.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}

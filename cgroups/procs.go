@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // readPids lists the processes in dir (and, recursive, in the cgroups
@@ -48,7 +49,7 @@ func readPids(dir string, recursive bool) ([]int, error) {
 }
 
 func addProcs(dir string, seen map[int]bool) error {
-	s, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	s, err := fdio.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil

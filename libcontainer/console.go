@@ -3,25 +3,21 @@ package libcontainer
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 )
 
 // dialUnix connects to a unix stream socket (--console-socket,
 // --pidfd-socket) and returns the connection as a file.
 func dialUnix(path string) (*os.File, error) {
-	conn, err := net.Dial("unix", path)
+	fd, err := seccomp.DialUnix(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connect to socket %s: %w", path, err)
 	}
-	defer conn.Close()
-	f, err := conn.(*net.UnixConn).File()
-	if err != nil {
-		return nil, fmt.Errorf("socket %s: %w", path, err)
-	}
-	return f, nil
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // sendFile sends fd over the unix socket conn with name as the message,

@@ -22,8 +22,8 @@ type Container struct {
 	state State
 	base  *ConfigBase      // the part every load decodes
 	cfg   *LifecycleConfig // nil when loaded for an exec
-	// rawConfig is state.json's config, undecoded (see fullConfig).
-	rawConfig json.RawMessage
+	// rawState is state.json as read, for fullConfig; nil once decoded.
+	rawState []byte
 }
 
 // newContainer is the container create made, from its whole config.
@@ -42,7 +42,7 @@ func Load(root, id string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Container{root: root, state: *st, base: &cfg.ConfigBase, cfg: cfg, rawConfig: raw}, nil
+	return &Container{root: root, state: *st, base: &cfg.ConfigBase, cfg: cfg, rawState: raw}, nil
 }
 
 // lock locks the container's directory and re-reads its state: commands
@@ -57,21 +57,23 @@ func (c *Container) lock() (*stateDir, error) {
 		d.unlock()
 		return nil, err
 	}
-	c.state, c.base, c.cfg, c.rawConfig = *st, &cfg.ConfigBase, cfg, raw
+	c.state, c.base, c.cfg, c.rawState = *st, &cfg.ConfigBase, cfg, raw
 	return d, nil
 }
 
 // fullConfig decodes the whole config into state.Config: a command that
 // saves the state (update) needs all of it.
 func (c *Container) fullConfig() error {
-	if c.rawConfig == nil {
+	if c.rawState == nil {
 		return nil
 	}
-	var s specs.Spec
-	if err := json.Unmarshal(c.rawConfig, &s); err != nil {
+	var s struct {
+		Config *specs.Spec `json:"config"`
+	}
+	if err := json.Unmarshal(c.rawState, &s); err != nil {
 		return fmt.Errorf("state of %s is corrupt: %w", c.state.ID, err)
 	}
-	c.state.Config, c.rawConfig = &s, nil
+	c.state.Config, c.rawState = s.Config, nil
 	return nil
 }
 

@@ -228,10 +228,12 @@ func (c *creation) prepareFiles() error {
 	if c.fds.joins, err = openJoins(c.plan, c.s.add); err != nil {
 		return err
 	}
-	trees, err := prepareMountTrees(c.plan)
+	idmapped, _ := sourceClones(c.plan, c.o.Rootless)
+	trees, idmaps, err := prepareMountTrees(c.plan, idmapped)
 	if err != nil {
 		return err
 	}
+	c.s.idmaps = idmaps
 	for _, t := range trees {
 		c.fds.trees = append(c.fds.trees, c.s.add(t))
 	}

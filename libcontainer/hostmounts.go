@@ -29,6 +29,13 @@ func inMountNS(nsPath string, fn func() error) error {
 		return fmt.Errorf("mount namespace %s: %w", nsPath, err)
 	}
 	defer ns.Close()
+	return inJoinedMountNS(ns, fn)
+}
+
+// inJoinedMountNS runs fn in the mount namespace open at ns, on a thread
+// with a filesystem context of its own (setns refuses a shared one) that
+// is thrown away afterwards.
+func inJoinedMountNS(ns *os.File, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		// the thread never returns to the Go scheduler: it is not
@@ -39,7 +46,7 @@ func inMountNS(nsPath string, fn func() error) error {
 			return
 		}
 		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNS); err != nil {
-			errc <- fmt.Errorf("join mount namespace %s: %w", nsPath, err)
+			errc <- fmt.Errorf("join mount namespace %s: %w", ns.Name(), err)
 			return
 		}
 		errc <- fn()

@@ -14,26 +14,29 @@ import (
 )
 
 // Idmapped mounts ("idmap", "ridmap", or a mount's own uidMappings and
-// gidMappings) are prepared by the parent, from outside: a detached clone
-// of the source (open_tree) gets the mapping of a user namespace made for
-// it (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished
-// tree into place (MountTree).
-//
-// Other bind mounts are made by the init, in the container's mount
-// namespace: there the host's mounts are the copies the kernel made for
-// the user namespace, their ro/nosuid/nodev/noexec/atime flags locked, and
-// a bind keeps them locked. A tree the parent cloned on the host's side
-// would carry no such lock (the container's root could clear noexec), so
-// a bind source only the host's root may reach is not cloned here: such a
-// tree must be cloned from inside the container's mount namespace.
+// gidMappings) are prepared by the parent: a detached clone of the source
+// (open_tree) gets the mapping of a user namespace made for it
+// (mount_setattr MOUNT_ATTR_IDMAP), and the init moves the finished tree
+// into place. Where the container has a mount namespace of its own, the
+// clone is made inside it as the init comes to the mount (mountsources.go):
+// there a source made by an earlier mount is found, and in a user
+// namespace the host mounts' flags are locked, which a clone keeps. Else
+// (rootless, or no mount namespace of its own) it is made here before the
+// init starts (MountTree).
 
 // prepareMountTrees turns every idmapped bind of mounts into a MountTree
-// and returns the prepared trees in TreeIndex order.
-func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
-	holders := make(map[string]*os.File) // user namespaces by mapping
+// and returns the prepared trees in TreeIndex order. Where the parent
+// clones idmapped sources in the container's mount namespace instead
+// (inNS, see sourceClones), it only makes the user namespaces of their
+// mappings and returns them by idmapKey.
+func prepareMountTrees(p *specconv.Plan, inNS bool) (trees []*os.File, holders map[string]*os.File, err error) {
+	holders = make(map[string]*os.File) // user namespaces by mapping
 	defer func() {
-		for _, f := range holders {
-			f.Close()
+		if err != nil || !inNS {
+			for _, f := range holders {
+				f.Close()
+			}
+			holders = nil
 		}
 		if err != nil {
 			for _, t := range trees {
@@ -47,29 +50,34 @@ func prepareMountTrees(p *specconv.Plan) (trees []*os.File, err error) {
 		if m.Kind != specconv.MountBind || m.Idmap == nil {
 			continue
 		}
-		userns := -1
-		if m.Idmap != nil {
-			h, err := idmapHolder(m.Idmap, holders)
-			if err != nil {
-				return trees, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
-			}
-			userns = int(h.Fd())
-		}
-		tree, err := mountTree(m, userns)
+		h, err := idmapHolder(m.Idmap, holders)
 		if err != nil {
-			return trees, fmt.Errorf("%s: bind mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
+			return trees, holders, fmt.Errorf("%s: idmapped mount %s: %w", m.Origin, m.Destination, err)
+		}
+		if inNS {
+			continue
+		}
+		tree, err := mountTree(unix.AT_FDCWD, m.Source, m.Flags&unix.MS_REC != 0, m.Idmap, int(h.Fd()))
+		if err != nil {
+			return trees, holders, fmt.Errorf("%s: bind mount of %s on %s: %w", m.Origin, m.Source, m.Destination, err)
 		}
 		m.Kind, m.TreeIndex = specconv.MountTree, len(trees)
 		trees = append(trees, tree)
 	}
-	return trees, nil
+	return trees, holders, nil
+}
+
+// idmapKey names the user namespace an idmapped mount takes its mapping
+// from.
+func idmapKey(im *specconv.Idmap) string {
+	return fmt.Sprint(im.UsernsPath, im.UIDMappings, im.GIDMappings)
 }
 
 // idmapHolder returns the user namespace whose mapping an idmapped mount
 // takes: the joined one given by path, or one made for the mapping, kept
 // in holders to serve every mount with the same mapping.
 func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, err error) {
-	key := fmt.Sprint(im.UsernsPath, im.UIDMappings, im.GIDMappings)
+	key := idmapKey(im)
 	if h, ok := holders[key]; ok {
 		return h, nil
 	}
@@ -85,27 +93,36 @@ func idmapHolder(im *specconv.Idmap, holders map[string]*os.File) (h *os.File, e
 	return h, nil
 }
 
-// mountTree clones the source of m (with its sub-mounts for rbind) as a
-// detached tree and idmaps it with userns (every mount of it for ridmap).
-func mountTree(m *specconv.Mount, userns int) (*os.File, error) {
+// mountTree clones the bind source at path (relative to dirfd; "" for
+// dirfd itself) as a detached tree, with its sub-mounts for rbind (rec),
+// and, given a mapping im, idmaps it with userns (every mount of it for
+// ridmap).
+func mountTree(dirfd int, path string, rec bool, im *specconv.Idmap, userns int) (*os.File, error) {
 	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
-	if m.Flags&unix.MS_REC != 0 {
+	if rec {
 		flags |= unix.AT_RECURSIVE
 	}
-	fd, err := unix.OpenTree(unix.AT_FDCWD, m.Source, uint(flags))
+	if path == "" {
+		flags |= unix.AT_EMPTY_PATH
+	}
+	fd, err := unix.OpenTree(dirfd, path, uint(flags))
 	if err != nil {
 		return nil, fmt.Errorf("open_tree: %w", err)
 	}
+	tree := os.NewFile(uintptr(fd), "mount-tree")
+	if im == nil {
+		return tree, nil
+	}
 	at := unix.AT_EMPTY_PATH
-	if m.Idmap.Recursive {
+	if im.Recursive {
 		at |= unix.AT_RECURSIVE
 	}
 	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns)}
 	if err := unix.MountSetattr(fd, "", uint(at), attr); err != nil {
-		unix.Close(fd)
+		tree.Close()
 		return nil, fmt.Errorf("mount_setattr MOUNT_ATTR_IDMAP: %w", err)
 	}
-	return os.NewFile(uintptr(fd), "idmapped-tree:"+m.Destination), nil
+	return tree, nil
 }
 
 // idmapUserns returns an fd of a new user namespace with the mapping: a

@@ -110,6 +110,7 @@ func encodeMount(e *tlv, m *initMount) {
 		n.flag(tMFile, m.file)
 		n.flag(tMRemount, m.remount)
 		n.flag(tMCopyUp, m.copyUp)
+		n.flag(tMCloned, m.cloned)
 		if m.tree >= 0 {
 			n.u32(tMTree, uint32(m.tree))
 		}

@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"os"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -92,10 +93,12 @@ type initMount struct {
 	propagation []uint32
 	attrSet     uint64
 	attrClr     uint64
-	file        bool // the source is a file (the target is made a file)
-	remount     bool // a bind remounted with exactly flags (specconv.Mount.Remount)
-	copyUp      bool // a tmpfs gets a copy of what lay below it (specconv.Mount.CopyUp)
-	tree        int  // initMountTree: index in initRootfs.trees
+	file        bool            // the source is a file (the target is made a file)
+	remount     bool            // a bind remounted with exactly flags (specconv.Mount.Remount)
+	copyUp      bool            // a tmpfs gets a copy of what lay below it (specconv.Mount.CopyUp)
+	cloned      bool            // a bind whose source the parent clones in the container's mount namespace (mountsources.go)
+	idmap       *specconv.Idmap // cloned: the mapping the parent gives the clone (not sent)
+	tree        int             // initMountTree: index in initRootfs.trees
 	origin      string
 }
 
@@ -298,15 +301,47 @@ func finishRootfs(p *specconv.Plan, h createFacts, fds initFDs) *initRootfs {
 		readonlyP:   p.ReadonlyPaths,
 	}
 	cgroupns := createsNamespace(p, unix.CLONE_NEWCGROUP)
+	idmapped, binds := sourceClones(p, h.rootless)
 	for i := range p.Mounts {
 		m := &p.Mounts[i]
 		if h.cgroup != nil && m.Kind == specconv.MountFS && (m.Type == "cgroup" || m.Type == "cgroup2") {
 			r.mounts = append(r.mounts, cgroupMounts(m, *h.cgroup, cgroupns)...)
 			continue
 		}
-		r.mounts = append(r.mounts, initMountOf(m))
+		im := initMountOf(m)
+		if m.Kind == specconv.MountBind {
+			// a source inside the rootfs is the container's to shape (a
+			// symlink it planted there): the init binds it with its own
+			// rights, unless it is idmapped
+			im.cloned = m.Idmap != nil && idmapped || binds && !underDir(m.Source, p.Rootfs)
+		}
+		r.mounts = append(r.mounts, im)
 	}
 	return r
+}
+
+// sourceClones says which bind sources the parent clones from inside the
+// container's mount namespace, as the init makes the mount
+// (mountsources.go). Where the container has a mount namespace of its own
+// and berth is not rootless (a rootless parent reaches nothing the
+// container's root cannot): idmapped ones, whose source may be made by an
+// earlier mount of the config; and in a user namespace, made or joined,
+// the binds of host paths, which its root may not reach.
+func sourceClones(p *specconv.Plan, rootless bool) (idmapped, binds bool) {
+	if rootless || p.NoMountNS {
+		return false, false
+	}
+	for _, ns := range p.Namespaces {
+		if ns.Flag == unix.CLONE_NEWUSER {
+			return true, true
+		}
+	}
+	return true, false
+}
+
+// underDir says whether path is dir or below it (both absolute and clean).
+func underDir(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
 var initMountKind = map[specconv.MountKind]uint32{
@@ -339,6 +374,9 @@ func initMountOf(m *specconv.Mount) initMount {
 	}
 	if m.Kind == specconv.MountTree {
 		out.tree = m.TreeIndex
+	}
+	if m.Kind == specconv.MountBind {
+		out.idmap = m.Idmap
 	}
 	return out
 }

@@ -35,6 +35,11 @@ const (
 	msgSeccompFD   msgType = 10 // init -> parent: the seccomp listener fd
 	msgSeccompDone msgType = 11 // parent -> init: listener handed over
 	msgHookError   msgType = 12 // init -> parent: as msgError, for a failed in-container hook
+	// init -> parent: u32 index of the tMCloned mount it makes now, with
+	// an fd of its mount namespace: clone the source there
+	msgCloneSource msgType = 13
+	// parent -> init: the same u32, with the cloned tree or none
+	msgSourceTree msgType = 14
 )
 
 // maxFrame bounds a frame, as BERTH_MAX_FRAME does in the init.
@@ -128,6 +133,7 @@ const (
 	tMOrigin
 	tMRemount
 	tMCopyUp
+	tMCloned
 )
 
 const (
@@ -249,6 +255,26 @@ func (s *syncSocket) send(t msgType, payload []byte) error {
 	binary.LittleEndian.PutUint32(h[0:], uint32(len(payload)+4))
 	binary.LittleEndian.PutUint32(h[4:], uint32(t))
 	if _, err := s.f.Write(append(h[:], payload...)); err != nil {
+		return fmt.Errorf("send message %d to the init: %w", t, err)
+	}
+	return nil
+}
+
+// sendFD sends a frame with f attached (SCM_RIGHTS), or without an fd
+// when f is nil.
+func (s *syncSocket) sendFD(t msgType, payload []byte, f *os.File) error {
+	if f == nil {
+		return s.send(t, payload)
+	}
+	var h [8]byte
+	binary.LittleEndian.PutUint32(h[0:], uint32(len(payload)+4))
+	binary.LittleEndian.PutUint32(h[4:], uint32(t))
+	b := append(h[:], payload...)
+	n, err := unix.SendmsgN(int(s.f.Fd()), b, unix.UnixRights(int(f.Fd())), nil, 0)
+	if err == nil && n < len(b) {
+		_, err = s.f.Write(b[n:])
+	}
+	if err != nil {
 		return fmt.Errorf("send message %d to the init: %w", t, err)
 	}
 	return nil

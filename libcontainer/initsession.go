@@ -52,6 +52,10 @@ type initSession struct {
 	files  []*os.File // the init's fds 3, 4, ...
 	own    int        // files[own:] were opened for the init: closed once it has them
 	prog   *seccomp.Program
+	rootfs *initRootfs // the plan's (create): the sources to clone
+	// idmaps are the user namespaces whose mappings idmapped sources
+	// cloned in the container's mount namespace take, by idmapKey
+	idmaps map[string]*os.File
 	init   *initProcess
 	pid    int // the process, from msgPID
 }
@@ -100,6 +104,10 @@ func (s *initSession) closeFiles() {
 		f.Close()
 	}
 	s.files = s.files[:s.own]
+	for _, f := range s.idmaps {
+		f.Close()
+	}
+	s.idmaps = nil
 }
 
 // spawn starts the init (in the cgroup2 directory cgroupFD when >= 0).
@@ -116,6 +124,7 @@ func (s *initSession) spawn(stdio [3]*os.File, cgroupFD int) error {
 
 // sendPlan sends the finished plan.
 func (s *initSession) sendPlan(ip *initPlan) error {
+	s.rootfs = ip.rootfs
 	return s.init.sock.send(msgPlan, ip.encode())
 }
 
@@ -168,6 +177,8 @@ func (s *initSession) handle(fr frame) error {
 		return s.init.sock.send(msgHooksDone, st)
 	case msgSeccompFD:
 		return s.handOverListener(fr.fd)
+	case msgCloneSource:
+		return s.sendSourceTree(fr)
 	case msgReady:
 		return nil
 	case msgError:

@@ -188,6 +188,7 @@ func (m *initMount) dump(d *dump, n string) {
 	d.flag(n+".file", m.file)
 	d.flag(n+".remount", m.remount)
 	d.flag(n+".copyup", m.copyUp)
+	d.flag(n+".cloned", m.cloned)
 	d.num(n+".tree", int64(m.tree))
 	d.optStr(n+".origin", m.origin)
 }
@@ -441,6 +442,9 @@ func TestPlanRoundTrip(t *testing.T) {
 	// a mount kind of the init's own (cgroup mounts remount their tmpfs)
 	ip.rootfs.mounts = append(ip.rootfs.mounts, initMount{kind: initMountRemount, dest: "/sys/fs/cgroup",
 		flags: unix.MS_RDONLY | unix.MS_NOEXEC, tree: -1, origin: "mounts[9]"})
+	// a bind whose source the parent clones (the plan has no mount
+	// namespace of its own, so finishCreatePlan decided against it)
+	ip.rootfs.mounts[1].cloned = true
 	create := ip.encode()
 	created := checkRoundTrip(t, create, ip.dump())
 	execFDs := fds
@@ -496,8 +500,8 @@ var tagFields = map[string][]string{
 	"T_M_DATA": {"mount.data"}, "T_M_PROPAGATION": {"mount.propagation"}, "T_M_ATTR_SET": {"mount.attr_set"},
 	"T_M_ATTR_CLR": {"mount.attr_clr"}, "T_M_FILE": {"mount.file"}, "T_M_TREE": {"mount.tree"},
 	"T_M_ORIGIN": {"mount.origin"}, "T_M_REMOUNT": {"mount.remount"},
-	"T_M_COPYUP": {"mount.copyup"},
-	"T_D_PATH":   {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
+	"T_M_COPYUP": {"mount.copyup"}, "T_M_CLONED": {"mount.cloned"},
+	"T_D_PATH": {"device.path"}, "T_D_TYPE": {"device.type"}, "T_D_MAJOR": {"device.major"},
 	"T_D_MINOR": {"device.minor"}, "T_D_MODE": {"device.mode"}, "T_D_UID": {"device.uid"},
 	"T_D_GID": {"device.gid"}, "T_D_BIND": {"device.bind"},
 	"T_L_TARGET": {"dev_symlink.target"}, "T_L_PATH": {"dev_symlink.path"},

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // The state store: <root>/<id>/ holds state.json (written atomically:
@@ -138,7 +140,7 @@ func openStateDir(root, id string) (*stateDir, error) {
 }
 
 func lockStateDir(dir string) (*stateDir, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	f, err := fdio.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -195,29 +197,47 @@ func (d *stateDir) removeFiles() error {
 
 func (d *stateDir) file(name string) string { return filepath.Join(d.path, name) }
 
-// save writes state.json atomically (temp file, rename).
+// save writes state.json atomically (temp file, rename). The directory's
+// lock is held (a stateDir is only made locked), so the temp file has one
+// name; one a crashed writer left is truncated.
 func (d *stateDir) save(s *State) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	tmp, err := os.CreateTemp(d.path, ".state-*")
+	tmp := d.file(".state.tmp")
+	fd, err := fdio.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer unix.Unlink(tmp)
 	// No fsync: the rename makes the record atomic for any process that
 	// reads it, and a record that survived a power cut would describe
 	// containers that did not (costs 0.5 ms a write on a disk-backed /run).
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state: %w", err)
+	err = writeAll(fd, data)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err == nil {
+		err = unix.Rename(tmp, d.file(stateFile))
 	}
-	if err := os.Rename(tmp.Name(), d.file(stateFile)); err != nil {
-		return fmt.Errorf("write state: %w", err)
+	if err != nil {
+		return fmt.Errorf("write state %s: %w", tmp, err)
+	}
+	return nil
+}
+
+// writeAll writes b to fd, retrying short writes and EINTR.
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
 	}
 	return nil
 }
@@ -227,7 +247,7 @@ func (d *stateDir) save(s *State) error {
 // fullConfig. encoding/json's first decoding of a type builds a decoder
 // for every type it can reach: the whole runtime-spec costs about half a
 // millisecond, more than the rest of `berth state`.
-func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
+func (d *stateDir) load() (*State, *LifecycleConfig, []byte, error) {
 	data, err := d.read()
 	if err != nil {
 		return nil, nil, nil, err
@@ -237,7 +257,7 @@ func (d *stateDir) load() (*State, *LifecycleConfig, json.RawMessage, error) {
 
 // read reads state.json.
 func (d *stateDir) read() ([]byte, error) {
-	data, err := os.ReadFile(d.file(stateFile))
+	data, err := fdio.ReadFile(d.file(stateFile))
 	if errors.Is(err, os.ErrNotExist) {
 		// the lock is held: no create is writing it
 		return nil, noRecordError(filepath.Base(d.path))
@@ -262,21 +282,17 @@ func readState(root, id string) ([]byte, error) {
 }
 
 // decodeLifecycle decodes a state.json with the lifecycle part of its
-// config; the whole config stays raw.
-func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, json.RawMessage, error) {
+// config, in one pass over the bytes (the config is most of them); the
+// record itself is returned as the raw copy fullConfig decodes whole.
+func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, []byte, error) {
 	var s struct {
 		State
-		Config json.RawMessage `json:"config"` // shadows State.Config
+		Config lifecycleJSON `json:"config"` // shadows State.Config
 	}
-	var cfg lifecycleJSON
-	err := json.Unmarshal(data, &s)
-	if err == nil && len(s.Config) > 0 {
-		err = json.Unmarshal(s.Config, &cfg)
-	}
-	if err != nil {
+	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
-	return &s.State, cfg.config(), s.Config, nil
+	return &s.State, s.Config.config(), data, nil
 }
 
 // salvage reads what it can of a damaged state.json: the top-level

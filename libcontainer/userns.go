@@ -11,6 +11,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // writeIDMaps writes the uid and gid maps of the user namespace that pid
@@ -112,7 +114,7 @@ func runIDMapTool(tool string, pid int, m []specs.LinuxIDMapping) error {
 // than the host's (podman's, for one): only the initial namespace maps
 // every id, "0 0 4294967295" in /proc/self/uid_map.
 func RunningInUserNS() bool {
-	data, err := os.ReadFile("/proc/self/uid_map")
+	data, err := fdio.ReadFile("/proc/self/uid_map")
 	if err != nil {
 		return false
 	}
@@ -125,7 +127,7 @@ func RunningInUserNS() bool {
 // made below inherit that): the process then keeps the groups it has, as
 // with runc, instead of failing on process.user.additionalGids.
 func setgroupsDenied() bool {
-	data, err := os.ReadFile("/proc/self/setgroups")
+	data, err := fdio.ReadFile("/proc/self/setgroups")
 	return err == nil && strings.TrimSpace(string(data)) == "deny"
 }
 

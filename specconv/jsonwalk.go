@@ -2,6 +2,7 @@ package specconv
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 // finds the fields the type does not have, and the path of the value at
 // a byte offset, which encoding/json does not give with indexes.
 type jsonWalker struct {
-	dec *json.Decoder
+	dec *jsonTokens
 	// unknown is called for each member the type has no field for.
 	unknown func(path string, offset int64)
 	// nul, when set, is the error of a string (or member name) holding a
@@ -21,12 +22,93 @@ type jsonWalker struct {
 	// token ends there.
 	at    int64
 	found string
+	// fields caches structField: arrays of objects repeat their names
+	fields map[fieldKey]reflect.Type
+}
+
+type fieldKey struct {
+	t    reflect.Type
+	name string
 }
 
 func newJSONWalker(data []byte) *jsonWalker {
-	d := json.NewDecoder(strings.NewReader(string(data)))
-	d.UseNumber()
-	return &jsonWalker{dec: d, at: -1}
+	return &jsonWalker{dec: &jsonTokens{data: data}, at: -1}
+}
+
+// jsonTokens reads the tokens of a JSON document encoding/json has already
+// accepted (the walker runs after json.Unmarshal succeeded, or failed on a
+// type, which it reports only for valid JSON): '{' '}' '[' ']' as
+// json.Delim, strings decoded, other scalars as nil. Its offsets are
+// json.Decoder's: just past the token. (json.Decoder.Token costs twice
+// json.Unmarshal itself: it formats a syntax error, with strconv.Quote,
+// after every scalar and then drops it.)
+type jsonTokens struct {
+	data []byte
+	off  int
+}
+
+var errJSONEnd = errors.New("unexpected end of JSON input")
+
+// skip passes white space and the separators ',' and ':'.
+func (d *jsonTokens) skip() {
+	for d.off < len(d.data) {
+		switch d.data[d.off] {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			d.off++
+		default:
+			return
+		}
+	}
+}
+
+// More tells whether the array or object has another element.
+func (d *jsonTokens) More() bool {
+	d.skip()
+	return d.off < len(d.data) && d.data[d.off] != ']' && d.data[d.off] != '}'
+}
+
+// InputOffset is the offset just past the last token.
+func (d *jsonTokens) InputOffset() int64 { return int64(d.off) }
+
+// Token returns the next token.
+func (d *jsonTokens) Token() (any, error) {
+	d.skip()
+	if d.off >= len(d.data) {
+		return nil, errJSONEnd
+	}
+	switch c := d.data[d.off]; c {
+	case '{', '}', '[', ']':
+		d.off++
+		return json.Delim(c), nil
+	case '"':
+		return d.str()
+	}
+	for d.off < len(d.data) && !strings.ContainsRune(" \t\n\r,:]}", rune(d.data[d.off])) {
+		d.off++ // a number, true, false or null
+	}
+	return nil, nil
+}
+
+// str reads a string token; one with escapes is decoded by encoding/json.
+func (d *jsonTokens) str() (any, error) {
+	start, escaped := d.off, false
+	for d.off++; d.off < len(d.data); d.off++ {
+		switch d.data[d.off] {
+		case '\\':
+			escaped = true
+			d.off++
+		case '"':
+			d.off++
+			raw := d.data[start:d.off]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var s string
+			err := json.Unmarshal(raw, &s)
+			return s, err
+		}
+	}
+	return nil, errJSONEnd
 }
 
 // value walks one value at path that decodes into t (nil: unknown).
@@ -96,7 +178,7 @@ func (w *jsonWalker) member(path, name string, t reflect.Type) (string, reflect.
 	case reflect.Map:
 		return key(path, name), t.Elem()
 	case reflect.Struct:
-		if ft := structField(t, name); ft != nil {
+		if ft := w.structField(t, name); ft != nil {
 			return field(path, name), ft
 		}
 		if w.unknown != nil {
@@ -104,6 +186,20 @@ func (w *jsonWalker) member(path, name string, t reflect.Type) (string, reflect.
 		}
 	}
 	return field(path, name), nil
+}
+
+// structField is the package's structField, remembered.
+func (w *jsonWalker) structField(t reflect.Type, name string) reflect.Type {
+	k := fieldKey{t, name}
+	ft, ok := w.fields[k]
+	if !ok {
+		if w.fields == nil {
+			w.fields = map[fieldKey]reflect.Type{}
+		}
+		ft = structField(t, name)
+		w.fields[k] = ft
+	}
+	return ft
 }
 
 // structField finds the type of the field named name in JSON, as

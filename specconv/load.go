@@ -10,6 +10,8 @@ import (
 	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // Load reads <bundle>/config.json, once, and converts it (see Convert).
@@ -24,7 +26,7 @@ func Load(bundle string, opts Options) (*Plan, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", bundle, unwrapPathError(err))
 	}
-	data, err := os.ReadFile(filepath.Join(abs, "config.json"))
+	data, err := fdio.ReadFile(filepath.Join(abs, "config.json"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", abs, err)
 	}

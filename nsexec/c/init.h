@@ -15,6 +15,8 @@ void send_msg(uint32_t type, const void *payload, size_t len);
 void send_msg_fd(uint32_t type, const void *payload, size_t len, int fd);
 /* recv_msg reads one frame of the wanted type; any other type is fatal. */
 uint8_t *recv_msg(uint32_t want, size_t *len);
+/* recv_msg_fd is recv_msg for a frame that may carry an fd (*fd, -1 if none). */
+uint8_t *recv_msg_fd(uint32_t want, size_t *len, int *fd);
 /* error_context, when set, prefixes every error (the config field being
  * carried out, e.g. "mounts[3]"). */
 extern const char *error_context;

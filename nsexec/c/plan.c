@@ -200,6 +200,7 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 		case T_M_ORIGIN: if (get_str(d, &in, &m->origin) < 0) return -1; break;
 		case T_M_REMOUNT: if (get_u32(d, &in, &v) < 0) return -1; m->remount = v != 0; break;
 		case T_M_COPYUP: if (get_u32(d, &in, &v) < 0) return -1; m->copyup = v != 0; break;
+		case T_M_CLONED: if (get_u32(d, &in, &v) < 0) return -1; m->cloned = v != 0; break;
 		default: return fail(d, "plan: unknown mount record %u", in.tag);
 		}
 	});
@@ -211,6 +212,8 @@ static int dec_mount(struct dec *d, struct plan *p, const struct tlv *t)
 		return fail(d, "plan: mount of %s without type", m->dest);
 	if (m->kind == MOUNT_TREE && m->tree < 0)
 		return fail(d, "plan: mount of %s without tree", m->dest);
+	if (m->cloned && m->kind != MOUNT_BIND)
+		return fail(d, "plan: mount of %s: only a bind's source is cloned", m->dest);
 	return 0;
 }
 

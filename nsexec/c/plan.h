@@ -29,6 +29,7 @@ struct mount_entry {
 	int remount; /* remount a bind with flags, keeping the locked ones */
 	int copyup; /* a tmpfs gets a copy of what lay below its mount point */
 	int tree; /* index into plan.tree_fds, -1 if none */
+	int cloned; /* a bind whose source the parent clones in the mount namespace */
 	const char *origin; /* "mounts[3]", for errors; may be NULL */
 };
 

@@ -28,6 +28,8 @@
 #define MSG_SECCOMP_FD 10 /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 #define MSG_SECCOMP_DONE 11 /* parent -> init: the listener fd was handed to the agent */
 #define MSG_HOOK_ERROR 12 /* init -> parent: as MSG_ERROR, for a failed in-container hook */
+#define MSG_CLONE_SOURCE 13 /* init -> parent: u32 index of the T_M_CLONED mount it makes now, with its mount namespace (SCM_RIGHTS) */
+#define MSG_SOURCE_TREE 14  /* parent -> init: the same u32, with the source's cloned tree (SCM_RIGHTS) or none */
 
 /* Modes of the init. */
 #define MODE_CREATE 1 /* make a new container and wait on the exec fifo */
@@ -114,6 +116,7 @@ enum {
 	T_M_ORIGIN,    /* string: the config field it comes from ("mounts[3]"), for errors */
 	T_M_REMOUNT,   /* u32 1: remount the bind with its flags (Go decides) */
 	T_M_COPYUP,    /* u32 1: copy what lay below the mount point into the new tmpfs */
+	T_M_CLONED,    /* u32 1: a bind whose source the parent clones inside the mount namespace (MSG_CLONE_SOURCE) */
 };
 #define MOUNT_FS 1
 #define MOUNT_BIND 2

@@ -362,6 +362,39 @@ static void make_symlink(const char *target_path, const char *path, int replace)
 	close(parent);
 }
 
+/* move_tree moves the detached tree at tree (the parent cloned or
+ * prepared it) on the mount point open at fd, and closes tree. */
+static void move_tree(const struct mount_entry *m, int tree, int fd)
+{
+	if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
+	close(tree);
+}
+
+static int mount_ns = -1; /* this mount namespace, for the parent (clone_source) */
+
+/* clone_source asks the parent for the source of m (T_M_CLONED), cloned
+ * from inside this mount namespace as it is now (a source made by an
+ * earlier mount is there): in a user namespace the container's root may
+ * not reach a host path the host's root may, and a clone made here keeps
+ * the flags the kernel locked on the host's mounts; an idmapped source
+ * gets its mapping there too. Returns the tree, or -1 where the parent
+ * leaves the bind to the init. */
+static int clone_source(const struct mount_entry *m, const struct plan *p)
+{
+	uint32_t index = (uint32_t)(m - p->mounts), got;
+	size_t len;
+	int tree;
+	if (mount_ns < 0 && (mount_ns = openat(proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
+		bail("open the container's mount namespace");
+	send_msg_fd(MSG_CLONE_SOURCE, &index, sizeof(index), mount_ns);
+	uint8_t *buf = recv_msg_fd(MSG_SOURCE_TREE, &len, &tree);
+	if (len != sizeof(got) || (memcpy(&got, buf, sizeof(got)), got != index))
+		bailx("protocol: the source of another mount than %u", index);
+	free(buf);
+	return tree;
+}
+
 static void mount_one(const struct mount_entry *m, const struct plan *p)
 {
 	if (m->kind == MOUNT_SYMLINK) {
@@ -376,7 +409,7 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		return;
 	}
 	mode_t mode = existing_mode(m);
-	int fd = target(m), below = -1;
+	int fd = target(m), below = -1, tree;
 	if (m->kind == MOUNT_FS && m->copyup && (below = dup(fd)) < 0)
 		bail("keep the mount point %s for tmpcopyup", m->dest);
 	switch (m->kind) {
@@ -384,14 +417,13 @@ static void mount_one(const struct mount_entry *m, const struct plan *p)
 		mount_fs(m, fd, mode);
 		break;
 	case MOUNT_BIND:
-		if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (m->cloned && (tree = clone_source(m, p)) >= 0)
+			move_tree(m, tree, fd);
+		else if (mount_on(m->source, fd, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			bail("bind mount %s on %s", m->source, m->dest);
 		break;
 	case MOUNT_TREE:
-		if (syscall(SYS_move_mount, p->tree_fds[m->tree], "", fd, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			bail("move the prepared mount of %s to %s", m->source ? m->source : "?", m->dest);
-		close(p->tree_fds[m->tree]);
+		move_tree(m, p->tree_fds[m->tree], fd);
 		break;
 	}
 	close(fd);
@@ -520,6 +552,8 @@ void setup_rootfs(struct plan *p)
 		prepare_root(p);
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i], p);
+	if (mount_ns >= 0)
+		close(mount_ns);
 	if (p->setup_dev) {
 		for (size_t i = 0; i < p->ndevices; i++)
 			make_device(&p->devices[i]);

@@ -66,10 +66,9 @@ void send_msg(uint32_t type, const void *payload, size_t len)
 	send_msg_fd(type, payload, len, -1);
 }
 
-uint8_t *recv_msg(uint32_t want, size_t *len)
+/* read_frame reads the rest of a frame whose header is hdr. */
+static uint8_t *read_frame(const uint32_t hdr[2], uint32_t want, size_t *len)
 {
-	uint32_t hdr[2];
-	read_all(sync_fd, hdr, sizeof(hdr));
 	if (hdr[0] < 4 || hdr[0] > BERTH_MAX_FRAME)
 		bailx("protocol: frame of %u bytes", hdr[0]);
 	if (hdr[1] != want)
@@ -82,6 +81,37 @@ uint8_t *recv_msg(uint32_t want, size_t *len)
 	buf[n] = 0;
 	*len = n;
 	return buf;
+}
+
+uint8_t *recv_msg(uint32_t want, size_t *len)
+{
+	uint32_t hdr[2];
+	read_all(sync_fd, hdr, sizeof(hdr));
+	return read_frame(hdr, want, len);
+}
+
+uint8_t *recv_msg_fd(uint32_t want, size_t *len, int *fd)
+{
+	uint32_t hdr[2];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {hdr, sizeof(hdr)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	do
+		n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(1); /* the parent is gone or hung up: stop quietly */
+	*fd = -1;
+	/* the parent attaches one fd to the frame's first byte */
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if ((size_t)n < sizeof(hdr))
+		read_all(sync_fd, (char *)hdr + n, sizeof(hdr) - (size_t)n);
+	if (msg.msg_flags & MSG_CTRUNC)
+		bailx("protocol: message %u with more than one fd", hdr[1]);
+	return read_frame(hdr, want, len);
 }
 
 const char *error_context;

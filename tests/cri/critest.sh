@@ -19,7 +19,6 @@ CRITEST_SKIP=(
 # they are reported with their reason and do not fail the lane.
 CRITEST_KNOWN=(
 	"*|listing pod sandbox metrics|containerd reports no container_threads for a pod on cgroup v1 (with runc too)"
-	"berth|UserNamespaces.*NamespaceMode_POD|berth gap: the pod's /dev/shm bind source lies in containerd's 0700 state dir, which the pod's mapped root cannot reach; runc clones such a source from inside the container's mount namespace (flags kept locked), berth does not yet (docs/compatibility.md)"
 )
 
 # known_failure HANDLER SPEC: prints the reason SPEC may fail with HANDLER.

@@ -10,8 +10,7 @@
 # tmpfs there. A pod lifecycle is driven with crictl; CRI_CRITEST=1 also
 # runs critest with each handler (tests/cri/critest.sh).
 #   CRI_BASELINE=1  the pod lifecycle with the runc handler too
-#   CRI_USERNS=1    a pod with a user namespace too (berth cannot yet bind
-#                   the pod's /dev/shm from containerd's 0700 state dir)
+#   CRI_USERNS=0    no pod with a user namespace (one runs by default)
 #   CRI_CACHE   where critest, crictl and runc are built (/var/cache/berth/cri)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -94,7 +93,7 @@ inner() {
 	local rc=0
 	run_smoke berth || rc=1
 	[ "${CRI_BASELINE:-0}" != 1 ] || run_smoke runc || rc=1
-	if [ "${CRI_USERNS:-0}" = 1 ]; then
+	if [ "${CRI_USERNS:-1}" = 1 ]; then
 		run_userns berth || rc=1
 		[ "${CRI_BASELINE:-0}" != 1 ] || run_userns runc || rc=1
 	fi

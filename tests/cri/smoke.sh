@@ -151,6 +151,9 @@ run_userns() {
 	echo "ok: runp"
 	if ctr=$(crictl_ create "$pod" "$W/uctr-$h.json" "$W/upod-$h.json" 2>>"$SLOG") && step start crictl_ start "$ctr"; then
 		smoke_check "uid map inside" "0 200000 65536" uid_map "$ctr" || bad=1
+		# the pod's /dev/shm: a bind of containerd's 0700 state dir,
+		# which the mapped root cannot reach (the parent clones it)
+		smoke_check "pod /dev/shm writable" "shm ok" crictl_ exec -s "$ctr" sh -c 'touch /dev/shm/x && rm /dev/shm/x && echo shm ok' || bad=1
 	else
 		echo "FAIL: create/start: $(tail -n 3 "$SLOG" | tr '\n' '|')"
 		bad=1

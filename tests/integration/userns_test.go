@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,5 +208,175 @@ func TestJoinUsernsIdmap(t *testing.T) {
 	b.addMount(specs.Mount{Source: src, Destination: "/mapped", Options: []string{"bind", "idmap"}})
 	if out := e.runOK(b); out != "65534:65534\n0:0\n" {
 		t.Errorf("a file of the host's root: %q, want 65534:65534 without idmap and 0:0 with it", out)
+	}
+}
+
+// inaccessibleSource makes dir/<name>/dir/foo.txt below a directory of
+// mode 0700 owned by the host's root, and returns dir/<name>/dir.
+func inaccessibleSource(t *testing.T, dir, name string) string {
+	t.Helper()
+	src := filepath.Join(dir, name, "dir")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "foo.txt"), []byte(name+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// requireUnreachable fails the test unless the host uid is refused path:
+// the test exercises the case only if the container's mapped root is.
+func requireUnreachable(t *testing.T, uid uint32, path string) {
+	t.Helper()
+	id := strconv.FormatUint(uint64(uid), 10)
+	if err := exec.Command("setpriv", "--reuid="+id, "--regid="+id, "--clear-groups", "cat", path).Run(); err == nil {
+		t.Fatalf("host uid %s reads %s: the test would not exercise the case", id, path)
+	}
+}
+
+// TestUsernsInaccessibleBinds: in a user namespace, bind sources below a
+// directory only the host's root may search are mounted (runc opens them
+// from the host's side; userns.bats "inaccessible mounts"), a bind and an
+// rbind, for the container's process and for an exec.
+func TestUsernsInaccessibleBinds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("sleep", "1000")
+	b.useUserns(t, 320000)
+	for i, opt := range []string{"bind", "rbind"} {
+		name := fmt.Sprintf("inaccessible-%d", i+1)
+		src := inaccessibleSource(t, b.dir, name)
+		b.addMount(specs.Mount{Source: src, Destination: fmt.Sprintf("/tmp/mount-%d", i+1), Options: []string{opt}})
+	}
+	requireUnreachable(t, 320000, filepath.Join(b.dir, "inaccessible-1/dir/foo.txt"))
+	id := e.runDetached(b)
+	out := e.must("exec", id, "cat", "/tmp/mount-1/foo.txt", "/tmp/mount-2/foo.txt")
+	if out != "inaccessible-1\ninaccessible-2\n" {
+		t.Errorf("exec read the bind mounts as %q", out)
+	}
+}
+
+// lockedSource mounts a read-only, noexec, nosuid tmpfs holding busybox
+// and foo.txt at dir/secret/mnt, below a directory of mode 0700, and
+// returns the mount point.
+func lockedSource(t *testing.T, dir string) string {
+	t.Helper()
+	src := filepath.Join(dir, "secret", "mnt")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", src, "tmpfs", unix.MS_NOEXEC|unix.MS_NOSUID, "size=8m,mode=755"); err != nil {
+		t.Fatalf("mount a noexec tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(src, unix.MNT_DETACH) })
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.WriteFile(filepath.Join(src, "busybox"), data, 0o755) != nil || os.WriteFile(filepath.Join(src, "foo.txt"), []byte("locked\n"), 0o644) != nil {
+		t.Fatal("fill the tmpfs")
+	}
+	if err := unix.Mount("", src, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOEXEC|unix.MS_NOSUID, "size=8m,mode=755"); err != nil {
+		t.Fatalf("make the tmpfs read-only: %v", err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "secret"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// lockedScript checks the mount at dir in the container: its mountinfo
+// line, foo.txt read, busybox run from it, remounts to exec and rw.
+func lockedScript(dir string) string {
+	return strings.NewReplacer("DIR", dir).Replace(`grep " DIR " /proc/self/mountinfo; cat DIR/foo.txt
+DIR/busybox true && echo ran || echo exec refused
+mount -o remount,bind,exec DIR 2>/dev/null && echo exec remounted || echo exec remount refused
+mount -o remount,bind,rw DIR 2>/dev/null && echo rw remounted || echo rw remount refused
+`)
+}
+
+// TestUsernsInaccessibleBindLocked: a bind source only the host's root
+// may reach, whose host mount is ro, noexec and nosuid, is mounted in a
+// user namespace, plainly and idmapped, with those flags locked, as the
+// kernel locks them for a bind the container makes itself: its root (with
+// CAP_SYS_ADMIN) cannot run a binary from it nor remount it exec or rw,
+// while it can remount a tmpfs of its own exec (the attack is real), and
+// a config asking for exec is refused.
+func TestUsernsInaccessibleBindLocked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle().shell(lockedScript("/src") + lockedScript("/idm") +
+		"mount -t tmpfs -o noexec tmpfs /tmp && mount -o remount,bind,exec /tmp && echo own tmpfs remounted exec")
+	b.useUserns(t, 330000)
+	caps := b.spec.Process.Capabilities
+	for _, set := range []*[]string{&caps.Bounding, &caps.Effective, &caps.Permitted} {
+		*set = append(*set, "CAP_SYS_ADMIN")
+	}
+	src := lockedSource(t, b.dir)
+	maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 330000, Size: 65536}}
+	b.addMount(specs.Mount{Source: src, Destination: "/idm", Options: []string{"bind", "idmap"}, UIDMappings: maps, GIDMappings: maps})
+	b.addMount(specs.Mount{Source: src, Destination: "/src", Options: []string{"bind"}})
+	requireUnreachable(t, 330000, filepath.Join(src, "foo.txt"))
+	lines := strings.Split(e.runOK(b), "\n")
+	if len(lines) != 12 {
+		t.Fatalf("in the container:\n%s", strings.Join(lines, "\n"))
+	}
+	want := []string{"locked", "exec refused", "exec remount refused", "rw remount refused"}
+	for i, dir := range []string{"/src", "/idm"} {
+		got := lines[5*i : 5*i+5]
+		if f := strings.Fields(got[0]); len(f) < 6 || !hasAll(","+f[5]+",", ",ro,", ",noexec,", ",nosuid,") {
+			t.Errorf("%s is mounted as %q: want ro,noexec,nosuid", dir, got[0])
+		}
+		if !slices.Equal(got[1:], want) {
+			t.Errorf("%s in the container: %q, want %q", dir, got[1:], want)
+		}
+	}
+	if lines[10] != "own tmpfs remounted exec" {
+		t.Errorf("a tmpfs of the container's own: %q, want it remounted exec", lines[10])
+	}
+	for _, i := range []int{1, 2} {
+		b.spec.Mounts[len(b.spec.Mounts)-i].Options = append(b.spec.Mounts[len(b.spec.Mounts)-i].Options, "exec")
+		failsOneLine(t, e.run(b), "mounts[", "operation not permitted")
+	}
+}
+
+func hasAll(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestUsernsBindSourceThroughRootfs: a bind source whose host path leads
+// through a symlink in the rootfs (which the container may plant) is not
+// opened with the host's rights: the init resolves it with the mapped
+// root's, which cannot reach the directory it points to; the same
+// directory named directly is mounted (the host's side would have reached
+// it).
+func TestUsernsBindSourceThroughRootfs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.newBundle("cat", "/mnt/foo.txt")
+	b.useUserns(t, 340000)
+	secret := inaccessibleSource(t, b.dir, "secret")
+	requireUnreachable(t, 340000, filepath.Join(secret, "foo.txt"))
+	if err := os.Symlink(secret, filepath.Join(b.rootfs(), "planted")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(b.dir, "link")
+	if err := os.Symlink(filepath.Join(b.rootfs(), "planted"), link); err != nil {
+		t.Fatal(err)
+	}
+	b.addMount(specs.Mount{Source: link, Destination: "/mnt", Options: []string{"bind"}})
+	failsOneLine(t, e.run(b), "mounts[", "permission denied")
+	b.spec.Mounts[len(b.spec.Mounts)-1].Source = secret
+	if out := e.runOK(b); out != "secret\n" {
+		t.Errorf("the source named directly reads %q", out)
 	}
 }

@@ -90,8 +90,9 @@ static void dump_mount(size_t i, const struct mount_entry *m)
 		printf("mount[%zu].propagation[%zu] %u\n", i, j, m->propagation[j]);
 	printf("mount[%zu].attr_set %llu\nmount[%zu].attr_clr %llu\n", i, (unsigned long long)m->attr_set, i,
 	       (unsigned long long)m->attr_clr);
-	printf("mount[%zu].file %d\nmount[%zu].remount %d\nmount[%zu].copyup %d\nmount[%zu].tree %d\nmount[%zu].origin ",
-	       i, m->is_file, i, m->remount, i, m->copyup, i, m->tree, i);
+	printf("mount[%zu].file %d\nmount[%zu].remount %d\nmount[%zu].copyup %d\nmount[%zu].cloned %d\n", i, m->is_file, i,
+	       m->remount, i, m->copyup, i, m->cloned);
+	printf("mount[%zu].tree %d\nmount[%zu].origin ", i, m->tree, i);
 	str(m->origin);
 }
 
