@@ -117,7 +117,8 @@ runtime_skips() {
 
 # run_critest HANDLER: the whole suite; its counts in $W/critest-HANDLER.
 run_critest() {
-	local h=$1 skip="" s t0=$SECONDS rc=0 out
+	local h=$1 skip="" s t0=$SECONDS rc=0 out extra=()
+	read -ra extra <<<"${CRI_CRITEST_ARGS:-}"
 	out="$W/critest-$h.log"
 	WEB_BIN="$W/nginx-bin"
 	[ -x "$WEB_BIN" ] || (cd "$ROOT" && CGO_ENABLED=0 cri_go build -ldflags '-s -w' -o "$WEB_BIN" ./tests/cri/nginx)
@@ -126,7 +127,7 @@ run_critest() {
 	echo "== critest with the $h handler (skipped: ${#CRITEST_SKIP[@]} patterns)"
 	"$TOOLS/critest" --runtime-endpoint "unix://$W/containerd.sock" --image-endpoint "unix://$W/containerd.sock" \
 		--runtime-handler "$h" --nri-socket "$W/nri/nri.sock" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
-		--ginkgo.junit-report "$W/critest-$h.xml" >"$out" 2>&1 || rc=$?
+		--ginkgo.junit-report "$W/critest-$h.xml" "${extra[@]}" >"$out" 2>&1 || rc=$?
 	grep -E '^(Ran [0-9]+|FAIL!|SUCCESS!)' "$out" | tail -n 2
 	[ ! -s "$W/critest-$h.xml" ] || runtime_skips "$W/critest-$h.xml" | sed 's/^/  skipped by critest: /'
 	local spec reason unexpected=0
