@@ -23,6 +23,7 @@ CRITEST_SKIP=(
 # they are reported with their reason and do not fail the lane.
 CRITEST_KNOWN=(
 	"*|listing pod sandbox metrics|containerd reports no container_threads for a pod on cgroup v1 (with runc too)"
+	"*|should fail RunPodSandbox and clean up when the NRI hook errors|a containerd race, seldom (with runc too, 1 run in 40): the failed sandbox's cleanup and its exit handler both delete the pause task, the later delete meets the shim shutting down (ttrpc: closed) and containerd keeps the sandbox as SANDBOX_UNKNOWN"
 )
 
 # known_failure HANDLER SPEC: prints the reason SPEC may fail with HANDLER.
