@@ -22,10 +22,18 @@ REPO=$(cd "$HERE/../.." && pwd)
 SDVM=${SDVM_HOME:-${BERTH_CACHE:-/var/cache/berth}/systemdvm}
 # The guest sees the host's / read-only, but not its /tmp, /var/tmp or
 # /run (fresh tmpfs there), and it never gets such a dir read-write (its
-# systemd-tmpfiles would empty it): the checkout must be elsewhere.
+# systemd-tmpfiles would empty it). A checkout there (a CI clone) is
+# copied where the guest sees it, read-only, and the lane runs from the
+# copy; only the job's dir is shared read-write, as always.
 case $REPO/ in /tmp/* | /var/tmp/* | /run/* | /dev/shm/*)
-	echo "systemd lane: the checkout $REPO is under /tmp, /var/tmp, /run or /dev/shm, which the guest does not see; clone it elsewhere" >&2
-	exit 2
+	mkdir -p "$SDVM/stage"
+	copy=$(mktemp -d "$SDVM/stage/repo.XXXXXX")
+	trap 'rm -rf "$copy"' EXIT
+	echo "systemd lane: the guest cannot see the checkout $REPO; running from a copy in $copy" >&2
+	cp -a "$REPO/." "$copy/"
+	rc=0
+	"$copy/tests/systemdvm/lane.sh" "$@" || rc=$?
+	exit "$rc"
 	;;
 esac
 mkdir -p "$SDVM/jobs"
