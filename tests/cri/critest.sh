@@ -8,10 +8,9 @@ E2E=e2e-test-images
 STAGING=k8s-staging-cri-tools
 
 # CRITEST_SKIP: "regexp|reason" for every spec that cannot run here.
-# The NRI specs run (containerd.sh gives them a socket); critest itself
-# skips its two plugin-synchronization specs when containerd loses a
-# container created during a late plugin's Synchronize (runtime_skips
-# prints them with critest's reason).
+# The NRI specs run (containerd.sh gives them a socket). A spec critest
+# skips itself (its NRI specs do where a runtime departs from the NRI
+# spec) is printed with critest's reason (runtime_skips).
 CRITEST_SKIP=(
 	"AppArmor|the host kernel has no AppArmor (critest's 9 AppArmor specs)"
 	"public image with digest should be pulled and removed|the test image's upstream digest cannot be rebuilt offline"
