@@ -159,6 +159,11 @@ func (s *initSession) drive() error {
 
 // handle answers one message of the init.
 func (s *initSession) handle(fr frame) error {
+	if s.pid == 0 && afterPid(fr.typ) {
+		// the init sends the process's pid before any of these: a record
+		// made without it would name no process
+		return fmt.Errorf("%sprotocol: message %d from the %s before the process's pid", s.prefix, fr.typ, s.initName())
+	}
 	switch fr.typ {
 	case msgUserns:
 		trace(s.name() + ": init made the user namespace")
@@ -187,6 +192,16 @@ func (s *initSession) handle(fr frame) error {
 		return &hookFailure{initError(fr.payload)}
 	}
 	return fmt.Errorf("%sunexpected message %d from the %s", s.prefix, fr.typ, s.initName())
+}
+
+// afterPid says whether the init sends a message of type t only once it
+// sent the process's pid (msgPID).
+func afterPid(t msgType) bool {
+	switch t {
+	case msgHooks, msgSeccompFD, msgCloneSource, msgReady:
+		return true
+	}
+	return false
 }
 
 // recordPid takes the host pid of the process. A forked process is our

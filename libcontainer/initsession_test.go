@@ -274,6 +274,28 @@ func TestCreateSessionInitDies(t *testing.T) {
 	}
 }
 
+// An init whose process says it is ready before its pid was sent (a
+// forked process overtaking the first stage): create fails and leaves
+// nothing, rather than record a created container that names no process.
+func TestCreateSessionReadyBeforePid(t *testing.T) {
+	var dir string
+	script := func(t *testing.T, end *initEnd, pid int) {
+		readPlan(t, end)
+		end.send(msgReady, nil)
+		end.recv() // until the parent closes its end
+	}
+	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "-", script)(s) })
+	dir = d
+	_, err := createWithoutCgroup(c)
+	want := "create container c1: protocol: message 7 from the container init before the process's pid"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+	if _, err := os.Stat(filepath.Join(c.o.Root, "c1")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state dir left behind: %v", err)
+	}
+}
+
 // A failed createContainer hook in the init: the container is removed,
 // then the poststop hooks run (lifecycle steps 12 and 13).
 func TestCreateSessionHookError(t *testing.T) {

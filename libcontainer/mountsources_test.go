@@ -156,7 +156,7 @@ func TestSourceRequestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ns.Close()
-	s := &initSession{prefix: "create container box: ", rootfs: &initRootfs{path: "/b/rootfs", mounts: []initMount{
+	s := &initSession{pid: 1, prefix: "create container box: ", rootfs: &initRootfs{path: "/b/rootfs", mounts: []initMount{
 		{kind: initMountBind, source: "/srv/a", dest: "/a", tree: -1},
 		{kind: initMountBind, source: "/srv/b", dest: "/b", tree: -1, cloned: true},
 	}}}

@@ -139,16 +139,43 @@ func openStateDir(root, id string) (*stateDir, error) {
 	return d, err
 }
 
+// lockStateDir opens dir and locks it. The lock is taken on the open
+// directory, so it is checked to still be the one at dir: a delete may
+// remove the directory between the open and the lock, and a create of the
+// same id make a new one there, whose record this lock would not cover.
+// Then the new directory is locked instead, and a removed one with none
+// in its place is an os.ErrNotExist.
 func lockStateDir(dir string) (*stateDir, error) {
-	f, err := fdio.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+	for {
+		f, err := fdio.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", dir, err)
+		}
+		same, err := sameDir(f, dir)
+		if err == nil && same {
+			return &stateDir{path: dir, lock: f}, nil
+		}
 		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
+		if err != nil {
+			return nil, err
+		}
 	}
-	return &stateDir{path: dir, lock: f}, nil
+}
+
+// sameDir says whether the directory open at f is still the one at path.
+func sameDir(f *os.File, path string) (bool, error) {
+	var locked, now unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &locked); err != nil {
+		return false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := unix.Stat(path, &now); err != nil {
+		return false, &os.PathError{Op: "lock", Path: path, Err: err}
+	}
+	return locked.Dev == now.Dev && locked.Ino == now.Ino, nil
 }
 
 // unlock releases the lock (the directory stays).

@@ -150,14 +150,31 @@ void enter_pid_namespace(struct plan *p)
 		send_msg(MSG_PID, &pid, sizeof(pid));
 		return;
 	}
+	/* The child must not say anything to the parent before its pid is
+	 * sent: it waits on a pipe whose write end only this first stage
+	 * holds, and which its exit closes after MSG_PID went out. Without
+	 * it a busy host could let the child's MSG_READY overtake MSG_PID,
+	 * and the parent record a container with no process. */
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		bail("make the pipe the forked process waits on");
 	/* a raw clone: the child has its own copy of this single-threaded
 	 * process and goes on with the plan; CLONE_PARENT makes it the
 	 * parent's child */
 	long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
 	if (r < 0)
 		bail("fork into the new pid namespace");
-	if (r == 0)
+	if (r == 0) {
+		char c;
+		ssize_t n;
+		close(gate[1]);
+		do
+			n = read(gate[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(gate[0]); /* EOF: the first stage sent MSG_PID and exited */
 		return;
+	}
+	close(gate[0]);
 	pid = (uint32_t)r;
 	send_msg(MSG_PID, &pid, sizeof(pid));
 	_exit(0);
