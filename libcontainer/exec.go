@@ -6,6 +6,7 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/specconv"
 )
@@ -48,8 +49,24 @@ func (e *ExecContainer) Exec(o *ExecOpts) (int, error) {
 		o.Warn = func(string) {}
 	}
 	trace("exec: start")
-	if err := c.execAllowed(o.IgnorePaused); err != nil {
+	// A shared lock until the process has exec'd: a pause, a delete or
+	// a kill of the container waits for it, other execs do not. Without
+	// it a pause between the check below and the process joining the
+	// cgroup froze the new process, and the exec waited on it with no
+	// one to resume it.
+	d, err := openStateDirAs(c.root, c.state.ID, unix.LOCK_SH)
+	if err != nil {
 		return 0, err
+	}
+	defer d.unlock()
+	st, err := c.execAllowed(o.IgnorePaused)
+	if err != nil {
+		return 0, err
+	}
+	if st == Paused {
+		// --ignore-paused: the process waits frozen with the container
+		// until a resume, which must not wait for this exec
+		d.unlock()
 	}
 	proc, err := e.execProcess(o)
 	if err != nil {
@@ -68,19 +85,20 @@ func (e *ExecContainer) Exec(o *ExecOpts) (int, error) {
 
 // execAllowed refuses a container that is not running (or created), and
 // a paused one unless asked.
-func (c *Container) execAllowed(ignorePaused bool) error {
-	switch st := c.Status(); st {
+func (c *Container) execAllowed(ignorePaused bool) (Status, error) {
+	st := c.Status()
+	switch st {
 	case Running, Created:
 	case Paused:
 		if !ignorePaused {
 			// starts with the words tools look for in runc's error (kubectl
 			// exec passes it through containerd; runc's bats suite checks it)
-			return errors.New("cannot exec in a paused container: resume it, or pass --ignore-paused (the process then waits frozen with it)")
+			return st, errors.New("cannot exec in a paused container: resume it, or pass --ignore-paused (the process then waits frozen with it)")
 		}
 	default:
-		return fmt.Errorf("cannot exec in a %s container", st)
+		return st, fmt.Errorf("cannot exec in a %s container", st)
 	}
-	return nil
+	return st, nil
 }
 
 // execProcess resolves the process to run. A process built from the

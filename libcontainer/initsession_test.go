@@ -394,6 +394,41 @@ func TestExecSession(t *testing.T) {
 	}
 }
 
+// While an exec's process is on its way in, the container's directory is
+// locked shared: another exec may go on, a pause (or kill, delete,
+// update) waits until the process has exec'd. After Exec nothing is held.
+func TestExecHoldsSharedLock(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "state")
+	c := testContainer(t, root)
+	try := func(how int) error {
+		f, err := os.Open(filepath.Join(root, "c1"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+	}
+	script := func(t *testing.T, end *initEnd, pid int) {
+		readPlan(t, end)
+		if err := try(unix.LOCK_EX); err != unix.EWOULDBLOCK {
+			t.Errorf("an exclusive lock during the exec: %v, want EWOULDBLOCK", err)
+		}
+		if err := try(unix.LOCK_SH); err != nil {
+			t.Errorf("a shared lock during the exec: %v, want it granted", err)
+		}
+		end.sendPid(pid)
+		end.send(msgReady, nil)
+	}
+	o := &ExecOpts{Process: &specs.Process{Args: []string{"true"}, Cwd: "/"}, start: scripted(t, dir, "-", script)}
+	if _, err := c.Exec(o); err != nil {
+		t.Fatal(err)
+	}
+	if err := try(unix.LOCK_EX); err != nil {
+		t.Errorf("an exclusive lock after the exec: %v", err)
+	}
+}
+
 // An exec init that asks for what only create answers fails the exec,
 // and the process is killed.
 func TestExecSessionUnexpected(t *testing.T) {

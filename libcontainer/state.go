@@ -100,7 +100,7 @@ func createStateDir(root, id string) (*stateDir, error) {
 		}
 		return nil, fmt.Errorf("state dir %s: %w", dir, err)
 	}
-	d, err := lockStateDir(dir)
+	d, err := lockStateDir(dir, unix.LOCK_EX)
 	if err != nil {
 		os.Remove(dir)
 		return nil, err
@@ -131,27 +131,34 @@ func (e noRecordError) Is(target error) bool { return target == os.ErrNotExist }
 
 // openStateDir locks the directory of an existing container.
 func openStateDir(root, id string) (*stateDir, error) {
+	return openStateDirAs(root, id, unix.LOCK_EX)
+}
+
+// openStateDirAs is openStateDir with a lock of the given kind: an exec
+// takes a shared one (execs do not wait on each other), the commands that
+// change the container an exclusive one.
+func openStateDirAs(root, id string, how int) (*stateDir, error) {
 	dir := filepath.Join(root, id)
-	d, err := lockStateDir(dir)
+	d, err := lockStateDir(dir, how)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &NotExistError{ID: id}
 	}
 	return d, err
 }
 
-// lockStateDir opens dir and locks it. The lock is taken on the open
+// lockStateDir opens dir and locks it (how: LOCK_EX or LOCK_SH). The lock is taken on the open
 // directory, so it is checked to still be the one at dir: a delete may
 // remove the directory between the open and the lock, and a create of the
 // same id make a new one there, whose record this lock would not cover.
 // Then the new directory is locked instead, and a removed one with none
 // in its place is an os.ErrNotExist.
-func lockStateDir(dir string) (*stateDir, error) {
+func lockStateDir(dir string, how int) (*stateDir, error) {
 	for {
 		f, err := fdio.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 		if err != nil {
 			return nil, err
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		if err := unix.Flock(int(f.Fd()), how); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", dir, err)
 		}

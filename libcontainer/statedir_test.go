@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A lock taken on a state directory that a delete removed, and a create
@@ -15,7 +17,7 @@ func TestSameDirReplaced(t *testing.T) {
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	d, err := lockStateDir(dir)
+	d, err := lockStateDir(dir, unix.LOCK_EX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestSameDirReplaced(t *testing.T) {
 		t.Fatalf("sameDir of a directory made again: %v, %v; want false", same, err)
 	}
 	// the lock of the new directory is free: the old one held nothing
-	d2, err := lockStateDir(dir)
+	d2, err := lockStateDir(dir, unix.LOCK_EX)
 	if err != nil {
 		t.Fatal(err)
 	}
