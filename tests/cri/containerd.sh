@@ -2,6 +2,8 @@
 # containerd 2.x with its CRI plugin, configured as a Kubernetes node
 # would be for berth (docs/kubernetes.md shows the same runtimes), with its
 # root, state, sockets, CNI configuration and IP leases under $W.
+# Its NRI plugin listens on $W/nri/nri.sock (critest's NRI specs register
+# a plugin there) and launches no plugin of the host's (/opt/nri/plugins).
 
 # cri_runtimes: the handlers; this is the snippet docs/kubernetes.md shows.
 cri_runtimes() {
@@ -33,7 +35,7 @@ cri_config() {
 version = 3
 root = "$W/root"
 state = "$W/state"
-disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
 
 [grpc]
   address = "$W/containerd.sock"
@@ -45,6 +47,15 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.tracing.processor
 [metrics]
   address = ""
 
+[plugins."io.containerd.nri.v1.nri"]
+  disable = false
+  socket_path = "$W/nri/nri.sock"
+  plugin_path = "$W/nri/plugins"
+  plugin_config_path = "$W/nri/conf.d"
+  # critest's plugin-synchronization specs hold a plugin's Synchronize
+  # for 2 s, the default timeout here: whether the spec or the timeout
+  # came first decided the spec, not the runtime.
+  plugin_request_timeout = "5s"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$W/opt"
 [plugins."io.containerd.cri.v1.images".pinned_images]
@@ -84,7 +95,7 @@ EOF
 }
 
 start_cri_containerd() {
-	mkdir -p "$W/rt-berth" "$W/rt-runc" "$W/logs"
+	mkdir -p "$W/rt-berth" "$W/rt-runc" "$W/logs" "$W/nri/plugins" "$W/nri/conf.d"
 	mirrors
 	cni_config
 	cri_config >"$W/config.toml"

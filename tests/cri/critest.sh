@@ -8,9 +8,11 @@ E2E=e2e-test-images
 STAGING=k8s-staging-cri-tools
 
 # CRITEST_SKIP: "regexp|reason" for every spec that cannot run here.
+# The NRI specs run (containerd.sh gives them a socket). A spec critest
+# skips itself (its NRI specs do where a runtime departs from the NRI
+# spec) is printed with critest's reason (runtime_skips).
 CRITEST_SKIP=(
 	"AppArmor|the host kernel has no AppArmor (critest's 9 AppArmor specs)"
-	"NRI|the NRI plugin is disabled in the lane's containerd (no NRI socket for critest's plugin)"
 	"public image with digest should be pulled and removed|the test image's upstream digest cannot be rebuilt offline"
 	"Image Volume.*digest|the image volume spec names an upstream digest"
 	"benchmark|benchmarks are not conformance"
@@ -20,6 +22,7 @@ CRITEST_SKIP=(
 # they are reported with their reason and do not fail the lane.
 CRITEST_KNOWN=(
 	"*|listing pod sandbox metrics|containerd reports no container_threads for a pod on cgroup v1 (with runc too)"
+	"*|should fail RunPodSandbox and clean up when the NRI hook errors|a containerd race, seldom (with runc too, 1 run in 40): the failed sandbox's cleanup and its exit handler both delete the pause task, the later delete meets the shim shutting down (ttrpc: closed) and containerd keeps the sandbox as SANDBOX_UNKNOWN"
 )
 
 # known_failure HANDLER SPEC: prints the reason SPEC may fail with HANDLER.
@@ -103,9 +106,19 @@ critest_images() {
 	touch "$W/images/critest.done"
 }
 
+# runtime_skips JUNIT-XML: "spec: reason" for each spec critest skipped
+# itself (its NRI specs skip where containerd departs from the NRI spec);
+# the specs skipped by CRITEST_SKIP carry no reason there.
+runtime_skips() {
+	awk '/<testcase /{ match($0, / name="[^"]*"/); n = substr($0, RSTART + 7, RLENGTH - 8) }
+		/<skipped message="skipped - /{ m = $0; sub(/.*message="skipped - /, "", m); sub(/">.*/, "", m); print n ": " m }' "$1" |
+		sed -e "s/&#39;/'/g" -e 's/&#34;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+}
+
 # run_critest HANDLER: the whole suite; its counts in $W/critest-HANDLER.
 run_critest() {
-	local h=$1 skip="" s t0=$SECONDS rc=0 out
+	local h=$1 skip="" s t0=$SECONDS rc=0 out extra=()
+	read -ra extra <<<"${CRI_CRITEST_ARGS:-}"
 	out="$W/critest-$h.log"
 	WEB_BIN="$W/nginx-bin"
 	[ -x "$WEB_BIN" ] || (cd "$ROOT" && CGO_ENABLED=0 cri_go build -ldflags '-s -w' -o "$WEB_BIN" ./tests/cri/nginx)
@@ -113,9 +126,10 @@ run_critest() {
 	for s in "${CRITEST_SKIP[@]}"; do skip="$skip${skip:+|}${s%%|*}"; done
 	echo "== critest with the $h handler (skipped: ${#CRITEST_SKIP[@]} patterns)"
 	"$TOOLS/critest" --runtime-endpoint "unix://$W/containerd.sock" --image-endpoint "unix://$W/containerd.sock" \
-		--runtime-handler "$h" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
-		--ginkgo.junit-report "$W/critest-$h.xml" >"$out" 2>&1 || rc=$?
+		--runtime-handler "$h" --nri-socket "$W/nri/nri.sock" --ginkgo.skip "$skip" --ginkgo.no-color --ginkgo.timeout 2h \
+		--ginkgo.junit-report "$W/critest-$h.xml" "${extra[@]}" >"$out" 2>&1 || rc=$?
 	grep -E '^(Ran [0-9]+|FAIL!|SUCCESS!)' "$out" | tail -n 2
+	[ ! -s "$W/critest-$h.xml" ] || runtime_skips "$W/critest-$h.xml" | sed 's/^/  skipped by critest: /'
 	local spec reason unexpected=0
 	while IFS= read -r spec; do
 		if reason=$(known_failure "$h" "$spec"); then

@@ -11,6 +11,8 @@
 # runs critest with each handler (tests/cri/critest.sh).
 #   CRI_BASELINE=1  the pod lifecycle with the runc handler too
 #   CRI_USERNS=0    no pod with a user namespace (one runs by default)
+#   CRI_CRITEST_ARGS  more critest arguments, split at blanks
+#                   (e.g. "--ginkgo.focus NRI")
 #   CRI_CACHE   where critest, crictl and runc are built (/var/cache/berth/cri)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
