@@ -7,13 +7,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/berth-oci/berth/libcontainer/seccomp"
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // dialUnix connects to a unix stream socket (--console-socket,
 // --pidfd-socket) and returns the connection as a file.
 func dialUnix(path string) (*os.File, error) {
-	fd, err := seccomp.DialUnix(path, 0)
+	fd, err := fdio.DialUnix(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connect to socket %s: %w", path, err)
 	}

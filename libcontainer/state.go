@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/cgroups"
-
 	"github.com/berth-oci/berth/internal/fdio"
 )
 
@@ -146,8 +145,9 @@ func openStateDirAs(root, id string, how int) (*stateDir, error) {
 	return d, err
 }
 
-// lockStateDir opens dir and locks it (how: LOCK_EX or LOCK_SH). The lock is taken on the open
-// directory, so it is checked to still be the one at dir: a delete may
+// lockStateDir opens dir and locks it (how: LOCK_EX or LOCK_SH). The
+// lock is taken on the open directory, so it is checked to still be the
+// one at dir: a delete may
 // remove the directory between the open and the lock, and a create of the
 // same id make a new one there, whose record this lock would not cover.
 // Then the new directory is locked instead, and a removed one with none
@@ -248,7 +248,7 @@ func (d *stateDir) save(s *State) error {
 	// No fsync: the rename makes the record atomic for any process that
 	// reads it, and a record that survived a power cut would describe
 	// containers that did not (costs 0.5 ms a write on a disk-backed /run).
-	err = writeAll(fd, data)
+	err = fdio.WriteAll(fd, data)
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
@@ -257,21 +257,6 @@ func (d *stateDir) save(s *State) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write state %s: %w", tmp, err)
-	}
-	return nil
-}
-
-// writeAll writes b to fd, retrying short writes and EINTR.
-func writeAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b = b[n:]
 	}
 	return nil
 }

@@ -9,7 +9,9 @@
 package fdio
 
 import (
+	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -81,6 +83,53 @@ func WriteExisting(path, value string) error {
 	}
 	if err != nil {
 		return &os.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
+}
+
+// DialUnix connects a SOCK_STREAM unix socket (close-on-exec) to path and
+// returns its fd (--console-socket, --pidfd-socket, the seccomp agent). With timeout > 0, connecting to a listener whose backlog
+// is full and every later send give up after it (SO_SNDTIMEO). (The net
+// package would do the same through Go's poller, and link its resolver
+// and address parsers into every berth command.)
+func DialUnix(path string, timeout time.Duration) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("socket: %w", err)
+	}
+	if timeout > 0 {
+		tv := unix.NsecToTimeval(timeout.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("set the send timeout: %w", err)
+		}
+	}
+	for {
+		// a socket with a timeout returns EINTR on any signal (Go's
+		// preemption signal included), SA_RESTART or not
+		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("connect: %w", err)
+	}
+	return fd, nil
+}
+
+// WriteAll writes b to fd, retrying short writes and EINTR.
+func WriteAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
 	}
 	return nil
 }

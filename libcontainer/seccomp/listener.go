@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // SeccompFdName is the name of the listener fd in the state's fds, as the
@@ -44,7 +46,7 @@ func SendListener(listenerPath string, listenerFD int, state specs.ContainerProc
 	if err != nil {
 		return errf("encode the state", err)
 	}
-	conn, err := DialUnix(listenerPath, ListenerTimeout)
+	conn, err := fdio.DialUnix(listenerPath, ListenerTimeout)
 	if err != nil {
 		// runc's words (its seccomp-notify.bats matches them)
 		return errf("failed to connect with seccomp agent", err)
@@ -54,38 +56,6 @@ func SendListener(listenerPath string, listenerFD int, state specs.ContainerProc
 		return errf("send", err)
 	}
 	return nil
-}
-
-// DialUnix connects a SOCK_STREAM unix socket (close-on-exec) to path and
-// returns its fd. With timeout > 0, connecting to a listener whose backlog
-// is full and every later send give up after it (SO_SNDTIMEO). (The net
-// package would do the same through Go's poller, and link its resolver
-// and address parsers into every berth command.)
-func DialUnix(path string, timeout time.Duration) (int, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("socket: %w", err)
-	}
-	if timeout > 0 {
-		tv := unix.NsecToTimeval(timeout.Nanoseconds())
-		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
-			unix.Close(fd)
-			return -1, fmt.Errorf("set the send timeout: %w", err)
-		}
-	}
-	for {
-		// a socket with a timeout returns EINTR on any signal (Go's
-		// preemption signal included), SA_RESTART or not
-		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("connect: %w", err)
-	}
-	return fd, nil
 }
 
 // sendWithFD writes msg, with fd in SCM_RIGHTS on the first sendmsg only
