@@ -6,7 +6,6 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/specconv"
 )
@@ -49,16 +48,12 @@ func (e *ExecContainer) Exec(o *ExecOpts) (int, error) {
 		o.Warn = func(string) {}
 	}
 	trace("exec: start")
-	// A shared lock until the process has exec'd: a pause, a delete or
-	// a kill of the container waits for it, other execs do not. Without
-	// it a pause between the check below and the process joining the
-	// cgroup froze the new process, and the exec waited on it with no
-	// one to resume it.
-	d, err := openStateDirAs(c.root, c.state.ID, unix.LOCK_SH)
-	if err != nil {
-		return 0, err
-	}
-	defer d.unlock()
+	// The shared lock LoadForExec took is held until the process has
+	// exec'd: a pause, a delete or a kill of the container waits for it,
+	// other execs do not. Without it a pause between the check below and
+	// the process joining the cgroup froze the new process, and the exec
+	// waited on it with no one to resume it.
+	defer e.release()
 	st, err := c.execAllowed(o.IgnorePaused)
 	if err != nil {
 		return 0, err
@@ -66,7 +61,7 @@ func (e *ExecContainer) Exec(o *ExecOpts) (int, error) {
 	if st == Paused {
 		// --ignore-paused: the process waits frozen with the container
 		// until a resume, which must not wait for this exec
-		d.unlock()
+		e.release()
 	}
 	proc, err := e.execProcess(o)
 	if err != nil {

@@ -3,23 +3,46 @@ package libcontainer
 import (
 	"encoding/json"
 	"fmt"
+
+	"golang.org/x/sys/unix"
 )
 
 // ExecContainer is a container loaded for `berth exec`: with the part of
 // its config an exec reads (ExecConfig) rather than the lifecycle part.
+// It holds the container's lock shared from the load until Exec has
+// started the process (see Exec).
 type ExecContainer struct {
 	c   *Container // its cfg is nil: an exec reads no lifecycle field
 	cfg *ExecConfig
+	dir *stateDir // locked shared; nil once released
 }
 
 // LoadForExec reads a container's state for `berth exec`: as Load, but
 // of the config only what an exec uses (the process, the namespaces, the
-// annotations; the seccomp profile is kept undecoded). The first decoding
-// of a type costs encoding/json a decoder (and an encoder) for every type
-// it can reach: the whole runtime-spec is about half a millisecond, the
-// part exec needs a fraction of it.
+// annotations; the seccomp profile is kept undecoded), and under a shared
+// lock that it keeps for Exec. The first decoding of a type costs
+// encoding/json a decoder (and an encoder) for every type it can reach:
+// the whole runtime-spec is about half a millisecond, the part exec needs
+// a fraction of it.
 func LoadForExec(root, id string) (*ExecContainer, error) {
-	data, err := readState(root, id)
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	d, err := openStateDirAs(root, id, unix.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	e, err := decodeForExec(d, root, id)
+	if err != nil {
+		d.unlock()
+		return nil, err
+	}
+	return e, nil
+}
+
+// decodeForExec reads and decodes the record of the locked directory d.
+func decodeForExec(d *stateDir, root, id string) (*ExecContainer, error) {
+	data, err := d.read()
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +56,15 @@ func LoadForExec(root, id string) (*ExecContainer, error) {
 	cfg := s.Config.config()
 	st := s.State
 	st.Config = nil
-	return &ExecContainer{c: &Container{root: root, state: st, base: &cfg.ConfigBase}, cfg: cfg}, nil
+	return &ExecContainer{c: &Container{root: root, state: st, base: &cfg.ConfigBase}, cfg: cfg, dir: d}, nil
+}
+
+// release lets go of the container's lock.
+func (e *ExecContainer) release() {
+	if e.dir != nil {
+		e.dir.unlock()
+		e.dir = nil
+	}
 }
 
 // ID is the container's id.
