@@ -240,60 +240,57 @@ func TestCreateSession(t *testing.T) {
 // An init that reports an error: create fails with the init's text and
 // errno, and leaves nothing (state dir, process).
 func TestCreateSessionInitError(t *testing.T) {
-	var dir string
 	script := func(t *testing.T, end *initEnd, pid int) {
 		readPlan(t, end)
 		end.sendError(msgError, unix.ENOENT, "exec: \"nope\"\nforged line")
 		end.recv() // until the parent closes its end
 	}
-	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "-", script)(s) })
-	dir = d
-	_, err := createWithoutCgroup(c)
-	want := `create container c1: exec: "nope"; forged line: no such file or directory`
-	if err == nil || err.Error() != want {
-		t.Fatalf("error %v, want %s", err, want)
-	}
-	if _, err := os.Stat(filepath.Join(c.o.Root, "c1")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("state dir left behind: %v", err)
-	}
+	c := createFails(t, "-", script, `create container c1: exec: "nope"; forged line: no such file or directory`)
+	noStateDir(t, c)
 	if stage := c.s.init.pid; unix.Kill(stage, 0) != unix.ESRCH {
 		t.Errorf("the init's first stage %d is still there", stage)
 	}
 }
 
-// An init that dies without a word: create says how it ended.
-func TestCreateSessionInitDies(t *testing.T) {
+// createFails runs a create against the scripted init (ending with
+// exitStatus, see scripted) and checks that it fails with want.
+func createFails(t *testing.T, exitStatus string, script initScript, want string) *creation {
+	t.Helper()
 	var dir string
-	script := func(t *testing.T, end *initEnd, pid int) { readPlan(t, end) }
-	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "3", script)(s) })
+	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, exitStatus, script)(s) })
 	dir = d
 	_, err := createWithoutCgroup(c)
-	want := "create container c1: the container init died: exit status 3"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
+	return c
+}
+
+// noStateDir checks that a failed create left no state dir.
+func noStateDir(t *testing.T, c *creation) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(c.o.Root, "c1")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state dir left behind: %v", err)
+	}
+}
+
+// An init that dies without a word: create says how it ended.
+func TestCreateSessionInitDies(t *testing.T) {
+	script := func(t *testing.T, end *initEnd, pid int) { readPlan(t, end) }
+	createFails(t, "3", script, "create container c1: the container init died: exit status 3")
 }
 
 // An init whose process says it is ready before its pid was sent (a
 // forked process overtaking the first stage): create fails and leaves
 // nothing, rather than record a created container that names no process.
 func TestCreateSessionReadyBeforePid(t *testing.T) {
-	var dir string
 	script := func(t *testing.T, end *initEnd, pid int) {
 		readPlan(t, end)
 		end.send(msgReady, nil)
 		end.recv() // until the parent closes its end
 	}
-	c, d := testCreation(t, func(s spawnSpec) (*initProcess, error) { return scripted(t, dir, "-", script)(s) })
-	dir = d
-	_, err := createWithoutCgroup(c)
-	want := "create container c1: protocol: message 7 from the container init before the process's pid"
-	if err == nil || err.Error() != want {
-		t.Fatalf("error %v, want %s", err, want)
-	}
-	if _, err := os.Stat(filepath.Join(c.o.Root, "c1")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("state dir left behind: %v", err)
-	}
+	c := createFails(t, "-", script, "create container c1: protocol: message 7 from the container init before the process's pid")
+	noStateDir(t, c)
 }
 
 // A failed createContainer hook in the init: the container is removed,
@@ -317,9 +314,7 @@ func TestCreateSessionHookError(t *testing.T) {
 	if st := readFile(t, filepath.Join(dir, "poststop.json")); !strings.Contains(st, `"status":"stopped"`) {
 		t.Errorf("poststop hook got %s", st)
 	}
-	if _, err := os.Stat(filepath.Join(c.o.Root, "c1")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("state dir left behind: %v", err)
-	}
+	noStateDir(t, c)
 }
 
 // testContainer records a running container whose process is a real
