@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -31,24 +33,36 @@ var listCommand = cli.Command{
 		if err != nil {
 			return err
 		}
-		if ctx.Bool("quiet") {
-			for _, s := range states {
-				fmt.Println(s.ID)
-			}
-			return nil
+		// one write for the whole listing: tabwriter writes cell by cell
+		out := bufio.NewWriterSize(os.Stdout, 64<<10)
+		if err := printStates(ctx, out, states); err != nil {
+			return err
 		}
-		switch f := ctx.String("format"); f {
-		case "table":
-			return printTable(states)
-		case "json":
-			if states == nil {
-				states = []libcontainer.OCIState{}
-			}
-			return json.NewEncoder(os.Stdout).Encode(states)
-		default:
-			return fmt.Errorf("list: --format %q: use table or json", f)
+		if err := out.Flush(); err != nil {
+			return fmt.Errorf("list: %w", err)
 		}
+		return nil
 	},
+}
+
+func printStates(ctx *cli.Context, out io.Writer, states []libcontainer.OCIState) error {
+	if ctx.Bool("quiet") {
+		for _, s := range states {
+			fmt.Fprintln(out, s.ID)
+		}
+		return nil
+	}
+	switch f := ctx.String("format"); f {
+	case "table":
+		return printTable(out, states)
+	case "json":
+		if states == nil {
+			states = []libcontainer.OCIState{}
+		}
+		return json.NewEncoder(out).Encode(states)
+	default:
+		return fmt.Errorf("list: --format %q: use table or json", f)
+	}
 }
 
 func listStates(ctx *cli.Context) ([]libcontainer.OCIState, error) {
@@ -110,8 +124,8 @@ func owner(dir string, names map[string]string) string {
 	return name
 }
 
-func printTable(states []libcontainer.OCIState) error {
-	w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+func printTable(out io.Writer, states []libcontainer.OCIState) error {
+	w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
 	fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 	for _, s := range states {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle,

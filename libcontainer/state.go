@@ -287,12 +287,14 @@ func (d *stateDir) read() ([]byte, error) {
 	return data, nil
 }
 
-// readState reads the state.json of container id under its lock.
+// readState reads the state.json of container id under a shared lock:
+// readers do not wait on each other, and a command changing the
+// container holds the exclusive lock while it writes.
 func readState(root, id string) ([]byte, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	d, err := openStateDir(root, id)
+	d, err := openStateDirAs(root, id, unix.LOCK_SH)
 	if err != nil {
 		return nil, err
 	}

@@ -40,17 +40,19 @@ func OpenFile(path string, flags int, mode uint32) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// ReadFile returns the content of path; errors as from os.ReadFile.
+// ReadFile returns the content of path; errors as from os.ReadFile. The
+// buffer starts at a page and doubles, so a state record or a procfs or
+// cgroupfs file takes a read and the read that sees its end.
 func ReadFile(path string) ([]byte, error) {
 	fd, err := Open(path, unix.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	b := make([]byte, 0, 512)
+	b := make([]byte, 0, 4096)
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			b = append(make([]byte, 0, 2*cap(b)), b...)
 		}
 		n, err := unix.Read(fd, b[len(b):cap(b)])
 		if err == unix.EINTR {

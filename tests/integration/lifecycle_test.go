@@ -263,6 +263,30 @@ func TestDeleteRunning(t *testing.T) {
 	}
 }
 
+// TestReadersShareLock: state and list read a record under a shared lock
+// of its directory, so a reader holding one (another state, list or exec)
+// does not make them wait, while a command changing the container (an
+// exclusive lock) still does.
+func TestReadersShareLock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.runDetached(e.newBundle("sleep", "1000"))
+	dir, err := os.Open(filepath.Join(e.root, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	if err := unix.Flock(int(dir.Fd()), unix.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.state(id)["status"]; st != "running" {
+		t.Errorf("state under another reader's lock: %v, want running", st)
+	}
+	if q := strings.TrimSpace(e.must("list", "-q")); q != id {
+		t.Errorf("list -q under another reader's lock: %q, want %s", q, id)
+	}
+}
+
 func TestList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
