@@ -10,10 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Enabled says whether this build compiles seccomp profiles (it links
-// libseccomp).
-const Enabled = true
-
 // ArchNames are the architectures a profile may list that the linked
 // libseccomp knows, sorted: those it adds to a filter, or refuses only
 // for a byte order other than the native one (EDOM).
@@ -32,4 +28,10 @@ func ArchNames() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Info is the compiler helper's `info`: the libseccomp version and
+// ArchNames (see info.go).
+func Info() string {
+	return formatInfo(LibseccompVersion(), ArchNames())
 }
