@@ -5,6 +5,7 @@ package seccomp
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
@@ -33,5 +34,5 @@ func ArchNames() []string {
 // Info is the compiler helper's `info`: the libseccomp version and
 // ArchNames (see info.go).
 func Info() string {
-	return formatInfo(LibseccompVersion(), ArchNames())
+	return "libseccomp " + LibseccompVersion() + "\narchs " + strings.Join(ArchNames(), " ") + "\n"
 }

@@ -2,17 +2,13 @@ package seccomp
 
 import "strings"
 
-// The compiler helper's `info` (see ./compiler), which `make` embeds in
-// the pure-Go berth beside the helper: what the helper's libseccomp is,
-// known at build time, so that no command runs the helper to learn it.
-// Two lines:
+// The compiler helper's `info` (see ./compiler and Info), which `make`
+// embeds in the pure-Go berth beside the helper: what the helper's
+// libseccomp is, known at build time, so that no command runs the helper
+// to learn it. Two lines:
 //
 //	libseccomp 2.5.4
 //	archs SCMP_ARCH_AARCH64 SCMP_ARCH_ARM ...
-
-func formatInfo(version string, archs []string) string {
-	return "libseccomp " + version + "\narchs " + strings.Join(archs, " ") + "\n"
-}
 
 // parseInfo returns the version and the architectures of an info text;
 // empty and nil for what it lacks.
