@@ -42,7 +42,7 @@ func compileWith(program []byte, s *specs.LinuxSeccomp) (*Program, []string, err
 
 // runHelper runs program from a sealed memfd with mode as its argument
 // and in on its stdin, and returns its stdout. It gets an empty
-// environment and fds 0-2 only (os/exec hands over no other, and berth
+// environment, / as its working directory and fds 0-2 only (os/exec hands over no other, and berth
 // marks every fd it inherited close-on-exec at start). The compiler's own
 // error, one line naming the profile's field, is returned as it is.
 func runHelper(program []byte, mode string, in []byte) ([]byte, error) {
@@ -56,6 +56,7 @@ func runHelper(program []byte, mode string, in []byte) ([]byte, error) {
 		Path:   memfd.ExecPath(f),
 		Args:   []string{"berth-seccomp", mode},
 		Env:    []string{},
+		Dir:    "/",
 		Stdin:  bytes.NewReader(in),
 		Stdout: &stdout,
 		Stderr: &stderr,

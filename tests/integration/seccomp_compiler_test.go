@@ -64,7 +64,8 @@ func (e *env) cacheEntries(t *testing.T) []string {
 
 // With the cache emptied, the pure-Go berth can only compile a profile by
 // running the helper: the container's mkdir is still refused, and the
-// program the helper made is cached again, the same bytes as before.
+// program the helper made is cached again, the same bytes as before. With
+// the entry there, nothing is compiled: the entry is not rewritten.
 func TestSeccompCompilerCacheMiss(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -92,6 +93,18 @@ func TestSeccompCompilerCacheMiss(t *testing.T) {
 		} else if !bytes.Equal(data, first) {
 			t.Errorf("%s: the helper compiled another program than the first time", round)
 		}
+	}
+	entry := e.cacheEntries(t)[0]
+	before, err := os.Stat(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := e.runOK(b); !strings.Contains(out, "Operation not permitted") {
+		t.Errorf("from the cache: mkdir under a profile denying it: %q", out)
+	}
+	after, err := os.Stat(entry)
+	if err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("a cache hit rewrote the entry (%v): the program was compiled again", err)
 	}
 }
 
