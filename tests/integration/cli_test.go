@@ -56,6 +56,29 @@ func TestCheckpointRestoreHelp(t *testing.T) {
 	}
 }
 
+// TestCheckpointParentPath: checkpoint judges --parent-path before saying
+// it cannot checkpoint: an absolute path, or one that names no directory
+// under --image-path, is the caller's mistake and is named as such.
+func TestCheckpointParentPath(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	images := t.TempDir()
+	if err := os.Mkdir(filepath.Join(images, "pre"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(images, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp := func(parent string) result {
+		return e.berth("checkpoint", "--work-path", t.TempDir(), "--image-path", images, "--parent-path", parent, "some-id")
+	}
+	failsOneLine(t, cp(filepath.Join(images, "pre")), "--parent-path", "must be relative")
+	failsOneLine(t, cp("./missing"), "--parent-path", "no such file or directory")
+	failsOneLine(t, cp("file"), "--parent-path", "not a directory")
+	failsOneLine(t, cp("pre"), "not supported")
+	failsOneLine(t, e.berth("checkpoint", "--image-path="+images, "--parent-path=../"+filepath.Base(images)+"/pre", "some-id"), "not supported")
+}
+
 // TestSpecCgroupNamespace: spec asks for a cgroup namespace only where
 // /sys/fs/cgroup is cgroup2, as runc's spec does; --rootless alike.
 func TestSpecCgroupNamespace(t *testing.T) {
