@@ -1,5 +1,6 @@
 # berth: build, demo, tests, conformance and benchmarks.
-#   make           build ./berth (the C init first: it is embedded)
+#   make           build ./berth (the C init and the seccomp compiler first:
+#                  they are embedded)
 #   make demo      install what is missing, build, run a container from a default bundle
 #   make test      every test lane (see README.md)
 export PATH := /usr/local/go/bin:$(PATH)
@@ -10,14 +11,22 @@ INIT_CFLAGS ?= -static -Os -s -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous
 	-idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu
 VERSION ?= 0.1.0
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# berth starts for every container operation, so its start-up counts: a
-# static binary (no dynamic loader; libseccomp linked in), stripped, and
+# berth starts for every container operation, so its start-up counts: pure
+# Go (CGO_ENABLED=0: static, no glibc or cgo start-up), stripped, and
 # without urfave/cli's man/markdown generator (its parser's init runs at
-# every start). netgo/osusergo keep glibc's NSS out of the static link.
-LDFLAGS := -s -w -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT) -linkmode external -extldflags "-static"
+# every start). libseccomp is linked only into the seccomp compiler
+# (libcontainer/seccomp/compiler), a static cgo helper embedded in berth
+# and run on a seccomp cache miss; netgo/osusergo keep glibc's NSS out of
+# its static link.
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT)
 BUILDTAGS ?= urfave_cli_no_docs netgo osusergo
+HELPER_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 INIT_SRC := $(wildcard nsexec/c/*.c nsexec/c/*.h)
 GO_SRC := $(shell find . -name '*.go' -not -path './tests/*' 2>/dev/null) go.mod go.sum
+SECCOMP_HELPER := libcontainer/seccomp/compiler/berth-seccomp
+SECCOMP_SRC := $(wildcard libcontainer/seccomp/*.go libcontainer/seccomp/compiler/*.go) go.mod go.sum
+# what berth embeds: `go build` and `go test` of berth's packages need them
+EMBEDDED := nsexec/berth-init $(SECCOMP_HELPER).gz $(SECCOMP_HELPER).info
 
 .PHONY: all deps demo test unit integration conformance bench test-v2 test-systemd test-engines test-cri test-stress fuzz lint clean
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
@@ -27,13 +36,24 @@ all: berth
 nsexec/berth-init: $(INIT_SRC)
 	$(CC_INIT) $(INIT_CFLAGS) -o $@ $(filter %.c,$^)
 
-berth: nsexec/berth-init $(GO_SRC)
-	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $@ .
+# the seccomp compiler, and its `info` (libseccomp version, architectures),
+# which berth embeds so that no command runs the helper to learn them
+$(SECCOMP_HELPER): $(SECCOMP_SRC)
+	CGO_ENABLED=1 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags '$(HELPER_LDFLAGS)' -o $@ ./libcontainer/seccomp/compiler
+
+$(SECCOMP_HELPER).info: $(SECCOMP_HELPER)
+	$(SECCOMP_HELPER) info > $@.tmp && mv $@.tmp $@
+
+$(SECCOMP_HELPER).gz: $(SECCOMP_HELPER)
+	gzip -9 -n -c $< > $@.tmp && mv $@.tmp $@
+
+berth: $(EMBEDDED) $(GO_SRC)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $@ .
 
 # berth-crashtest is berth with crash points (libcontainer/crashpoint_crashtest.go):
 # BERTH_CRASH_AT=<step> SIGKILLs it at that step. Only the stress lane uses it.
-berth-crashtest: nsexec/berth-init $(GO_SRC)
-	$(GO) build -trimpath -tags "$(BUILDTAGS) berth_crashtest" -ldflags "$(LDFLAGS)" -o $@ .
+berth-crashtest: $(EMBEDDED) $(GO_SRC)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags "$(BUILDTAGS) berth_crashtest" -ldflags "$(LDFLAGS)" -o $@ .
 
 # deps installs what a fresh Debian 12 machine lacks to build and test berth.
 deps:
@@ -48,9 +68,9 @@ demo: deps berth
 # as a host limitation.
 SKIPCHECK = $(GO) run ./tests/skipcheck
 
-unit: nsexec/berth-init
+unit: $(EMBEDDED)
 	$(SKIPCHECK) -name unit -- $(GO) test -json -count=1 . ./specconv/... ./libcontainer/... \
-		./cgroups/... ./nsexec/... ./tests/seccompagent/... ./tests/skipcheck/... ./tests/testlint/...
+		./cgroups/... ./nsexec/... ./internal/... ./tests/seccompagent/... ./tests/skipcheck/... ./tests/testlint/...
 
 integration: berth
 	$(SKIPCHECK) -name integration -- $(GO) test -json -count=1 -timeout 20m ./tests/integration/...
@@ -80,18 +100,24 @@ test: deps
 # parent's reader of the init's messages, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20
-fuzz: nsexec/berth-init
+fuzz: $(EMBEDDED)
 	tests/gofuzz.sh ./specconv FuzzConvert $(FUZZTIME)
 	tests/gofuzz.sh ./specconv FuzzLoad $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 
-lint: nsexec/berth-init
+# berth's own packages as the pure-Go binary builds them (files for !cgo
+# included), which lint checks besides the default cgo build
+PURE_GO_PKGS = $$(CGO_ENABLED=0 $(GO) list -tags "$(BUILDTAGS)" -deps -f '{{.ImportPath}}' . | grep '^github.com/berth-oci/berth')
+
+lint: $(EMBEDDED)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet -tags "$(BUILDTAGS)" $(PURE_GO_PKGS)
 	@test -x $(STATICCHECK) || GOBIN=$(HOME)/go/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(STATICCHECK) ./...
+	CGO_ENABLED=0 $(STATICCHECK) -tags "$(BUILDTAGS)" $(PURE_GO_PKGS)
 	$(GO) run ./tests/testlint
 	@command -v shellcheck >/dev/null || scripts/deps.sh
 	scripts/shellcheck.sh
@@ -131,4 +157,4 @@ bench: berth
 	flock /tmp/conf-suite.lock bench/bench.sh -w $(BENCH_ARGS) $(if $(BEFORE),before=$(BEFORE)) berth=./berth
 
 clean:
-	rm -f berth berth-crashtest nsexec/berth-init
+	rm -f berth berth-crashtest $(EMBEDDED) $(SECCOMP_HELPER) $(SECCOMP_HELPER).*.tmp

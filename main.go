@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-oci/berth/libcontainer"
+	"github.com/berth-oci/berth/libcontainer/seccomp"
 )
 
 // Set at build time (see Makefile).
@@ -47,6 +48,9 @@ func main() {
 		version,
 		"commit: " + gitCommit,
 		"spec: " + specs.Version,
+		// as runc's --version; from the embedded seccomp compiler's
+		// build-time info, not by running it
+		"libseccomp: " + seccomp.LibseccompVersion(),
 	}, "\n")
 	app.Flags = globalFlags
 	app.Commands = commands

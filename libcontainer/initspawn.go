@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-oci/berth/internal/memfd"
 	"github.com/berth-oci/berth/nsexec"
 )
 
@@ -35,14 +36,12 @@ type spawnSpec struct {
 // spawnInit starts the init from its sealed memfd; the returned socket
 // is the sync socket, which the init has as fd 3+len(files).
 func spawnInit(s spawnSpec) (*initProcess, error) {
-	memfd, err := nsexec.OpenInit()
+	initFD, err := nsexec.OpenInit()
 	if err != nil {
 		return nil, err
 	}
-	defer memfd.Close()
-	// /proc/PID/fd resolves in the child before exec; the parent's pid
-	// avoids any clash with the fds the child is given.
-	path := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(memfd.Fd()))
+	defer initFD.Close()
+	path := memfd.ExecPath(initFD)
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair for the init: %w", err)

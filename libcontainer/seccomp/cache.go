@@ -29,13 +29,8 @@ const maxCacheFile = 1 << 20
 
 // cacheEntry is the JSON payload of a cache file.
 type cacheEntry struct {
-	Key              string   `json:"key"`
-	Filter           []byte   `json:"filter"` // Program.Bytes()
-	Flags            uint     `json:"flags"`
-	ListenerPath     string   `json:"listenerPath,omitempty"`
-	ListenerMetadata string   `json:"listenerMetadata,omitempty"`
-	NeedsNotify      bool     `json:"needsNotify,omitempty"`
-	Warnings         []string `json:"warnings,omitempty"`
+	Key string `json:"key"`
+	compiled
 }
 
 // CompileCached is Compile with a cache of compiled programs in dir (made
@@ -104,18 +99,7 @@ func readCache(path, key string) (*Program, []string, error) {
 	if e.Key != key {
 		return nil, nil, errors.New("entry of another key")
 	}
-	filter, err := parseFilter(e.Filter)
-	if err != nil {
-		return nil, nil, err
-	}
-	p := &Program{
-		Filter:           filter,
-		Flags:            e.Flags,
-		ListenerPath:     e.ListenerPath,
-		ListenerMetadata: e.ListenerMetadata,
-		NeedsNotify:      e.NeedsNotify,
-	}
-	return p, e.Warnings, nil
+	return e.program()
 }
 
 // checkCacheFile checks the magic and checksum and returns the payload.
@@ -134,15 +118,7 @@ func checkCacheFile(b []byte) ([]byte, error) {
 
 // writeCache writes the entry for key to path atomically.
 func writeCache(dir, path, key string, p *Program, w []string) error {
-	payload, err := json.Marshal(cacheEntry{
-		Key:              key,
-		Filter:           p.Bytes(),
-		Flags:            p.Flags,
-		ListenerPath:     p.ListenerPath,
-		ListenerMetadata: p.ListenerMetadata,
-		NeedsNotify:      p.NeedsNotify,
-		Warnings:         w,
-	})
+	payload, err := json.Marshal(cacheEntry{Key: key, compiled: newCompiled(p, w)})
 	if err != nil {
 		return err
 	}

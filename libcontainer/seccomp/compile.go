@@ -40,6 +40,13 @@ var scmpArchs = map[specs.Arch]libseccomp.ScmpArch{
 	specs.ArchSHEB:        libseccomp.ArchSHEB,
 }
 
+// maxInsns is BPF_MAXINSNS, the kernel's limit on one filter.
+const maxInsns = 4096
+
+// tableSpan bounds an ABI's own syscall table above its base: numbers past
+// it (ARM's private 0xf0000+ calls) do not raise the stub's bound.
+const tableSpan = 0x1000
+
 // scmpOps maps the spec's operators to libseccomp's.
 var scmpOps = map[specs.LinuxSeccompOperator]libseccomp.ScmpCompareOp{
 	specs.OpNotEqual:     libseccomp.CompareNotEqual,

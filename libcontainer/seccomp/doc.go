@@ -4,7 +4,11 @@
 //
 // The Go parent does all the work: [Validate] checks the profile at create,
 // [Compile] (or [CompileCached]) builds the filter with libseccomp, exports
-// it, and prepends an -ENOSYS stub. The init only copies the instructions
+// it, and prepends an -ENOSYS stub. berth itself is built without cgo: its
+// Compile runs the same code in berth-seccomp (./compiler), a static cgo
+// helper embedded in berth and run from a sealed memfd, and CompileCached
+// runs it only for a profile not in the cache. A cgo build (the package's
+// tests) compiles in-process. The init only copies the instructions
 // into a struct sock_fprog and calls
 //
 //	seccomp(SECCOMP_SET_MODE_FILTER, prog.Flags, &fprog)

@@ -6,6 +6,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// Enabled says that berth compiles seccomp profiles: with libseccomp
+// linked (a cgo build) or through the embedded compiler helper.
+const Enabled = true
+
 // What berth recognises in linux.seccomp, read from the tables Validate
 // and Compile use, for `berth features`.
 

@@ -5,14 +5,11 @@ package seccomp
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
-
-// Enabled says whether this build compiles seccomp profiles (it links
-// libseccomp).
-const Enabled = true
 
 // ArchNames are the architectures a profile may list that the linked
 // libseccomp knows, sorted: those it adds to a filter, or refuses only
@@ -32,4 +29,10 @@ func ArchNames() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Info is the compiler helper's `info`: the libseccomp version and
+// ArchNames (see info.go).
+func Info() string {
+	return "libseccomp " + LibseccompVersion() + "\narchs " + strings.Join(ArchNames(), " ") + "\n"
 }

@@ -2,8 +2,9 @@
 
 package seccomp
 
-// Enabled is false: a build without cgo compiles no profile.
-const Enabled = false
-
-// ArchNames is nil ("unknown"): there is no libseccomp to ask.
-func ArchNames() []string { return nil }
+// ArchNames are the architectures the embedded compiler's libseccomp
+// knows, as it listed them at build time (see info.go), sorted.
+func ArchNames() []string {
+	_, archs := parseInfo(helperInfo)
+	return archs
+}

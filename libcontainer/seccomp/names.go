@@ -13,10 +13,6 @@ type archInfo struct {
 	base  uint32
 }
 
-// tableSpan bounds an ABI's own syscall table above its base: numbers past
-// it (ARM's private 0xf0000+ calls) do not raise the stub's bound.
-const tableSpan = 0x1000
-
 // x32Bit marks an x32 syscall number on AUDIT_ARCH_X86_64.
 const x32Bit = 0x40000000
 

@@ -30,9 +30,6 @@ type Program struct {
 // sizeofSockFilter is sizeof(struct sock_filter).
 const sizeofSockFilter = 8
 
-// maxInsns is BPF_MAXINSNS, the kernel's limit on one filter.
-const maxInsns = 4096
-
 // Bytes returns the filter as an array of struct sock_filter in the host's
 // byte order, as the kernel reads it: what the init copies into its
 // struct sock_fprog (len = len(Bytes())/8).

@@ -36,7 +36,7 @@ func TestFeatures(t *testing.T) {
 		t.Errorf("mount options: %v", f.MountOptions)
 	case l.MountExtensions == nil || l.MountExtensions.IDMap == nil || !*l.MountExtensions.IDMap.Enabled:
 		t.Error("idmapped mounts not reported")
-	case l.Seccomp == nil || !*l.Seccomp.Enabled || !slices.Contains(l.Seccomp.Actions, "SCMP_ACT_NOTIFY"):
+	case l.Seccomp == nil || !*l.Seccomp.Enabled || !slices.Contains(l.Seccomp.Actions, "SCMP_ACT_NOTIFY") || len(l.Seccomp.Archs) == 0:
 		t.Errorf("seccomp: %+v", l.Seccomp)
 	case l.NetDevices == nil || !*l.NetDevices.Enabled:
 		t.Error("netDevices must say true: berth moves them")

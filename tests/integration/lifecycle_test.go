@@ -332,8 +332,9 @@ func TestVersion(t *testing.T) {
 	e := newEnv(t)
 	out := e.must("--version")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !regexp.MustCompile(`^berth version \d+\.\d+\.\d+`).MatchString(lines[0]) ||
-		!regexp.MustCompile(`^commit: \S+$`).MatchString(lines[1]) || lines[2] != "spec: 1.3.0" {
+	if len(lines) != 4 || !regexp.MustCompile(`^berth version \d+\.\d+\.\d+`).MatchString(lines[0]) ||
+		!regexp.MustCompile(`^commit: \S+$`).MatchString(lines[1]) || lines[2] != "spec: 1.3.0" ||
+		!regexp.MustCompile(`^libseccomp: \d+\.\d+\.\d+$`).MatchString(lines[3]) {
 		t.Errorf("--version: %q", out)
 	}
 }
