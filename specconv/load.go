@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -61,45 +60,47 @@ func LoadProcess(path string, data []byte, opts Options) (Process, []string, err
 	return out, c.warnings, err
 }
 
-// decode unmarshals data into v (a pointer); a JSON error becomes a
-// ConfigError with the line and the field path; each unknown field is a
-// warning.
+//go:generate go run ./internal/decgen/cmd
+
+// decode decodes data into v, a *specs.Spec or *specs.Process, through
+// the generated decoder (specdec_gen.go, jsondec.go): a JSON error
+// becomes a ConfigError with the line and the field path; each unknown
+// field is a warning.
 func (c *checker) decode(data []byte, v any, root string) error {
-	if err := json.Unmarshal(data, v); err != nil {
-		return c.jsonError(data, err, reflect.TypeOf(v).Elem(), root)
+	d := &specDecoder{data: data, file: c.file}
+	switch v := v.(type) {
+	case *specs.Spec:
+		d.decSpec(root, v)
+	case *specs.Process:
+		d.decProcess(root, v)
+	default:
+		panic(fmt.Sprintf("specconv: no decoder for %T", v))
 	}
-	w := newJSONWalker(data)
-	w.unknown = func(path string, off int64) {
-		c.warnings = append(c.warnings, (&ConfigError{File: c.file, Line: lineAt(data, off),
-			Field: path, Msg: "unknown field, ignored"}).Error())
+	d.end()
+	switch {
+	case d.syntax:
+		return c.syntaxError(data)
+	case d.mismatch != nil:
+		return d.mismatch
 	}
-	w.nul = func(path string, off int64) error {
-		return &ConfigError{File: c.file, Line: lineAt(data, off), Field: path,
-			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
+	c.warnings = append(c.warnings, d.warnings...)
+	if d.nul != nil {
+		return d.nul
 	}
-	return w.value(root, reflect.TypeOf(v).Elem())
+	return nil
 }
 
-// jsonError turns encoding/json's errors into one line naming the line
-// and, for a value of the wrong type, the field.
-func (c *checker) jsonError(data []byte, err error, t reflect.Type, root string) error {
+// syntaxError gives encoding/json's own text for the syntax error the
+// decoder met (its scanner checks the whole input before it decodes
+// anything, so this costs no reflection).
+func (c *checker) syntaxError(data []byte) error {
+	err := json.Unmarshal(data, new(struct{}))
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
+	if errors.As(err, &syn) {
 		return &ConfigError{File: c.file, Line: lineAt(data, syn.Offset), Msg: "invalid JSON: " + syn.Error()}
-	case errors.As(err, &typ):
-		w := newJSONWalker(data)
-		w.at = typ.Offset
-		_ = w.value(root, t)
-		path := w.found
-		if path == "" {
-			path = typ.Field
-		}
-		return &ConfigError{File: c.file, Line: lineAt(data, typ.Offset), Field: path,
-			Msg: "expected " + describeType(typ.Type) + ", got " + typ.Value}
 	}
-	return &ConfigError{File: c.file, Msg: "invalid JSON: " + err.Error()}
+	// not reached: the decoder and encoding/json's scanner accept the same
+	return &ConfigError{File: c.file, Msg: "invalid JSON"}
 }
 
 // lineAt is the 1-based line of the byte before offset (encoding/json's

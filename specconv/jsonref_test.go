@@ -5,7 +5,57 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+
+	"github.com/berth-oci/berth/specconv/internal/jsontype"
 )
+
+// This file is the reference the generated decoder (specdec_gen.go) is
+// compared with: encoding/json's json.Unmarshal into the runtime-spec's
+// types, then a walk over the same bytes alongside the types by reflection
+// for the unknown members, NUL bytes and the paths of type errors. It was
+// specconv's decoder until the generated one replaced it (docs/performance.md,
+// cut 2).
+
+// refDecode unmarshals data into v (a pointer); a JSON error becomes a
+// ConfigError with the line and the field path; each unknown field is a
+// warning.
+func (c *checker) refDecode(data []byte, v any, root string) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return c.refJSONError(data, err, reflect.TypeOf(v).Elem(), root)
+	}
+	w := newJSONWalker(data)
+	w.unknown = func(path string, off int64) {
+		c.warnings = append(c.warnings, (&ConfigError{File: c.file, Line: lineAt(data, off),
+			Field: path, Msg: "unknown field, ignored"}).Error())
+	}
+	w.nul = func(path string, off int64) error {
+		return &ConfigError{File: c.file, Line: lineAt(data, off), Field: path,
+			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
+	}
+	return w.value(root, reflect.TypeOf(v).Elem())
+}
+
+// refJSONError turns encoding/json's errors into one line naming the line
+// and, for a value of the wrong type, the field.
+func (c *checker) refJSONError(data []byte, err error, t reflect.Type, root string) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &ConfigError{File: c.file, Line: lineAt(data, syn.Offset), Msg: "invalid JSON: " + syn.Error()}
+	case errors.As(err, &typ):
+		w := newJSONWalker(data)
+		w.at = typ.Offset
+		_ = w.value(root, t)
+		path := w.found
+		if path == "" {
+			path = typ.Field
+		}
+		return &ConfigError{File: c.file, Line: lineAt(data, typ.Offset), Field: path,
+			Msg: "expected " + jsontype.Describe(typ.Type) + ", got " + typ.Value}
+	}
+	return &ConfigError{File: c.file, Msg: "invalid JSON: " + err.Error()}
+}
 
 // jsonWalker reads a JSON document token by token alongside the Go type it
 // decodes into, knowing each value's path ("mounts[3].options[0]"). It
@@ -230,39 +280,4 @@ func structField(t reflect.Type, name string) reflect.Type {
 		}
 	}
 	return fold
-}
-
-// describeType names a Go type in JSON's words: "array of strings".
-func describeType(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int:
-		return "integer"
-	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return t.Kind().String()
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array of " + plural(describeType(t.Elem()))
-	case reflect.Map, reflect.Struct:
-		return "object"
-	}
-	return "any value"
-}
-
-func plural(s string) string {
-	switch {
-	case strings.HasPrefix(s, "array"):
-		return "arrays"
-	case s == "string", s == "object", s == "boolean", s == "integer", s == "number":
-		return s + "s"
-	}
-	return s
 }

@@ -1,0 +1,586 @@
+package specconv
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// specDecoder reads config.json (or process.json) in one pass over its
+// bytes and fills the runtime-spec's structs through the code generated
+// into specdec_gen.go (see internal/decgen), without reflection. It
+// decodes as encoding/json's json.Unmarshal does (member names matched
+// exactly, then ignoring case; last duplicate wins, into what the earlier
+// one left; null clears pointers, slices and maps and leaves other values
+// alone; numbers parsed by strconv into each width) and reports, with the
+// value's path ("mounts[3].options[0]"), what json.Unmarshal and
+// specconv's former reflection walk (jsonref_test.go) reported:
+//
+//   - a syntax error anywhere: its text is encoding/json's own (see
+//     syntaxError), and it wins over everything else;
+//   - else the first value of the wrong type, in document order;
+//   - else the first string or member name holding a NUL byte;
+//   - and the unknown members met before it, as warnings.
+type specDecoder struct {
+	data  []byte
+	off   int
+	depth int
+	// syntax: the bytes are not JSON; decoding stops.
+	syntax bool
+	// mismatch is the first value of the wrong type.
+	mismatch *ConfigError
+	// nul is the first string holding a NUL byte.
+	nul *ConfigError
+	// warnings are the unknown members before nul.
+	warnings []string
+	file     string
+}
+
+// maxJSONDepth is encoding/json's nesting limit ("exceeded max depth").
+const maxJSONDepth = 10000
+
+// ws passes white space.
+func (d *specDecoder) ws() {
+	for d.off < len(d.data) {
+		switch d.data[d.off] {
+		case ' ', '\t', '\n', '\r':
+			d.off++
+		default:
+			return
+		}
+	}
+}
+
+// peek is the next byte after white space, 0 at the end or after a
+// syntax error.
+func (d *specDecoder) peek() byte {
+	d.ws()
+	if d.syntax || d.off >= len(d.data) {
+		d.syntax = true
+		return 0
+	}
+	return d.data[d.off]
+}
+
+// open enters the array or object whose first byte is next.
+func (d *specDecoder) open() {
+	d.off++
+	if d.depth++; d.depth > maxJSONDepth {
+		d.syntax = true
+	}
+}
+
+// next tells whether the array or object entered has an element i: it
+// passes the ',' before any but the first, and the closing end.
+func (d *specDecoder) next(end byte, i int) bool {
+	c := d.peek()
+	if d.syntax {
+		return false
+	}
+	if c == end {
+		d.off++
+		d.depth--
+		return false
+	}
+	if i > 0 {
+		if c != ',' {
+			d.syntax = true
+			return false
+		}
+		d.off++
+	}
+	return true
+}
+
+// name reads an object's member name and its ':'; end is the offset just
+// past the name.
+func (d *specDecoder) name() (name string, end int) {
+	if d.peek() != '"' {
+		d.syntax = true
+		return "", 0
+	}
+	name = d.str()
+	end = d.off
+	if d.peek() != ':' {
+		d.syntax = true
+		return "", 0
+	}
+	d.off++
+	return name, end
+}
+
+// str reads a string, the next byte being its '"', and decodes it as
+// encoding/json does: escapes, surrogate pairs, and U+FFFD for a lone
+// surrogate and for each byte of invalid UTF-8.
+func (d *specDecoder) str() string {
+	start := d.off + 1
+	i := start
+	for ; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			d.off = i + 1
+			return string(d.data[start:i])
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	var b strings.Builder
+	b.Write(d.data[start:i])
+	for i < len(d.data) {
+		c := d.data[i]
+		switch {
+		case c == '"':
+			d.off = i + 1
+			return b.String()
+		case c < 0x20:
+			d.syntax = true
+			return ""
+		case c == '\\':
+			n := d.escape(&b, i)
+			if n == 0 {
+				d.syntax = true
+				return ""
+			}
+			i += n
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(d.data[i:])
+			b.WriteRune(r)
+			i += size
+		}
+	}
+	d.syntax = true
+	return ""
+}
+
+// escape decodes the escape at data[i] ('\\') into b and gives its length,
+// 0 when it is not JSON.
+func (d *specDecoder) escape(b *strings.Builder, i int) int {
+	if i+1 >= len(d.data) {
+		return 0
+	}
+	switch c := d.data[i+1]; c {
+	case '"', '\\', '/':
+		b.WriteByte(c)
+	case 'b':
+		b.WriteByte('\b')
+	case 'f':
+		b.WriteByte('\f')
+	case 'n':
+		b.WriteByte('\n')
+	case 'r':
+		b.WriteByte('\r')
+	case 't':
+		b.WriteByte('\t')
+	case 'u':
+		r, ok := hex4(d.data[i+2:])
+		if !ok {
+			return 0
+		}
+		if utf16.IsSurrogate(r) {
+			if len(d.data) >= i+8 && d.data[i+6] == '\\' && d.data[i+7] == 'u' {
+				if r2, ok := hex4(d.data[i+8:]); ok {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						b.WriteRune(dec)
+						return 12
+					}
+				}
+			}
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		return 6
+	default:
+		return 0
+	}
+	return 2
+}
+
+// hex4 reads the 4 hexadecimal digits of a \u escape.
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	return r, true
+}
+
+// literal reads a number, true, false or null (the next byte its first)
+// and gives its bytes.
+func (d *specDecoder) literal() []byte {
+	start := d.off
+	switch d.data[d.off] {
+	case 't':
+		d.word("true")
+	case 'f':
+		d.word("false")
+	case 'n':
+		d.word("null")
+	default:
+		d.number()
+	}
+	return d.data[start:d.off]
+}
+
+func (d *specDecoder) word(w string) {
+	if !strings.HasPrefix(string(d.data[d.off:]), w) {
+		d.syntax = true
+		return
+	}
+	d.off += len(w)
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *specDecoder) number() {
+	if d.at('-') {
+		d.off++
+	}
+	switch {
+	case d.at('0'):
+		d.off++
+	case d.off < len(d.data) && '1' <= d.data[d.off] && d.data[d.off] <= '9':
+		d.digits()
+	default:
+		d.syntax = true
+		return
+	}
+	if d.at('.') {
+		d.off++
+		if !d.digits() {
+			return
+		}
+	}
+	if d.at('e') || d.at('E') {
+		d.off++
+		if d.at('+') || d.at('-') {
+			d.off++
+		}
+		d.digits()
+	}
+}
+
+func (d *specDecoder) at(c byte) bool { return d.off < len(d.data) && d.data[d.off] == c }
+
+// digits reads one or more digits.
+func (d *specDecoder) digits() bool {
+	start := d.off
+	for d.off < len(d.data) && '0' <= d.data[d.off] && d.data[d.off] <= '9' {
+		d.off++
+	}
+	if d.off == start {
+		d.syntax = true
+		return false
+	}
+	return true
+}
+
+// wrong records a value of the wrong type at path (want: the Go type in
+// JSON's words) and passes it. encoding/json's offset of an array or
+// object is just past its '[' or '{', of a scalar just past it.
+func (d *specDecoder) wrong(path, want string) {
+	var got string
+	switch d.data[d.off] {
+	case '[', '{':
+		got = "array"
+		if d.data[d.off] == '{' {
+			got = "object"
+		}
+		d.mismatchAt(d.off+1, path, want, got)
+		d.skip(path)
+		return
+	case '"':
+		got = "string"
+		d.str()
+	case 't', 'f':
+		got = "bool"
+		d.literal()
+	default:
+		got = "number"
+		d.literal()
+	}
+	d.mismatchAt(d.off, path, want, got)
+}
+
+func (d *specDecoder) mismatchAt(off int, path, want, got string) {
+	if d.mismatch == nil && !d.syntax {
+		d.mismatch = &ConfigError{File: d.file, Line: lineAt(d.data, int64(off)), Field: path,
+			Msg: "expected " + want + ", got " + got}
+	}
+}
+
+// checkNUL refuses a string holding a NUL byte (the init's strings end at
+// the first NUL); end is the offset just past it.
+func (d *specDecoder) checkNUL(path, s string, end int) {
+	if d.nul == nil && strings.IndexByte(s, 0) >= 0 {
+		d.nul = &ConfigError{File: d.file, Line: lineAt(d.data, int64(end)), Field: path,
+			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
+	}
+}
+
+// unknown warns of a member the type has no field for.
+func (d *specDecoder) unknown(path string, end int) {
+	if d.nul == nil {
+		d.warnings = append(d.warnings, (&ConfigError{File: d.file, Line: lineAt(d.data, int64(end)),
+			Field: path, Msg: "unknown field, ignored"}).Error())
+	}
+}
+
+// isNull passes a null, the next value.
+func (d *specDecoder) isNull() bool {
+	if d.peek() == 'n' {
+		d.word("null")
+		return !d.syntax
+	}
+	return false
+}
+
+// skip passes a value nothing decodes into, checking its strings for NUL.
+func (d *specDecoder) skip(path string) {
+	switch d.peek() {
+	case 0:
+	case '"':
+		d.checkNUL(path, d.str(), d.off)
+	case '[':
+		d.open()
+		for i := 0; d.next(']', i); i++ {
+			d.skip(index(path, i))
+		}
+	case '{':
+		d.open()
+		for i := 0; d.next('}', i); i++ {
+			name, end := d.name()
+			d.checkNUL(field(path, name), name, end)
+			d.skip(field(path, name))
+		}
+	default:
+		d.literal()
+	}
+}
+
+// unknownMember passes a member a struct has no field for.
+func (d *specDecoder) unknownMember(path, name string, end int) {
+	d.unknown(path, end)
+	d.checkNUL(path, name, end)
+	d.skip(path)
+}
+
+// foldMatch finds name among a struct's JSON names ignoring case, as
+// encoding/json does after no exact match: the first that matches.
+func foldMatch(name string, names []string) int {
+	for i, n := range names {
+		if strings.EqualFold(name, n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// object enters an object decoded into a struct or map at path: open is
+// false for null (null true) and for another type (recorded, passed).
+func (d *specDecoder) object(path, want string) (open, null bool) {
+	switch d.peek() {
+	case '{':
+		d.open()
+		return true, false
+	case 'n':
+		d.literal()
+		return false, !d.syntax
+	case 0:
+	default:
+		d.wrong(path, want)
+	}
+	return false, false
+}
+
+// array enters an array decoded into a slice at path: open is false for
+// null (null true) and for another type (recorded, passed).
+func (d *specDecoder) array(path, want string) (open, null bool) {
+	switch d.peek() {
+	case '[':
+		d.open()
+		return true, false
+	case 'n':
+		d.literal()
+		return false, !d.syntax
+	case 0:
+	default:
+		d.wrong(path, want)
+	}
+	return false, false
+}
+
+// mapKey reads the name of a map's member and checks it for NUL.
+func (d *specDecoder) mapKey(path string) (string, string) {
+	k, end := d.name()
+	kpath := key(path, k)
+	d.checkNUL(kpath, k, end)
+	return k, kpath
+}
+
+// string decodes a string value; ok is false for null and for another
+// type.
+func (d *specDecoder) string(path, want string) (string, bool) {
+	switch d.peek() {
+	case '"':
+		s := d.str()
+		d.checkNUL(path, s, d.off)
+		return s, !d.syntax
+	case 'n':
+		d.literal()
+	case 0:
+	default:
+		d.wrong(path, want)
+	}
+	return "", false
+}
+
+// bool decodes true or false.
+func (d *specDecoder) bool(path, want string) (bool, bool) {
+	switch d.peek() {
+	case 't', 'f':
+		lit := d.literal()
+		return !d.syntax && lit[0] == 't', !d.syntax
+	case 'n':
+		d.literal()
+	case 0:
+	default:
+		d.wrong(path, want)
+	}
+	return false, false
+}
+
+// numberLiteral reads a number value; ok is false for null and for
+// another type.
+func (d *specDecoder) numberLiteral(path, want string) (string, bool) {
+	switch c := d.peek(); {
+	case c == '-' || ('0' <= c && c <= '9'):
+		lit := d.literal()
+		return string(lit), !d.syntax
+	case c == 'n':
+		d.literal()
+	case c == 0:
+	default:
+		d.wrong(path, want)
+	}
+	return "", false
+}
+
+// int decodes an integer of bits bits.
+func (d *specDecoder) int(path, want string, bits int) (int64, bool) {
+	lit, ok := d.numberLiteral(path, want)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil || (bits < 64 && (n < -1<<(bits-1) || n > 1<<(bits-1)-1)) {
+		d.mismatchAt(d.off, path, want, "number "+lit)
+		return 0, false
+	}
+	return n, true
+}
+
+// uint decodes an unsigned integer of bits bits.
+func (d *specDecoder) uint(path, want string, bits int) (uint64, bool) {
+	lit, ok := d.numberLiteral(path, want)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(lit, 10, 64)
+	if err != nil || (bits < 64 && n > 1<<bits-1) {
+		d.mismatchAt(d.off, path, want, "number "+lit)
+		return 0, false
+	}
+	return n, true
+}
+
+// float decodes a number of bits bits.
+func (d *specDecoder) float(path, want string, bits int) (float64, bool) {
+	lit, ok := d.numberLiteral(path, want)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(lit, bits)
+	if err != nil || (bits == 32 && math.Abs(n) > math.MaxFloat32 && !math.IsInf(n, 0)) {
+		d.mismatchAt(d.off, path, want, "number "+lit)
+		return 0, false
+	}
+	return n, true
+}
+
+// any decodes a value into an interface{} as encoding/json does: objects
+// as map[string]any, arrays as []any, numbers as float64. stack is
+// encoding/json's path of the field (its Go names, no indexes), which
+// it reports for a number out of float64's range.
+func (d *specDecoder) any(path, stack string) any {
+	switch c := d.peek(); c {
+	case 0:
+		return nil
+	case '"':
+		s := d.str()
+		d.checkNUL(path, s, d.off)
+		return s
+	case '[':
+		d.open()
+		a := make([]any, 0)
+		for i := 0; d.next(']', i); i++ {
+			a = append(a, d.any(index(path, i), stack))
+		}
+		return a
+	case '{':
+		d.open()
+		m := make(map[string]any)
+		for i := 0; d.next('}', i); i++ {
+			name, end := d.name()
+			d.checkNUL(field(path, name), name, end)
+			m[name] = d.any(field(path, name), stack)
+		}
+		return m
+	}
+	lit := d.literal()
+	if d.syntax {
+		return nil
+	}
+	switch lit[0] {
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 'n':
+		return nil
+	default:
+		n, err := strconv.ParseFloat(string(lit), 64)
+		if err != nil {
+			// encoding/json's offset here is one past the number's end,
+			// where no value's path is found: it names the field.
+			d.mismatchAt(d.off+1, stack, "number", "number "+string(lit))
+			return nil
+		}
+		return n
+	}
+}
+
+// end checks that nothing but white space follows the top-level value.
+func (d *specDecoder) end() {
+	d.ws()
+	if d.off < len(d.data) {
+		d.syntax = true
+	}
+}
