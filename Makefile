@@ -96,6 +96,7 @@ test: deps
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
+# (and the generated decoder against encoding/json)
 # and conversion, the plan encoding checked by the init's own decoder, the
 # parent's reader of the init's messages, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
@@ -103,6 +104,7 @@ FUZZTIME ?= 20
 fuzz: $(EMBEDDED)
 	tests/gofuzz.sh ./specconv FuzzConvert $(FUZZTIME)
 	tests/gofuzz.sh ./specconv FuzzLoad $(FUZZTIME)
+	tests/gofuzz.sh ./specconv FuzzDecode $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)

@@ -36,6 +36,9 @@ type specDecoder struct {
 	// warnings are the unknown members before nul.
 	warnings []string
 	file     string
+	// verbatim is the last string read as written, when it had no escape
+	// but invalid UTF-8: the former walker named members so.
+	verbatim string
 }
 
 // maxJSONDepth is encoding/json's nesting limit ("exceeded max depth").
@@ -94,27 +97,33 @@ func (d *specDecoder) next(end byte, i int) bool {
 	return true
 }
 
-// name reads an object's member name and its ':'; end is the offset just
-// past the name.
-func (d *specDecoder) name() (name string, end int) {
+// name reads an object's member name and its ':'. pname is the name in
+// paths: as written when it has invalid UTF-8 and no escape (as the former
+// walker printed it), else the name. end is the offset just past it.
+func (d *specDecoder) name() (name, pname string, end int) {
 	if d.peek() != '"' {
 		d.syntax = true
-		return "", 0
+		return "", "", 0
 	}
 	name = d.str()
 	end = d.off
+	pname = name
+	if d.verbatim != "" {
+		pname = d.verbatim
+	}
 	if d.peek() != ':' {
 		d.syntax = true
-		return "", 0
+		return "", "", 0
 	}
 	d.off++
-	return name, end
+	return name, pname, end
 }
 
 // str reads a string, the next byte being its '"', and decodes it as
 // encoding/json does: escapes, surrogate pairs, and U+FFFD for a lone
 // surrogate and for each byte of invalid UTF-8.
 func (d *specDecoder) str() string {
+	d.verbatim = ""
 	start := d.off + 1
 	i := start
 	for ; i < len(d.data); i++ {
@@ -129,16 +138,21 @@ func (d *specDecoder) str() string {
 	}
 	var b strings.Builder
 	b.Write(d.data[start:i])
+	escaped := false
 	for i < len(d.data) {
 		c := d.data[i]
 		switch {
 		case c == '"':
 			d.off = i + 1
+			if !escaped && b.String() != string(d.data[start:i]) {
+				d.verbatim = string(d.data[start:i])
+			}
 			return b.String()
 		case c < 0x20:
 			d.syntax = true
 			return ""
 		case c == '\\':
+			escaped = true
 			n := d.escape(&b, i)
 			if n == 0 {
 				d.syntax = true
@@ -366,9 +380,9 @@ func (d *specDecoder) skip(path string) {
 	case '{':
 		d.open()
 		for i := 0; d.next('}', i); i++ {
-			name, end := d.name()
-			d.checkNUL(field(path, name), name, end)
-			d.skip(field(path, name))
+			name, pname, end := d.name()
+			d.checkNUL(field(path, pname), name, end)
+			d.skip(field(path, pname))
 		}
 	default:
 		d.literal()
@@ -429,8 +443,8 @@ func (d *specDecoder) array(path, want string) (open, null bool) {
 
 // mapKey reads the name of a map's member and checks it for NUL.
 func (d *specDecoder) mapKey(path string) (string, string) {
-	k, end := d.name()
-	kpath := key(path, k)
+	k, pk, end := d.name()
+	kpath := key(path, pk)
 	d.checkNUL(kpath, k, end)
 	return k, kpath
 }
@@ -548,9 +562,9 @@ func (d *specDecoder) any(path, stack string) any {
 		d.open()
 		m := make(map[string]any)
 		for i := 0; d.next('}', i); i++ {
-			name, end := d.name()
-			d.checkNUL(field(path, name), name, end)
-			m[name] = d.any(field(path, name), stack)
+			name, pname, end := d.name()
+			d.checkNUL(field(path, pname), name, end)
+			m[name] = d.any(field(path, pname), stack)
 		}
 		return m
 	}

@@ -16,8 +16,8 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "ociVersion":
@@ -200,8 +200,8 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "terminal":
@@ -415,8 +415,8 @@ func (d *specDecoder) decRoot(path string, v *specs.Root) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -449,8 +449,8 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "destination":
@@ -572,8 +572,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "prestart":
@@ -756,8 +756,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "uidMappings":
@@ -1067,8 +1067,8 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "milestone":
@@ -1156,8 +1156,8 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "layerFolders":
@@ -1283,8 +1283,8 @@ func (d *specDecoder) decVM(path string, v *specs.VM) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "hypervisor":
@@ -1328,8 +1328,8 @@ func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "namespaces":
@@ -1377,8 +1377,8 @@ func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "devices":
@@ -1437,8 +1437,8 @@ func (d *specDecoder) decBox(path string, v *specs.Box) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "height":
@@ -1471,8 +1471,8 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "uid":
@@ -1553,8 +1553,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "bounding":
@@ -1720,8 +1720,8 @@ func (d *specDecoder) decPOSIXRlimit(path string, v *specs.POSIXRlimit) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "type":
@@ -1760,8 +1760,8 @@ func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "policy":
@@ -1847,8 +1847,8 @@ func (d *specDecoder) decLinuxIOPriority(path string, v *specs.LinuxIOPriority) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "class":
@@ -1881,8 +1881,8 @@ func (d *specDecoder) decCPUAffinity(path string, v *specs.CPUAffinity) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "initial":
@@ -1915,8 +1915,8 @@ func (d *specDecoder) decLinuxIDMapping(path string, v *specs.LinuxIDMapping) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "containerID":
@@ -1955,8 +1955,8 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -2054,8 +2054,8 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "devices":
@@ -2219,8 +2219,8 @@ func (d *specDecoder) decLinuxNamespace(path string, v *specs.LinuxNamespace) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "type":
@@ -2253,8 +2253,8 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -2338,8 +2338,8 @@ func (d *specDecoder) decLinuxNetDevice(path string, v *specs.LinuxNetDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "name":
@@ -2366,8 +2366,8 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "defaultAction":
@@ -2504,8 +2504,8 @@ func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "closID":
@@ -2579,8 +2579,8 @@ func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPoli
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "mode":
@@ -2642,8 +2642,8 @@ func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "domain":
@@ -2699,8 +2699,8 @@ func (d *specDecoder) decLinuxTimeOffset(path string, v *specs.LinuxTimeOffset) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "secs":
@@ -2733,8 +2733,8 @@ func (d *specDecoder) decSolarisAnet(path string, v *specs.SolarisAnet) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "linkname":
@@ -2797,8 +2797,8 @@ func (d *specDecoder) decSolarisCappedCPU(path string, v *specs.SolarisCappedCPU
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "ncpus":
@@ -2825,8 +2825,8 @@ func (d *specDecoder) decSolarisCappedMemory(path string, v *specs.SolarisCapped
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "physical":
@@ -2859,8 +2859,8 @@ func (d *specDecoder) decWindowsDevice(path string, v *specs.WindowsDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "id":
@@ -2893,8 +2893,8 @@ func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "memory":
@@ -2948,8 +2948,8 @@ func (d *specDecoder) decWindowsHyperV(path string, v *specs.WindowsHyperV) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "utilityVMPath":
@@ -2976,8 +2976,8 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "endpointList":
@@ -3074,8 +3074,8 @@ func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -3131,8 +3131,8 @@ func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -3194,8 +3194,8 @@ func (d *specDecoder) decVMImage(path string, v *specs.VMImage) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -3228,8 +3228,8 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "deviceTree":
@@ -3367,8 +3367,8 @@ func (d *specDecoder) decZOSNamespace(path string, v *specs.ZOSNamespace) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "type":
@@ -3401,8 +3401,8 @@ func (d *specDecoder) decFreeBSDDevice(path string, v *specs.FreeBSDDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "path":
@@ -3442,8 +3442,8 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "parent":
@@ -3629,8 +3629,8 @@ func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgro
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "allow":
@@ -3695,8 +3695,8 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "limit":
@@ -3834,8 +3834,8 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "shares":
@@ -3959,8 +3959,8 @@ func (d *specDecoder) decLinuxPids(path string, v *specs.LinuxPids) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "limit":
@@ -3994,8 +3994,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "weight":
@@ -4177,8 +4177,8 @@ func (d *specDecoder) decLinuxHugepageLimit(path string, v *specs.LinuxHugepageL
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "pageSize":
@@ -4211,8 +4211,8 @@ func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "classID":
@@ -4273,8 +4273,8 @@ func (d *specDecoder) decLinuxRdma(path string, v *specs.LinuxRdma) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "hcaHandles":
@@ -4321,8 +4321,8 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "names":
@@ -4418,8 +4418,8 @@ func (d *specDecoder) decWindowsMemoryResources(path string, v *specs.WindowsMem
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "limit":
@@ -4453,8 +4453,8 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "count":
@@ -4541,8 +4541,8 @@ func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsSt
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "iops":
@@ -4602,8 +4602,8 @@ func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "firstGFN":
@@ -4663,8 +4663,8 @@ func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "setHostname":
@@ -4762,8 +4762,8 @@ func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevi
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "major":
@@ -4822,8 +4822,8 @@ func (d *specDecoder) decLinuxThrottleDevice(path string, v *specs.LinuxThrottle
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "major":
@@ -4862,8 +4862,8 @@ func (d *specDecoder) decLinuxInterfacePriority(path string, v *specs.LinuxInter
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "name":
@@ -4896,8 +4896,8 @@ func (d *specDecoder) decLinuxSeccompArg(path string, v *specs.LinuxSeccompArg) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "index":
@@ -4942,8 +4942,8 @@ func (d *specDecoder) decWindowsCPUGroupAffinity(path string, v *specs.WindowsCP
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, end := d.name()
-		mpath := field(path, name)
+		name, pname, end := d.name()
+		mpath := field(path, pname)
 		var f int
 		switch name {
 		case "mask":

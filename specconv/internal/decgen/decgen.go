@@ -148,7 +148,7 @@ func (g *gen) structFunc(t reflect.Type) error {
 	g.printf("func (d *specDecoder) dec%s(path string, v *%s) {\n", t.Name(), g.typeName(t))
 	g.printf("if open, _ := d.object(path, %q); !open { return }\n", jsontype.Describe(t))
 	g.printf("for i := 0; d.next('}', i); i++ {\n")
-	g.printf("name, end := d.name()\nmpath := field(path, name)\nvar f int\nswitch name {\n")
+	g.printf("name, pname, end := d.name()\nmpath := field(path, pname)\nvar f int\nswitch name {\n")
 	for i, f := range fs {
 		g.printf("case %q: f = %d\n", f.name, i)
 	}
