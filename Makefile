@@ -96,8 +96,7 @@ test: deps
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
-# (and the generated decoder against encoding/json)
-# and conversion, the plan encoding checked by the init's own decoder, the
+# (the generated decoder against encoding/json too) and conversion, the plan encoding checked by the init's own decoder, the
 # parent's reader of the init's messages, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20

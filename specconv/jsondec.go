@@ -41,6 +41,42 @@ type specDecoder struct {
 	verbatim string
 }
 
+// jpath is the path of a value, built into a string ("mounts[3].options")
+// only for a message.
+type jpath struct {
+	parent *jpath
+	// name is a member's name or a map's key, or the root's path.
+	name  string
+	index int
+	// kind is 0 for the root, '.' for a member, 'k' for a map's key, 'i'
+	// for an array's element.
+	kind byte
+}
+
+func (p *jpath) String() string {
+	return string(p.appendTo(nil))
+}
+
+// appendTo writes the path as field, key and index do (copying the names:
+// a path on the stack stays there).
+func (p *jpath) appendTo(b []byte) []byte {
+	switch p.kind {
+	case '.':
+		b = p.parent.appendTo(b)
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		return append(b, p.name...)
+	case 'k':
+		b = append(p.parent.appendTo(b), '[')
+		return append(strconv.AppendQuote(b, p.name), ']')
+	case 'i':
+		b = append(p.parent.appendTo(b), '[')
+		return append(strconv.AppendInt(b, int64(p.index), 10), ']')
+	}
+	return append(b, p.name...)
+}
+
 // maxJSONDepth is encoding/json's nesting limit ("exceeded max depth").
 const maxJSONDepth = 10000
 
@@ -255,7 +291,7 @@ func (d *specDecoder) literal() []byte {
 }
 
 func (d *specDecoder) word(w string) {
-	if !strings.HasPrefix(string(d.data[d.off:]), w) {
+	if len(d.data)-d.off < len(w) || string(d.data[d.off:d.off+len(w)]) != w {
 		d.syntax = true
 		return
 	}
@@ -309,7 +345,7 @@ func (d *specDecoder) digits() bool {
 // wrong records a value of the wrong type at path (want: the Go type in
 // JSON's words) and passes it. encoding/json's offset of an array or
 // object is just past its '[' or '{', of a scalar just past it.
-func (d *specDecoder) wrong(path, want string) {
+func (d *specDecoder) wrong(path *jpath, want string) {
 	var got string
 	switch d.data[d.off] {
 	case '[', '{':
@@ -317,8 +353,8 @@ func (d *specDecoder) wrong(path, want string) {
 		if d.data[d.off] == '{' {
 			got = "object"
 		}
-		d.mismatchAt(d.off+1, path, want, got)
-		d.skip(path)
+		d.mismatchAt(d.off+1, path.String(), want, got)
+		d.pass()
 		return
 	case '"':
 		got = "string"
@@ -330,7 +366,7 @@ func (d *specDecoder) wrong(path, want string) {
 		got = "number"
 		d.literal()
 	}
-	d.mismatchAt(d.off, path, want, got)
+	d.mismatchAt(d.off, path.String(), want, got)
 }
 
 func (d *specDecoder) mismatchAt(off int, path, want, got string) {
@@ -342,7 +378,13 @@ func (d *specDecoder) mismatchAt(off int, path, want, got string) {
 
 // checkNUL refuses a string holding a NUL byte (the init's strings end at
 // the first NUL); end is the offset just past it.
-func (d *specDecoder) checkNUL(path, s string, end int) {
+func (d *specDecoder) checkNUL(path *jpath, s string, end int) {
+	if d.nul == nil && strings.IndexByte(s, 0) >= 0 {
+		d.nulAt(path.String(), s, end)
+	}
+}
+
+func (d *specDecoder) nulAt(path, s string, end int) {
 	if d.nul == nil && strings.IndexByte(s, 0) >= 0 {
 		d.nul = &ConfigError{File: d.file, Line: lineAt(d.data, int64(end)), Field: path,
 			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
@@ -350,10 +392,10 @@ func (d *specDecoder) checkNUL(path, s string, end int) {
 }
 
 // unknown warns of a member the type has no field for.
-func (d *specDecoder) unknown(path string, end int) {
+func (d *specDecoder) unknown(path *jpath, end int) {
 	if d.nul == nil {
 		d.warnings = append(d.warnings, (&ConfigError{File: d.file, Line: lineAt(d.data, int64(end)),
-			Field: path, Msg: "unknown field, ignored"}).Error())
+			Field: path.String(), Msg: "unknown field, ignored"}).Error())
 	}
 }
 
@@ -366,12 +408,13 @@ func (d *specDecoder) isNull() bool {
 	return false
 }
 
-// skip passes a value nothing decodes into, checking its strings for NUL.
+// skip passes a value nothing decodes into, checking its strings for NUL
+// (path is built: the value is rare, an unknown member's).
 func (d *specDecoder) skip(path string) {
 	switch d.peek() {
 	case 0:
 	case '"':
-		d.checkNUL(path, d.str(), d.off)
+		d.nulAt(path, d.str(), d.off)
 	case '[':
 		d.open()
 		for i := 0; d.next(']', i); i++ {
@@ -381,7 +424,7 @@ func (d *specDecoder) skip(path string) {
 		d.open()
 		for i := 0; d.next('}', i); i++ {
 			name, pname, end := d.name()
-			d.checkNUL(field(path, pname), name, end)
+			d.nulAt(field(path, pname), name, end)
 			d.skip(field(path, pname))
 		}
 	default:
@@ -389,11 +432,33 @@ func (d *specDecoder) skip(path string) {
 	}
 }
 
+// pass passes a value of the wrong type (then its NULs do not matter).
+func (d *specDecoder) pass() {
+	switch d.peek() {
+	case 0:
+	case '"':
+		d.str()
+	case '[':
+		d.open()
+		for i := 0; d.next(']', i); i++ {
+			d.pass()
+		}
+	case '{':
+		d.open()
+		for i := 0; d.next('}', i); i++ {
+			d.name()
+			d.pass()
+		}
+	default:
+		d.literal()
+	}
+}
+
 // unknownMember passes a member a struct has no field for.
-func (d *specDecoder) unknownMember(path, name string, end int) {
+func (d *specDecoder) unknownMember(path *jpath, name string, end int) {
 	d.unknown(path, end)
 	d.checkNUL(path, name, end)
-	d.skip(path)
+	d.skip(path.String())
 }
 
 // foldMatch finds name among a struct's JSON names ignoring case, as
@@ -409,7 +474,7 @@ func foldMatch(name string, names []string) int {
 
 // object enters an object decoded into a struct or map at path: open is
 // false for null (null true) and for another type (recorded, passed).
-func (d *specDecoder) object(path, want string) (open, null bool) {
+func (d *specDecoder) object(path *jpath, want string) (open, null bool) {
 	switch d.peek() {
 	case '{':
 		d.open()
@@ -426,7 +491,7 @@ func (d *specDecoder) object(path, want string) (open, null bool) {
 
 // array enters an array decoded into a slice at path: open is false for
 // null (null true) and for another type (recorded, passed).
-func (d *specDecoder) array(path, want string) (open, null bool) {
+func (d *specDecoder) array(path *jpath, want string) (open, null bool) {
 	switch d.peek() {
 	case '[':
 		d.open()
@@ -441,17 +506,17 @@ func (d *specDecoder) array(path, want string) (open, null bool) {
 	return false, false
 }
 
-// mapKey reads the name of a map's member and checks it for NUL.
-func (d *specDecoder) mapKey(path string) (string, string) {
+// mapKey reads the name of a map's member and checks it for NUL; pk is
+// the name in paths.
+func (d *specDecoder) mapKey(path *jpath) (k, pk string) {
 	k, pk, end := d.name()
-	kpath := key(path, pk)
-	d.checkNUL(kpath, k, end)
-	return k, kpath
+	d.checkNUL(&jpath{parent: path, name: pk, kind: 'k'}, k, end)
+	return k, pk
 }
 
 // string decodes a string value; ok is false for null and for another
 // type.
-func (d *specDecoder) string(path, want string) (string, bool) {
+func (d *specDecoder) string(path *jpath, want string) (string, bool) {
 	switch d.peek() {
 	case '"':
 		s := d.str()
@@ -467,7 +532,7 @@ func (d *specDecoder) string(path, want string) (string, bool) {
 }
 
 // bool decodes true or false.
-func (d *specDecoder) bool(path, want string) (bool, bool) {
+func (d *specDecoder) bool(path *jpath, want string) (bool, bool) {
 	switch d.peek() {
 	case 't', 'f':
 		lit := d.literal()
@@ -483,7 +548,7 @@ func (d *specDecoder) bool(path, want string) (bool, bool) {
 
 // numberLiteral reads a number value; ok is false for null and for
 // another type.
-func (d *specDecoder) numberLiteral(path, want string) (string, bool) {
+func (d *specDecoder) numberLiteral(path *jpath, want string) (string, bool) {
 	switch c := d.peek(); {
 	case c == '-' || ('0' <= c && c <= '9'):
 		lit := d.literal()
@@ -498,42 +563,42 @@ func (d *specDecoder) numberLiteral(path, want string) (string, bool) {
 }
 
 // int decodes an integer of bits bits.
-func (d *specDecoder) int(path, want string, bits int) (int64, bool) {
+func (d *specDecoder) int(path *jpath, want string, bits int) (int64, bool) {
 	lit, ok := d.numberLiteral(path, want)
 	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(lit, 10, 64)
 	if err != nil || (bits < 64 && (n < -1<<(bits-1) || n > 1<<(bits-1)-1)) {
-		d.mismatchAt(d.off, path, want, "number "+lit)
+		d.mismatchAt(d.off, path.String(), want, "number "+lit)
 		return 0, false
 	}
 	return n, true
 }
 
 // uint decodes an unsigned integer of bits bits.
-func (d *specDecoder) uint(path, want string, bits int) (uint64, bool) {
+func (d *specDecoder) uint(path *jpath, want string, bits int) (uint64, bool) {
 	lit, ok := d.numberLiteral(path, want)
 	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseUint(lit, 10, 64)
 	if err != nil || (bits < 64 && n > 1<<bits-1) {
-		d.mismatchAt(d.off, path, want, "number "+lit)
+		d.mismatchAt(d.off, path.String(), want, "number "+lit)
 		return 0, false
 	}
 	return n, true
 }
 
 // float decodes a number of bits bits.
-func (d *specDecoder) float(path, want string, bits int) (float64, bool) {
+func (d *specDecoder) float(path *jpath, want string, bits int) (float64, bool) {
 	lit, ok := d.numberLiteral(path, want)
 	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseFloat(lit, bits)
 	if err != nil || (bits == 32 && math.Abs(n) > math.MaxFloat32 && !math.IsInf(n, 0)) {
-		d.mismatchAt(d.off, path, want, "number "+lit)
+		d.mismatchAt(d.off, path.String(), want, "number "+lit)
 		return 0, false
 	}
 	return n, true
@@ -543,19 +608,23 @@ func (d *specDecoder) float(path, want string, bits int) (float64, bool) {
 // as map[string]any, arrays as []any, numbers as float64. stack is
 // encoding/json's path of the field (its Go names, no indexes), which
 // it reports for a number out of float64's range.
-func (d *specDecoder) any(path, stack string) any {
+func (d *specDecoder) any(path *jpath, stack string) any {
+	return d.anyAt(path.String(), stack)
+}
+
+func (d *specDecoder) anyAt(path, stack string) any {
 	switch c := d.peek(); c {
 	case 0:
 		return nil
 	case '"':
 		s := d.str()
-		d.checkNUL(path, s, d.off)
+		d.nulAt(path, s, d.off)
 		return s
 	case '[':
 		d.open()
 		a := make([]any, 0)
 		for i := 0; d.next(']', i); i++ {
-			a = append(a, d.any(index(path, i), stack))
+			a = append(a, d.anyAt(index(path, i), stack))
 		}
 		return a
 	case '{':
@@ -563,8 +632,8 @@ func (d *specDecoder) any(path, stack string) any {
 		m := make(map[string]any)
 		for i := 0; d.next('}', i); i++ {
 			name, pname, end := d.name()
-			d.checkNUL(field(path, pname), name, end)
-			m[name] = d.any(field(path, pname), stack)
+			d.nulAt(field(path, pname), name, end)
+			m[name] = d.anyAt(field(path, pname), stack)
 		}
 		return m
 	}

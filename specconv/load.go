@@ -68,11 +68,12 @@ func LoadProcess(path string, data []byte, opts Options) (Process, []string, err
 // field is a warning.
 func (c *checker) decode(data []byte, v any, root string) error {
 	d := &specDecoder{data: data, file: c.file}
+	path := &jpath{name: root}
 	switch v := v.(type) {
 	case *specs.Spec:
-		d.decSpec(root, v)
+		d.decSpec(path, v)
 	case *specs.Process:
-		d.decProcess(root, v)
+		d.decProcess(path, v)
 	default:
 		panic(fmt.Sprintf("specconv: no decoder for %T", v))
 	}

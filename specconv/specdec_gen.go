@@ -11,13 +11,13 @@ import (
 var namesSpec = []string{"ociVersion", "process", "root", "hostname", "domainname", "mounts", "hooks", "annotations", "linux", "solaris", "windows", "vm", "zos", "freebsd"}
 
 // decSpec decodes a specs.Spec at path into v.
-func (d *specDecoder) decSpec(path string, v *specs.Spec) {
+func (d *specDecoder) decSpec(path *jpath, v *specs.Spec) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "ociVersion":
@@ -53,7 +53,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Version = s
 			}
 		case 1:
@@ -63,7 +63,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Process == nil {
 					v.Process = new(specs.Process)
 				}
-				d.decProcess(mpath, v.Process)
+				d.decProcess(&mpath, v.Process)
 			}
 		case 2:
 			if d.isNull() {
@@ -72,18 +72,18 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Root == nil {
 					v.Root = new(specs.Root)
 				}
-				d.decRoot(mpath, v.Root)
+				d.decRoot(&mpath, v.Root)
 			}
 		case 3:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Hostname = s
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Domainname = s
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Mounts = nil
 			} else if open {
 				s1 := v.Mounts
@@ -96,8 +96,8 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 					if i2 >= len(s1) {
 						s1 = s1[:i2+1]
 					}
-					p3 := index(mpath, i2)
-					d.decMount(p3, &s1[i2])
+					p3 := jpath{parent: &mpath, index: i2, kind: 'i'}
+					d.decMount(&p3, &s1[i2])
 				}
 				if i2 < len(s1) {
 					s1 = s1[:i2]
@@ -114,19 +114,19 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Hooks == nil {
 					v.Hooks = new(specs.Hooks)
 				}
-				d.decHooks(mpath, v.Hooks)
+				d.decHooks(&mpath, v.Hooks)
 			}
 		case 7:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.Annotations = nil
 			} else if open {
 				if v.Annotations == nil {
 					v.Annotations = make(map[string]string)
 				}
 				for i4 := 0; d.next('}', i4); i4++ {
-					k5, p6 := d.mapKey(mpath)
+					k5, p6 := d.mapKey(&mpath)
 					var e7 string
-					if s, ok := d.string(p6, "string"); ok {
+					if s, ok := d.string(&jpath{parent: &mpath, name: p6, kind: 'k'}, "string"); ok {
 						e7 = s
 					}
 					v.Annotations[k5] = e7
@@ -139,7 +139,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Linux == nil {
 					v.Linux = new(specs.Linux)
 				}
-				d.decLinux(mpath, v.Linux)
+				d.decLinux(&mpath, v.Linux)
 			}
 		case 9:
 			if d.isNull() {
@@ -148,7 +148,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Solaris == nil {
 					v.Solaris = new(specs.Solaris)
 				}
-				d.decSolaris(mpath, v.Solaris)
+				d.decSolaris(&mpath, v.Solaris)
 			}
 		case 10:
 			if d.isNull() {
@@ -157,7 +157,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.Windows == nil {
 					v.Windows = new(specs.Windows)
 				}
-				d.decWindows(mpath, v.Windows)
+				d.decWindows(&mpath, v.Windows)
 			}
 		case 11:
 			if d.isNull() {
@@ -166,7 +166,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.VM == nil {
 					v.VM = new(specs.VM)
 				}
-				d.decVM(mpath, v.VM)
+				d.decVM(&mpath, v.VM)
 			}
 		case 12:
 			if d.isNull() {
@@ -175,7 +175,7 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.ZOS == nil {
 					v.ZOS = new(specs.ZOS)
 				}
-				d.decZOS(mpath, v.ZOS)
+				d.decZOS(&mpath, v.ZOS)
 			}
 		case 13:
 			if d.isNull() {
@@ -184,10 +184,10 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 				if v.FreeBSD == nil {
 					v.FreeBSD = new(specs.FreeBSD)
 				}
-				d.decFreeBSD(mpath, v.FreeBSD)
+				d.decFreeBSD(&mpath, v.FreeBSD)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -195,13 +195,13 @@ func (d *specDecoder) decSpec(path string, v *specs.Spec) {
 var namesProcess = []string{"terminal", "consoleSize", "user", "args", "commandLine", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "apparmorProfile", "oomScoreAdj", "scheduler", "selinuxLabel", "ioPriority", "execCPUAffinity"}
 
 // decProcess decodes a specs.Process at path into v.
-func (d *specDecoder) decProcess(path string, v *specs.Process) {
+func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "terminal":
@@ -241,7 +241,7 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 		}
 		switch f {
 		case 0:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Terminal = b
 			}
 		case 1:
@@ -251,12 +251,12 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.ConsoleSize == nil {
 					v.ConsoleSize = new(specs.Box)
 				}
-				d.decBox(mpath, v.ConsoleSize)
+				d.decBox(&mpath, v.ConsoleSize)
 			}
 		case 2:
-			d.decUser(mpath, &v.User)
+			d.decUser(&mpath, &v.User)
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Args = nil
 			} else if open {
 				s8 := v.Args
@@ -269,8 +269,8 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 					if i9 >= len(s8) {
 						s8 = s8[:i9+1]
 					}
-					p10 := index(mpath, i9)
-					if s, ok := d.string(p10, "string"); ok {
+					p10 := jpath{parent: &mpath, index: i9, kind: 'i'}
+					if s, ok := d.string(&p10, "string"); ok {
 						s8[i9] = s
 					}
 				}
@@ -283,11 +283,11 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				v.Args = s8
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.CommandLine = s
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Env = nil
 			} else if open {
 				s11 := v.Env
@@ -300,8 +300,8 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 					if i12 >= len(s11) {
 						s11 = s11[:i12+1]
 					}
-					p13 := index(mpath, i12)
-					if s, ok := d.string(p13, "string"); ok {
+					p13 := jpath{parent: &mpath, index: i12, kind: 'i'}
+					if s, ok := d.string(&p13, "string"); ok {
 						s11[i12] = s
 					}
 				}
@@ -314,7 +314,7 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				v.Env = s11
 			}
 		case 6:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Cwd = s
 			}
 		case 7:
@@ -324,10 +324,10 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.Capabilities == nil {
 					v.Capabilities = new(specs.LinuxCapabilities)
 				}
-				d.decLinuxCapabilities(mpath, v.Capabilities)
+				d.decLinuxCapabilities(&mpath, v.Capabilities)
 			}
 		case 8:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Rlimits = nil
 			} else if open {
 				s14 := v.Rlimits
@@ -340,8 +340,8 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 					if i15 >= len(s14) {
 						s14 = s14[:i15+1]
 					}
-					p16 := index(mpath, i15)
-					d.decPOSIXRlimit(p16, &s14[i15])
+					p16 := jpath{parent: &mpath, index: i15, kind: 'i'}
+					d.decPOSIXRlimit(&p16, &s14[i15])
 				}
 				if i15 < len(s14) {
 					s14 = s14[:i15]
@@ -352,11 +352,11 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				v.Rlimits = s14
 			}
 		case 9:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.NoNewPrivileges = b
 			}
 		case 10:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.ApparmorProfile = s
 			}
 		case 11:
@@ -366,7 +366,7 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.OOMScoreAdj == nil {
 					v.OOMScoreAdj = new(int)
 				}
-				if n, ok := d.int(mpath, "integer", 64); ok {
+				if n, ok := d.int(&mpath, "integer", 64); ok {
 					(*v.OOMScoreAdj) = int(n)
 				}
 			}
@@ -377,10 +377,10 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.Scheduler == nil {
 					v.Scheduler = new(specs.Scheduler)
 				}
-				d.decScheduler(mpath, v.Scheduler)
+				d.decScheduler(&mpath, v.Scheduler)
 			}
 		case 13:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.SelinuxLabel = s
 			}
 		case 14:
@@ -390,7 +390,7 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.IOPriority == nil {
 					v.IOPriority = new(specs.LinuxIOPriority)
 				}
-				d.decLinuxIOPriority(mpath, v.IOPriority)
+				d.decLinuxIOPriority(&mpath, v.IOPriority)
 			}
 		case 15:
 			if d.isNull() {
@@ -399,10 +399,10 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 				if v.ExecCPUAffinity == nil {
 					v.ExecCPUAffinity = new(specs.CPUAffinity)
 				}
-				d.decCPUAffinity(mpath, v.ExecCPUAffinity)
+				d.decCPUAffinity(&mpath, v.ExecCPUAffinity)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -410,13 +410,13 @@ func (d *specDecoder) decProcess(path string, v *specs.Process) {
 var namesRoot = []string{"path", "readonly"}
 
 // decRoot decodes a specs.Root at path into v.
-func (d *specDecoder) decRoot(path string, v *specs.Root) {
+func (d *specDecoder) decRoot(path *jpath, v *specs.Root) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -428,15 +428,15 @@ func (d *specDecoder) decRoot(path string, v *specs.Root) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Readonly = b
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -444,13 +444,13 @@ func (d *specDecoder) decRoot(path string, v *specs.Root) {
 var namesMount = []string{"destination", "type", "source", "options", "uidMappings", "gidMappings"}
 
 // decMount decodes a specs.Mount at path into v.
-func (d *specDecoder) decMount(path string, v *specs.Mount) {
+func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "destination":
@@ -470,19 +470,19 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Destination = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = s
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Source = s
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Options = nil
 			} else if open {
 				s17 := v.Options
@@ -495,8 +495,8 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 					if i18 >= len(s17) {
 						s17 = s17[:i18+1]
 					}
-					p19 := index(mpath, i18)
-					if s, ok := d.string(p19, "string"); ok {
+					p19 := jpath{parent: &mpath, index: i18, kind: 'i'}
+					if s, ok := d.string(&p19, "string"); ok {
 						s17[i18] = s
 					}
 				}
@@ -509,7 +509,7 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 				v.Options = s17
 			}
 		case 4:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.UIDMappings = nil
 			} else if open {
 				s20 := v.UIDMappings
@@ -522,8 +522,8 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 					if i21 >= len(s20) {
 						s20 = s20[:i21+1]
 					}
-					p22 := index(mpath, i21)
-					d.decLinuxIDMapping(p22, &s20[i21])
+					p22 := jpath{parent: &mpath, index: i21, kind: 'i'}
+					d.decLinuxIDMapping(&p22, &s20[i21])
 				}
 				if i21 < len(s20) {
 					s20 = s20[:i21]
@@ -534,7 +534,7 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 				v.UIDMappings = s20
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.GIDMappings = nil
 			} else if open {
 				s23 := v.GIDMappings
@@ -547,8 +547,8 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 					if i24 >= len(s23) {
 						s23 = s23[:i24+1]
 					}
-					p25 := index(mpath, i24)
-					d.decLinuxIDMapping(p25, &s23[i24])
+					p25 := jpath{parent: &mpath, index: i24, kind: 'i'}
+					d.decLinuxIDMapping(&p25, &s23[i24])
 				}
 				if i24 < len(s23) {
 					s23 = s23[:i24]
@@ -559,7 +559,7 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 				v.GIDMappings = s23
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -567,13 +567,13 @@ func (d *specDecoder) decMount(path string, v *specs.Mount) {
 var namesHooks = []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}
 
 // decHooks decodes a specs.Hooks at path into v.
-func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
+func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "prestart":
@@ -593,7 +593,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Prestart = nil
 			} else if open {
 				s26 := v.Prestart
@@ -606,8 +606,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i27 >= len(s26) {
 						s26 = s26[:i27+1]
 					}
-					p28 := index(mpath, i27)
-					d.decHook(p28, &s26[i27])
+					p28 := jpath{parent: &mpath, index: i27, kind: 'i'}
+					d.decHook(&p28, &s26[i27])
 				}
 				if i27 < len(s26) {
 					s26 = s26[:i27]
@@ -618,7 +618,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.Prestart = s26
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.CreateRuntime = nil
 			} else if open {
 				s29 := v.CreateRuntime
@@ -631,8 +631,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i30 >= len(s29) {
 						s29 = s29[:i30+1]
 					}
-					p31 := index(mpath, i30)
-					d.decHook(p31, &s29[i30])
+					p31 := jpath{parent: &mpath, index: i30, kind: 'i'}
+					d.decHook(&p31, &s29[i30])
 				}
 				if i30 < len(s29) {
 					s29 = s29[:i30]
@@ -643,7 +643,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.CreateRuntime = s29
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.CreateContainer = nil
 			} else if open {
 				s32 := v.CreateContainer
@@ -656,8 +656,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i33 >= len(s32) {
 						s32 = s32[:i33+1]
 					}
-					p34 := index(mpath, i33)
-					d.decHook(p34, &s32[i33])
+					p34 := jpath{parent: &mpath, index: i33, kind: 'i'}
+					d.decHook(&p34, &s32[i33])
 				}
 				if i33 < len(s32) {
 					s32 = s32[:i33]
@@ -668,7 +668,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.CreateContainer = s32
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.StartContainer = nil
 			} else if open {
 				s35 := v.StartContainer
@@ -681,8 +681,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i36 >= len(s35) {
 						s35 = s35[:i36+1]
 					}
-					p37 := index(mpath, i36)
-					d.decHook(p37, &s35[i36])
+					p37 := jpath{parent: &mpath, index: i36, kind: 'i'}
+					d.decHook(&p37, &s35[i36])
 				}
 				if i36 < len(s35) {
 					s35 = s35[:i36]
@@ -693,7 +693,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.StartContainer = s35
 			}
 		case 4:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Poststart = nil
 			} else if open {
 				s38 := v.Poststart
@@ -706,8 +706,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i39 >= len(s38) {
 						s38 = s38[:i39+1]
 					}
-					p40 := index(mpath, i39)
-					d.decHook(p40, &s38[i39])
+					p40 := jpath{parent: &mpath, index: i39, kind: 'i'}
+					d.decHook(&p40, &s38[i39])
 				}
 				if i39 < len(s38) {
 					s38 = s38[:i39]
@@ -718,7 +718,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.Poststart = s38
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Poststop = nil
 			} else if open {
 				s41 := v.Poststop
@@ -731,8 +731,8 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 					if i42 >= len(s41) {
 						s41 = s41[:i42+1]
 					}
-					p43 := index(mpath, i42)
-					d.decHook(p43, &s41[i42])
+					p43 := jpath{parent: &mpath, index: i42, kind: 'i'}
+					d.decHook(&p43, &s41[i42])
 				}
 				if i42 < len(s41) {
 					s41 = s41[:i42]
@@ -743,7 +743,7 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 				v.Poststop = s41
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -751,13 +751,13 @@ func (d *specDecoder) decHooks(path string, v *specs.Hooks) {
 var namesLinux = []string{"uidMappings", "gidMappings", "sysctl", "resources", "cgroupsPath", "namespaces", "devices", "netDevices", "seccomp", "rootfsPropagation", "maskedPaths", "readonlyPaths", "mountLabel", "intelRdt", "memoryPolicy", "personality", "timeOffsets"}
 
 // decLinux decodes a specs.Linux at path into v.
-func (d *specDecoder) decLinux(path string, v *specs.Linux) {
+func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "uidMappings":
@@ -799,7 +799,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.UIDMappings = nil
 			} else if open {
 				s44 := v.UIDMappings
@@ -812,8 +812,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i45 >= len(s44) {
 						s44 = s44[:i45+1]
 					}
-					p46 := index(mpath, i45)
-					d.decLinuxIDMapping(p46, &s44[i45])
+					p46 := jpath{parent: &mpath, index: i45, kind: 'i'}
+					d.decLinuxIDMapping(&p46, &s44[i45])
 				}
 				if i45 < len(s44) {
 					s44 = s44[:i45]
@@ -824,7 +824,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.UIDMappings = s44
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.GIDMappings = nil
 			} else if open {
 				s47 := v.GIDMappings
@@ -837,8 +837,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i48 >= len(s47) {
 						s47 = s47[:i48+1]
 					}
-					p49 := index(mpath, i48)
-					d.decLinuxIDMapping(p49, &s47[i48])
+					p49 := jpath{parent: &mpath, index: i48, kind: 'i'}
+					d.decLinuxIDMapping(&p49, &s47[i48])
 				}
 				if i48 < len(s47) {
 					s47 = s47[:i48]
@@ -849,16 +849,16 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.GIDMappings = s47
 			}
 		case 2:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.Sysctl = nil
 			} else if open {
 				if v.Sysctl == nil {
 					v.Sysctl = make(map[string]string)
 				}
 				for i50 := 0; d.next('}', i50); i50++ {
-					k51, p52 := d.mapKey(mpath)
+					k51, p52 := d.mapKey(&mpath)
 					var e53 string
-					if s, ok := d.string(p52, "string"); ok {
+					if s, ok := d.string(&jpath{parent: &mpath, name: p52, kind: 'k'}, "string"); ok {
 						e53 = s
 					}
 					v.Sysctl[k51] = e53
@@ -871,14 +871,14 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				if v.Resources == nil {
 					v.Resources = new(specs.LinuxResources)
 				}
-				d.decLinuxResources(mpath, v.Resources)
+				d.decLinuxResources(&mpath, v.Resources)
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.CgroupsPath = s
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
 				s54 := v.Namespaces
@@ -891,8 +891,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i55 >= len(s54) {
 						s54 = s54[:i55+1]
 					}
-					p56 := index(mpath, i55)
-					d.decLinuxNamespace(p56, &s54[i55])
+					p56 := jpath{parent: &mpath, index: i55, kind: 'i'}
+					d.decLinuxNamespace(&p56, &s54[i55])
 				}
 				if i55 < len(s54) {
 					s54 = s54[:i55]
@@ -903,7 +903,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.Namespaces = s54
 			}
 		case 6:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
 				s57 := v.Devices
@@ -916,8 +916,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i58 >= len(s57) {
 						s57 = s57[:i58+1]
 					}
-					p59 := index(mpath, i58)
-					d.decLinuxDevice(p59, &s57[i58])
+					p59 := jpath{parent: &mpath, index: i58, kind: 'i'}
+					d.decLinuxDevice(&p59, &s57[i58])
 				}
 				if i58 < len(s57) {
 					s57 = s57[:i58]
@@ -928,16 +928,16 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.Devices = s57
 			}
 		case 7:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.NetDevices = nil
 			} else if open {
 				if v.NetDevices == nil {
 					v.NetDevices = make(map[string]specs.LinuxNetDevice)
 				}
 				for i60 := 0; d.next('}', i60); i60++ {
-					k61, p62 := d.mapKey(mpath)
+					k61, p62 := d.mapKey(&mpath)
 					var e63 specs.LinuxNetDevice
-					d.decLinuxNetDevice(p62, &e63)
+					d.decLinuxNetDevice(&jpath{parent: &mpath, name: p62, kind: 'k'}, &e63)
 					v.NetDevices[k61] = e63
 				}
 			}
@@ -948,14 +948,14 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				if v.Seccomp == nil {
 					v.Seccomp = new(specs.LinuxSeccomp)
 				}
-				d.decLinuxSeccomp(mpath, v.Seccomp)
+				d.decLinuxSeccomp(&mpath, v.Seccomp)
 			}
 		case 9:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.RootfsPropagation = s
 			}
 		case 10:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.MaskedPaths = nil
 			} else if open {
 				s64 := v.MaskedPaths
@@ -968,8 +968,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i65 >= len(s64) {
 						s64 = s64[:i65+1]
 					}
-					p66 := index(mpath, i65)
-					if s, ok := d.string(p66, "string"); ok {
+					p66 := jpath{parent: &mpath, index: i65, kind: 'i'}
+					if s, ok := d.string(&p66, "string"); ok {
 						s64[i65] = s
 					}
 				}
@@ -982,7 +982,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.MaskedPaths = s64
 			}
 		case 11:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.ReadonlyPaths = nil
 			} else if open {
 				s67 := v.ReadonlyPaths
@@ -995,8 +995,8 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 					if i68 >= len(s67) {
 						s67 = s67[:i68+1]
 					}
-					p69 := index(mpath, i68)
-					if s, ok := d.string(p69, "string"); ok {
+					p69 := jpath{parent: &mpath, index: i68, kind: 'i'}
+					if s, ok := d.string(&p69, "string"); ok {
 						s67[i68] = s
 					}
 				}
@@ -1009,7 +1009,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				v.ReadonlyPaths = s67
 			}
 		case 12:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.MountLabel = s
 			}
 		case 13:
@@ -1019,7 +1019,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				if v.IntelRdt == nil {
 					v.IntelRdt = new(specs.LinuxIntelRdt)
 				}
-				d.decLinuxIntelRdt(mpath, v.IntelRdt)
+				d.decLinuxIntelRdt(&mpath, v.IntelRdt)
 			}
 		case 14:
 			if d.isNull() {
@@ -1028,7 +1028,7 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				if v.MemoryPolicy == nil {
 					v.MemoryPolicy = new(specs.LinuxMemoryPolicy)
 				}
-				d.decLinuxMemoryPolicy(mpath, v.MemoryPolicy)
+				d.decLinuxMemoryPolicy(&mpath, v.MemoryPolicy)
 			}
 		case 15:
 			if d.isNull() {
@@ -1037,24 +1037,24 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 				if v.Personality == nil {
 					v.Personality = new(specs.LinuxPersonality)
 				}
-				d.decLinuxPersonality(mpath, v.Personality)
+				d.decLinuxPersonality(&mpath, v.Personality)
 			}
 		case 16:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.TimeOffsets = nil
 			} else if open {
 				if v.TimeOffsets == nil {
 					v.TimeOffsets = make(map[string]specs.LinuxTimeOffset)
 				}
 				for i70 := 0; d.next('}', i70); i70++ {
-					k71, p72 := d.mapKey(mpath)
+					k71, p72 := d.mapKey(&mpath)
 					var e73 specs.LinuxTimeOffset
-					d.decLinuxTimeOffset(p72, &e73)
+					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: p72, kind: 'k'}, &e73)
 					v.TimeOffsets[k71] = e73
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1062,13 +1062,13 @@ func (d *specDecoder) decLinux(path string, v *specs.Linux) {
 var namesSolaris = []string{"milestone", "limitpriv", "maxShmMemory", "anet", "cappedCPU", "cappedMemory"}
 
 // decSolaris decodes a specs.Solaris at path into v.
-func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
+func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "milestone":
@@ -1088,19 +1088,19 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Milestone = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.LimitPriv = s
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.MaxShmMemory = s
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Anet = nil
 			} else if open {
 				s74 := v.Anet
@@ -1113,8 +1113,8 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 					if i75 >= len(s74) {
 						s74 = s74[:i75+1]
 					}
-					p76 := index(mpath, i75)
-					d.decSolarisAnet(p76, &s74[i75])
+					p76 := jpath{parent: &mpath, index: i75, kind: 'i'}
+					d.decSolarisAnet(&p76, &s74[i75])
 				}
 				if i75 < len(s74) {
 					s74 = s74[:i75]
@@ -1131,7 +1131,7 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 				if v.CappedCPU == nil {
 					v.CappedCPU = new(specs.SolarisCappedCPU)
 				}
-				d.decSolarisCappedCPU(mpath, v.CappedCPU)
+				d.decSolarisCappedCPU(&mpath, v.CappedCPU)
 			}
 		case 5:
 			if d.isNull() {
@@ -1140,10 +1140,10 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 				if v.CappedMemory == nil {
 					v.CappedMemory = new(specs.SolarisCappedMemory)
 				}
-				d.decSolarisCappedMemory(mpath, v.CappedMemory)
+				d.decSolarisCappedMemory(&mpath, v.CappedMemory)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1151,13 +1151,13 @@ func (d *specDecoder) decSolaris(path string, v *specs.Solaris) {
 var namesWindows = []string{"layerFolders", "devices", "resources", "credentialSpec", "servicing", "ignoreFlushesDuringBoot", "hyperv", "network"}
 
 // decWindows decodes a specs.Windows at path into v.
-func (d *specDecoder) decWindows(path string, v *specs.Windows) {
+func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "layerFolders":
@@ -1181,7 +1181,7 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.LayerFolders = nil
 			} else if open {
 				s77 := v.LayerFolders
@@ -1194,8 +1194,8 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 					if i78 >= len(s77) {
 						s77 = s77[:i78+1]
 					}
-					p79 := index(mpath, i78)
-					if s, ok := d.string(p79, "string"); ok {
+					p79 := jpath{parent: &mpath, index: i78, kind: 'i'}
+					if s, ok := d.string(&p79, "string"); ok {
 						s77[i78] = s
 					}
 				}
@@ -1208,7 +1208,7 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 				v.LayerFolders = s77
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
 				s80 := v.Devices
@@ -1221,8 +1221,8 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 					if i81 >= len(s80) {
 						s80 = s80[:i81+1]
 					}
-					p82 := index(mpath, i81)
-					d.decWindowsDevice(p82, &s80[i81])
+					p82 := jpath{parent: &mpath, index: i81, kind: 'i'}
+					d.decWindowsDevice(&p82, &s80[i81])
 				}
 				if i81 < len(s80) {
 					s80 = s80[:i81]
@@ -1239,16 +1239,16 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 				if v.Resources == nil {
 					v.Resources = new(specs.WindowsResources)
 				}
-				d.decWindowsResources(mpath, v.Resources)
+				d.decWindowsResources(&mpath, v.Resources)
 			}
 		case 3:
-			v.CredentialSpec = d.any(mpath, "windows.credentialSpec")
+			v.CredentialSpec = d.any(&mpath, "windows.credentialSpec")
 		case 4:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Servicing = b
 			}
 		case 5:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.IgnoreFlushesDuringBoot = b
 			}
 		case 6:
@@ -1258,7 +1258,7 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 				if v.HyperV == nil {
 					v.HyperV = new(specs.WindowsHyperV)
 				}
-				d.decWindowsHyperV(mpath, v.HyperV)
+				d.decWindowsHyperV(&mpath, v.HyperV)
 			}
 		case 7:
 			if d.isNull() {
@@ -1267,10 +1267,10 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 				if v.Network == nil {
 					v.Network = new(specs.WindowsNetwork)
 				}
-				d.decWindowsNetwork(mpath, v.Network)
+				d.decWindowsNetwork(&mpath, v.Network)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1278,13 +1278,13 @@ func (d *specDecoder) decWindows(path string, v *specs.Windows) {
 var namesVM = []string{"hypervisor", "kernel", "image", "hwconfig"}
 
 // decVM decodes a specs.VM at path into v.
-func (d *specDecoder) decVM(path string, v *specs.VM) {
+func (d *specDecoder) decVM(path *jpath, v *specs.VM) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "hypervisor":
@@ -1300,11 +1300,11 @@ func (d *specDecoder) decVM(path string, v *specs.VM) {
 		}
 		switch f {
 		case 0:
-			d.decVMHypervisor(mpath, &v.Hypervisor)
+			d.decVMHypervisor(&mpath, &v.Hypervisor)
 		case 1:
-			d.decVMKernel(mpath, &v.Kernel)
+			d.decVMKernel(&mpath, &v.Kernel)
 		case 2:
-			d.decVMImage(mpath, &v.Image)
+			d.decVMImage(&mpath, &v.Image)
 		case 3:
 			if d.isNull() {
 				v.HwConfig = nil
@@ -1312,10 +1312,10 @@ func (d *specDecoder) decVM(path string, v *specs.VM) {
 				if v.HwConfig == nil {
 					v.HwConfig = new(specs.HWConfig)
 				}
-				d.decHWConfig(mpath, v.HwConfig)
+				d.decHWConfig(&mpath, v.HwConfig)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1323,13 +1323,13 @@ func (d *specDecoder) decVM(path string, v *specs.VM) {
 var namesZOS = []string{"namespaces"}
 
 // decZOS decodes a specs.ZOS at path into v.
-func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
+func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "namespaces":
@@ -1339,7 +1339,7 @@ func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
 				s83 := v.Namespaces
@@ -1352,8 +1352,8 @@ func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
 					if i84 >= len(s83) {
 						s83 = s83[:i84+1]
 					}
-					p85 := index(mpath, i84)
-					d.decZOSNamespace(p85, &s83[i84])
+					p85 := jpath{parent: &mpath, index: i84, kind: 'i'}
+					d.decZOSNamespace(&p85, &s83[i84])
 				}
 				if i84 < len(s83) {
 					s83 = s83[:i84]
@@ -1364,7 +1364,7 @@ func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
 				v.Namespaces = s83
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1372,13 +1372,13 @@ func (d *specDecoder) decZOS(path string, v *specs.ZOS) {
 var namesFreeBSD = []string{"devices", "jail"}
 
 // decFreeBSD decodes a specs.FreeBSD at path into v.
-func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
+func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "devices":
@@ -1390,7 +1390,7 @@ func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
 				s86 := v.Devices
@@ -1403,8 +1403,8 @@ func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
 					if i87 >= len(s86) {
 						s86 = s86[:i87+1]
 					}
-					p88 := index(mpath, i87)
-					d.decFreeBSDDevice(p88, &s86[i87])
+					p88 := jpath{parent: &mpath, index: i87, kind: 'i'}
+					d.decFreeBSDDevice(&p88, &s86[i87])
 				}
 				if i87 < len(s86) {
 					s86 = s86[:i87]
@@ -1421,10 +1421,10 @@ func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
 				if v.Jail == nil {
 					v.Jail = new(specs.FreeBSDJail)
 				}
-				d.decFreeBSDJail(mpath, v.Jail)
+				d.decFreeBSDJail(&mpath, v.Jail)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1432,13 +1432,13 @@ func (d *specDecoder) decFreeBSD(path string, v *specs.FreeBSD) {
 var namesBox = []string{"height", "width"}
 
 // decBox decodes a specs.Box at path into v.
-func (d *specDecoder) decBox(path string, v *specs.Box) {
+func (d *specDecoder) decBox(path *jpath, v *specs.Box) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "height":
@@ -1450,15 +1450,15 @@ func (d *specDecoder) decBox(path string, v *specs.Box) {
 		}
 		switch f {
 		case 0:
-			if n, ok := d.uint(mpath, "uint", 64); ok {
+			if n, ok := d.uint(&mpath, "uint", 64); ok {
 				v.Height = uint(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint", 64); ok {
+			if n, ok := d.uint(&mpath, "uint", 64); ok {
 				v.Width = uint(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1466,13 +1466,13 @@ func (d *specDecoder) decBox(path string, v *specs.Box) {
 var namesUser = []string{"uid", "gid", "umask", "additionalGids", "username"}
 
 // decUser decodes a specs.User at path into v.
-func (d *specDecoder) decUser(path string, v *specs.User) {
+func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "uid":
@@ -1490,11 +1490,11 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 		}
 		switch f {
 		case 0:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.UID = uint32(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.GID = uint32(n)
 			}
 		case 2:
@@ -1504,12 +1504,12 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 				if v.Umask == nil {
 					v.Umask = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.Umask) = uint32(n)
 				}
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of uint32"); null {
+			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.AdditionalGids = nil
 			} else if open {
 				s89 := v.AdditionalGids
@@ -1522,8 +1522,8 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 					if i90 >= len(s89) {
 						s89 = s89[:i90+1]
 					}
-					p91 := index(mpath, i90)
-					if n, ok := d.uint(p91, "uint32", 32); ok {
+					p91 := jpath{parent: &mpath, index: i90, kind: 'i'}
+					if n, ok := d.uint(&p91, "uint32", 32); ok {
 						s89[i90] = uint32(n)
 					}
 				}
@@ -1536,11 +1536,11 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 				v.AdditionalGids = s89
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Username = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1548,13 +1548,13 @@ func (d *specDecoder) decUser(path string, v *specs.User) {
 var namesLinuxCapabilities = []string{"bounding", "effective", "inheritable", "permitted", "ambient"}
 
 // decLinuxCapabilities decodes a specs.LinuxCapabilities at path into v.
-func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabilities) {
+func (d *specDecoder) decLinuxCapabilities(path *jpath, v *specs.LinuxCapabilities) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "bounding":
@@ -1572,7 +1572,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Bounding = nil
 			} else if open {
 				s92 := v.Bounding
@@ -1585,8 +1585,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 					if i93 >= len(s92) {
 						s92 = s92[:i93+1]
 					}
-					p94 := index(mpath, i93)
-					if s, ok := d.string(p94, "string"); ok {
+					p94 := jpath{parent: &mpath, index: i93, kind: 'i'}
+					if s, ok := d.string(&p94, "string"); ok {
 						s92[i93] = s
 					}
 				}
@@ -1599,7 +1599,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 				v.Bounding = s92
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Effective = nil
 			} else if open {
 				s95 := v.Effective
@@ -1612,8 +1612,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 					if i96 >= len(s95) {
 						s95 = s95[:i96+1]
 					}
-					p97 := index(mpath, i96)
-					if s, ok := d.string(p97, "string"); ok {
+					p97 := jpath{parent: &mpath, index: i96, kind: 'i'}
+					if s, ok := d.string(&p97, "string"); ok {
 						s95[i96] = s
 					}
 				}
@@ -1626,7 +1626,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 				v.Effective = s95
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Inheritable = nil
 			} else if open {
 				s98 := v.Inheritable
@@ -1639,8 +1639,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 					if i99 >= len(s98) {
 						s98 = s98[:i99+1]
 					}
-					p100 := index(mpath, i99)
-					if s, ok := d.string(p100, "string"); ok {
+					p100 := jpath{parent: &mpath, index: i99, kind: 'i'}
+					if s, ok := d.string(&p100, "string"); ok {
 						s98[i99] = s
 					}
 				}
@@ -1653,7 +1653,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 				v.Inheritable = s98
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Permitted = nil
 			} else if open {
 				s101 := v.Permitted
@@ -1666,8 +1666,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 					if i102 >= len(s101) {
 						s101 = s101[:i102+1]
 					}
-					p103 := index(mpath, i102)
-					if s, ok := d.string(p103, "string"); ok {
+					p103 := jpath{parent: &mpath, index: i102, kind: 'i'}
+					if s, ok := d.string(&p103, "string"); ok {
 						s101[i102] = s
 					}
 				}
@@ -1680,7 +1680,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 				v.Permitted = s101
 			}
 		case 4:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Ambient = nil
 			} else if open {
 				s104 := v.Ambient
@@ -1693,8 +1693,8 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 					if i105 >= len(s104) {
 						s104 = s104[:i105+1]
 					}
-					p106 := index(mpath, i105)
-					if s, ok := d.string(p106, "string"); ok {
+					p106 := jpath{parent: &mpath, index: i105, kind: 'i'}
+					if s, ok := d.string(&p106, "string"); ok {
 						s104[i105] = s
 					}
 				}
@@ -1707,7 +1707,7 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 				v.Ambient = s104
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1715,13 +1715,13 @@ func (d *specDecoder) decLinuxCapabilities(path string, v *specs.LinuxCapabiliti
 var namesPOSIXRlimit = []string{"type", "hard", "soft"}
 
 // decPOSIXRlimit decodes a specs.POSIXRlimit at path into v.
-func (d *specDecoder) decPOSIXRlimit(path string, v *specs.POSIXRlimit) {
+func (d *specDecoder) decPOSIXRlimit(path *jpath, v *specs.POSIXRlimit) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -1735,19 +1735,19 @@ func (d *specDecoder) decPOSIXRlimit(path string, v *specs.POSIXRlimit) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = s
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Hard = uint64(n)
 			}
 		case 2:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Soft = uint64(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1755,13 +1755,13 @@ func (d *specDecoder) decPOSIXRlimit(path string, v *specs.POSIXRlimit) {
 var namesScheduler = []string{"policy", "nice", "priority", "flags", "runtime", "deadline", "period"}
 
 // decScheduler decodes a specs.Scheduler at path into v.
-func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
+func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "policy":
@@ -1783,19 +1783,19 @@ func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Policy = specs.LinuxSchedulerPolicy(s)
 			}
 		case 1:
-			if n, ok := d.int(mpath, "int32", 32); ok {
+			if n, ok := d.int(&mpath, "int32", 32); ok {
 				v.Nice = int32(n)
 			}
 		case 2:
-			if n, ok := d.int(mpath, "int32", 32); ok {
+			if n, ok := d.int(&mpath, "int32", 32); ok {
 				v.Priority = int32(n)
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
 				s107 := v.Flags
@@ -1808,8 +1808,8 @@ func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
 					if i108 >= len(s107) {
 						s107 = s107[:i108+1]
 					}
-					p109 := index(mpath, i108)
-					if s, ok := d.string(p109, "string"); ok {
+					p109 := jpath{parent: &mpath, index: i108, kind: 'i'}
+					if s, ok := d.string(&p109, "string"); ok {
 						s107[i108] = specs.LinuxSchedulerFlag(s)
 					}
 				}
@@ -1822,19 +1822,19 @@ func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
 				v.Flags = s107
 			}
 		case 4:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Runtime = uint64(n)
 			}
 		case 5:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Deadline = uint64(n)
 			}
 		case 6:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Period = uint64(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1842,13 +1842,13 @@ func (d *specDecoder) decScheduler(path string, v *specs.Scheduler) {
 var namesLinuxIOPriority = []string{"class", "priority"}
 
 // decLinuxIOPriority decodes a specs.LinuxIOPriority at path into v.
-func (d *specDecoder) decLinuxIOPriority(path string, v *specs.LinuxIOPriority) {
+func (d *specDecoder) decLinuxIOPriority(path *jpath, v *specs.LinuxIOPriority) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "class":
@@ -1860,15 +1860,15 @@ func (d *specDecoder) decLinuxIOPriority(path string, v *specs.LinuxIOPriority) 
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Class = specs.IOPriorityClass(s)
 			}
 		case 1:
-			if n, ok := d.int(mpath, "integer", 64); ok {
+			if n, ok := d.int(&mpath, "integer", 64); ok {
 				v.Priority = int(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1876,13 +1876,13 @@ func (d *specDecoder) decLinuxIOPriority(path string, v *specs.LinuxIOPriority) 
 var namesCPUAffinity = []string{"initial", "final"}
 
 // decCPUAffinity decodes a specs.CPUAffinity at path into v.
-func (d *specDecoder) decCPUAffinity(path string, v *specs.CPUAffinity) {
+func (d *specDecoder) decCPUAffinity(path *jpath, v *specs.CPUAffinity) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "initial":
@@ -1894,15 +1894,15 @@ func (d *specDecoder) decCPUAffinity(path string, v *specs.CPUAffinity) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Initial = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Final = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1910,13 +1910,13 @@ func (d *specDecoder) decCPUAffinity(path string, v *specs.CPUAffinity) {
 var namesLinuxIDMapping = []string{"containerID", "hostID", "size"}
 
 // decLinuxIDMapping decodes a specs.LinuxIDMapping at path into v.
-func (d *specDecoder) decLinuxIDMapping(path string, v *specs.LinuxIDMapping) {
+func (d *specDecoder) decLinuxIDMapping(path *jpath, v *specs.LinuxIDMapping) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "containerID":
@@ -1930,19 +1930,19 @@ func (d *specDecoder) decLinuxIDMapping(path string, v *specs.LinuxIDMapping) {
 		}
 		switch f {
 		case 0:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.ContainerID = uint32(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.HostID = uint32(n)
 			}
 		case 2:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.Size = uint32(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -1950,13 +1950,13 @@ func (d *specDecoder) decLinuxIDMapping(path string, v *specs.LinuxIDMapping) {
 var namesHook = []string{"path", "args", "env", "timeout"}
 
 // decHook decodes a specs.Hook at path into v.
-func (d *specDecoder) decHook(path string, v *specs.Hook) {
+func (d *specDecoder) decHook(path *jpath, v *specs.Hook) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -1972,11 +1972,11 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Args = nil
 			} else if open {
 				s110 := v.Args
@@ -1989,8 +1989,8 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 					if i111 >= len(s110) {
 						s110 = s110[:i111+1]
 					}
-					p112 := index(mpath, i111)
-					if s, ok := d.string(p112, "string"); ok {
+					p112 := jpath{parent: &mpath, index: i111, kind: 'i'}
+					if s, ok := d.string(&p112, "string"); ok {
 						s110[i111] = s
 					}
 				}
@@ -2003,7 +2003,7 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 				v.Args = s110
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Env = nil
 			} else if open {
 				s113 := v.Env
@@ -2016,8 +2016,8 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 					if i114 >= len(s113) {
 						s113 = s113[:i114+1]
 					}
-					p115 := index(mpath, i114)
-					if s, ok := d.string(p115, "string"); ok {
+					p115 := jpath{parent: &mpath, index: i114, kind: 'i'}
+					if s, ok := d.string(&p115, "string"); ok {
 						s113[i114] = s
 					}
 				}
@@ -2036,12 +2036,12 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 				if v.Timeout == nil {
 					v.Timeout = new(int)
 				}
-				if n, ok := d.int(mpath, "integer", 64); ok {
+				if n, ok := d.int(&mpath, "integer", 64); ok {
 					(*v.Timeout) = int(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2049,13 +2049,13 @@ func (d *specDecoder) decHook(path string, v *specs.Hook) {
 var namesLinuxResources = []string{"devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}
 
 // decLinuxResources decodes a specs.LinuxResources at path into v.
-func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
+func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "devices":
@@ -2081,7 +2081,7 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
 				s116 := v.Devices
@@ -2094,8 +2094,8 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 					if i117 >= len(s116) {
 						s116 = s116[:i117+1]
 					}
-					p118 := index(mpath, i117)
-					d.decLinuxDeviceCgroup(p118, &s116[i117])
+					p118 := jpath{parent: &mpath, index: i117, kind: 'i'}
+					d.decLinuxDeviceCgroup(&p118, &s116[i117])
 				}
 				if i117 < len(s116) {
 					s116 = s116[:i117]
@@ -2112,7 +2112,7 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 				if v.Memory == nil {
 					v.Memory = new(specs.LinuxMemory)
 				}
-				d.decLinuxMemory(mpath, v.Memory)
+				d.decLinuxMemory(&mpath, v.Memory)
 			}
 		case 2:
 			if d.isNull() {
@@ -2121,7 +2121,7 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 				if v.CPU == nil {
 					v.CPU = new(specs.LinuxCPU)
 				}
-				d.decLinuxCPU(mpath, v.CPU)
+				d.decLinuxCPU(&mpath, v.CPU)
 			}
 		case 3:
 			if d.isNull() {
@@ -2130,7 +2130,7 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 				if v.Pids == nil {
 					v.Pids = new(specs.LinuxPids)
 				}
-				d.decLinuxPids(mpath, v.Pids)
+				d.decLinuxPids(&mpath, v.Pids)
 			}
 		case 4:
 			if d.isNull() {
@@ -2139,10 +2139,10 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 				if v.BlockIO == nil {
 					v.BlockIO = new(specs.LinuxBlockIO)
 				}
-				d.decLinuxBlockIO(mpath, v.BlockIO)
+				d.decLinuxBlockIO(&mpath, v.BlockIO)
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.HugepageLimits = nil
 			} else if open {
 				s119 := v.HugepageLimits
@@ -2155,8 +2155,8 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 					if i120 >= len(s119) {
 						s119 = s119[:i120+1]
 					}
-					p121 := index(mpath, i120)
-					d.decLinuxHugepageLimit(p121, &s119[i120])
+					p121 := jpath{parent: &mpath, index: i120, kind: 'i'}
+					d.decLinuxHugepageLimit(&p121, &s119[i120])
 				}
 				if i120 < len(s119) {
 					s119 = s119[:i120]
@@ -2173,40 +2173,40 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 				if v.Network == nil {
 					v.Network = new(specs.LinuxNetwork)
 				}
-				d.decLinuxNetwork(mpath, v.Network)
+				d.decLinuxNetwork(&mpath, v.Network)
 			}
 		case 7:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.Rdma = nil
 			} else if open {
 				if v.Rdma == nil {
 					v.Rdma = make(map[string]specs.LinuxRdma)
 				}
 				for i122 := 0; d.next('}', i122); i122++ {
-					k123, p124 := d.mapKey(mpath)
+					k123, p124 := d.mapKey(&mpath)
 					var e125 specs.LinuxRdma
-					d.decLinuxRdma(p124, &e125)
+					d.decLinuxRdma(&jpath{parent: &mpath, name: p124, kind: 'k'}, &e125)
 					v.Rdma[k123] = e125
 				}
 			}
 		case 8:
-			if open, null := d.object(mpath, "object"); null {
+			if open, null := d.object(&mpath, "object"); null {
 				v.Unified = nil
 			} else if open {
 				if v.Unified == nil {
 					v.Unified = make(map[string]string)
 				}
 				for i126 := 0; d.next('}', i126); i126++ {
-					k127, p128 := d.mapKey(mpath)
+					k127, p128 := d.mapKey(&mpath)
 					var e129 string
-					if s, ok := d.string(p128, "string"); ok {
+					if s, ok := d.string(&jpath{parent: &mpath, name: p128, kind: 'k'}, "string"); ok {
 						e129 = s
 					}
 					v.Unified[k127] = e129
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2214,13 +2214,13 @@ func (d *specDecoder) decLinuxResources(path string, v *specs.LinuxResources) {
 var namesLinuxNamespace = []string{"type", "path"}
 
 // decLinuxNamespace decodes a specs.LinuxNamespace at path into v.
-func (d *specDecoder) decLinuxNamespace(path string, v *specs.LinuxNamespace) {
+func (d *specDecoder) decLinuxNamespace(path *jpath, v *specs.LinuxNamespace) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -2232,15 +2232,15 @@ func (d *specDecoder) decLinuxNamespace(path string, v *specs.LinuxNamespace) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = specs.LinuxNamespaceType(s)
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2248,13 +2248,13 @@ func (d *specDecoder) decLinuxNamespace(path string, v *specs.LinuxNamespace) {
 var namesLinuxDevice = []string{"path", "type", "major", "minor", "fileMode", "uid", "gid"}
 
 // decLinuxDevice decodes a specs.LinuxDevice at path into v.
-func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
+func (d *specDecoder) decLinuxDevice(path *jpath, v *specs.LinuxDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -2276,19 +2276,19 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = s
 			}
 		case 2:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Major = int64(n)
 			}
 		case 3:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Minor = int64(n)
 			}
 		case 4:
@@ -2298,7 +2298,7 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 				if v.FileMode == nil {
 					v.FileMode = new(fs.FileMode)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.FileMode) = fs.FileMode(n)
 				}
 			}
@@ -2309,7 +2309,7 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 				if v.UID == nil {
 					v.UID = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.UID) = uint32(n)
 				}
 			}
@@ -2320,12 +2320,12 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 				if v.GID == nil {
 					v.GID = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.GID) = uint32(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2333,13 +2333,13 @@ func (d *specDecoder) decLinuxDevice(path string, v *specs.LinuxDevice) {
 var namesLinuxNetDevice = []string{"name"}
 
 // decLinuxNetDevice decodes a specs.LinuxNetDevice at path into v.
-func (d *specDecoder) decLinuxNetDevice(path string, v *specs.LinuxNetDevice) {
+func (d *specDecoder) decLinuxNetDevice(path *jpath, v *specs.LinuxNetDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "name":
@@ -2349,11 +2349,11 @@ func (d *specDecoder) decLinuxNetDevice(path string, v *specs.LinuxNetDevice) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Name = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2361,13 +2361,13 @@ func (d *specDecoder) decLinuxNetDevice(path string, v *specs.LinuxNetDevice) {
 var namesLinuxSeccomp = []string{"defaultAction", "defaultErrnoRet", "architectures", "flags", "listenerPath", "listenerMetadata", "syscalls"}
 
 // decLinuxSeccomp decodes a specs.LinuxSeccomp at path into v.
-func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
+func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "defaultAction":
@@ -2389,7 +2389,7 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.DefaultAction = specs.LinuxSeccompAction(s)
 			}
 		case 1:
@@ -2399,12 +2399,12 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 				if v.DefaultErrnoRet == nil {
 					v.DefaultErrnoRet = new(uint)
 				}
-				if n, ok := d.uint(mpath, "uint", 64); ok {
+				if n, ok := d.uint(&mpath, "uint", 64); ok {
 					(*v.DefaultErrnoRet) = uint(n)
 				}
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Architectures = nil
 			} else if open {
 				s130 := v.Architectures
@@ -2417,8 +2417,8 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 					if i131 >= len(s130) {
 						s130 = s130[:i131+1]
 					}
-					p132 := index(mpath, i131)
-					if s, ok := d.string(p132, "string"); ok {
+					p132 := jpath{parent: &mpath, index: i131, kind: 'i'}
+					if s, ok := d.string(&p132, "string"); ok {
 						s130[i131] = specs.Arch(s)
 					}
 				}
@@ -2431,7 +2431,7 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 				v.Architectures = s130
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
 				s133 := v.Flags
@@ -2444,8 +2444,8 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 					if i134 >= len(s133) {
 						s133 = s133[:i134+1]
 					}
-					p135 := index(mpath, i134)
-					if s, ok := d.string(p135, "string"); ok {
+					p135 := jpath{parent: &mpath, index: i134, kind: 'i'}
+					if s, ok := d.string(&p135, "string"); ok {
 						s133[i134] = specs.LinuxSeccompFlag(s)
 					}
 				}
@@ -2458,15 +2458,15 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 				v.Flags = s133
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.ListenerPath = s
 			}
 		case 5:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.ListenerMetadata = s
 			}
 		case 6:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Syscalls = nil
 			} else if open {
 				s136 := v.Syscalls
@@ -2479,8 +2479,8 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 					if i137 >= len(s136) {
 						s136 = s136[:i137+1]
 					}
-					p138 := index(mpath, i137)
-					d.decLinuxSyscall(p138, &s136[i137])
+					p138 := jpath{parent: &mpath, index: i137, kind: 'i'}
+					d.decLinuxSyscall(&p138, &s136[i137])
 				}
 				if i137 < len(s136) {
 					s136 = s136[:i137]
@@ -2491,7 +2491,7 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 				v.Syscalls = s136
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2499,13 +2499,13 @@ func (d *specDecoder) decLinuxSeccomp(path string, v *specs.LinuxSeccomp) {
 var namesLinuxIntelRdt = []string{"closID", "schemata", "l3CacheSchema", "memBwSchema", "enableMonitoring"}
 
 // decLinuxIntelRdt decodes a specs.LinuxIntelRdt at path into v.
-func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
+func (d *specDecoder) decLinuxIntelRdt(path *jpath, v *specs.LinuxIntelRdt) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "closID":
@@ -2523,11 +2523,11 @@ func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.ClosID = s
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Schemata = nil
 			} else if open {
 				s139 := v.Schemata
@@ -2540,8 +2540,8 @@ func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
 					if i140 >= len(s139) {
 						s139 = s139[:i140+1]
 					}
-					p141 := index(mpath, i140)
-					if s, ok := d.string(p141, "string"); ok {
+					p141 := jpath{parent: &mpath, index: i140, kind: 'i'}
+					if s, ok := d.string(&p141, "string"); ok {
 						s139[i140] = s
 					}
 				}
@@ -2554,19 +2554,19 @@ func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
 				v.Schemata = s139
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.L3CacheSchema = s
 			}
 		case 3:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.MemBwSchema = s
 			}
 		case 4:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.EnableMonitoring = b
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2574,13 +2574,13 @@ func (d *specDecoder) decLinuxIntelRdt(path string, v *specs.LinuxIntelRdt) {
 var namesLinuxMemoryPolicy = []string{"mode", "nodes", "flags"}
 
 // decLinuxMemoryPolicy decodes a specs.LinuxMemoryPolicy at path into v.
-func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPolicy) {
+func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPolicy) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "mode":
@@ -2594,15 +2594,15 @@ func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPoli
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Mode = specs.MemoryPolicyModeType(s)
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Nodes = s
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
 				s142 := v.Flags
@@ -2615,8 +2615,8 @@ func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPoli
 					if i143 >= len(s142) {
 						s142 = s142[:i143+1]
 					}
-					p144 := index(mpath, i143)
-					if s, ok := d.string(p144, "string"); ok {
+					p144 := jpath{parent: &mpath, index: i143, kind: 'i'}
+					if s, ok := d.string(&p144, "string"); ok {
 						s142[i143] = specs.MemoryPolicyFlagType(s)
 					}
 				}
@@ -2629,7 +2629,7 @@ func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPoli
 				v.Flags = s142
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2637,13 +2637,13 @@ func (d *specDecoder) decLinuxMemoryPolicy(path string, v *specs.LinuxMemoryPoli
 var namesLinuxPersonality = []string{"domain", "flags"}
 
 // decLinuxPersonality decodes a specs.LinuxPersonality at path into v.
-func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality) {
+func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "domain":
@@ -2655,11 +2655,11 @@ func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Domain = specs.LinuxPersonalityDomain(s)
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
 				s145 := v.Flags
@@ -2672,8 +2672,8 @@ func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality
 					if i146 >= len(s145) {
 						s145 = s145[:i146+1]
 					}
-					p147 := index(mpath, i146)
-					if s, ok := d.string(p147, "string"); ok {
+					p147 := jpath{parent: &mpath, index: i146, kind: 'i'}
+					if s, ok := d.string(&p147, "string"); ok {
 						s145[i146] = specs.LinuxPersonalityFlag(s)
 					}
 				}
@@ -2686,7 +2686,7 @@ func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality
 				v.Flags = s145
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2694,13 +2694,13 @@ func (d *specDecoder) decLinuxPersonality(path string, v *specs.LinuxPersonality
 var namesLinuxTimeOffset = []string{"secs", "nanosecs"}
 
 // decLinuxTimeOffset decodes a specs.LinuxTimeOffset at path into v.
-func (d *specDecoder) decLinuxTimeOffset(path string, v *specs.LinuxTimeOffset) {
+func (d *specDecoder) decLinuxTimeOffset(path *jpath, v *specs.LinuxTimeOffset) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "secs":
@@ -2712,15 +2712,15 @@ func (d *specDecoder) decLinuxTimeOffset(path string, v *specs.LinuxTimeOffset) 
 		}
 		switch f {
 		case 0:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Secs = int64(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.Nanosecs = uint32(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2728,13 +2728,13 @@ func (d *specDecoder) decLinuxTimeOffset(path string, v *specs.LinuxTimeOffset) 
 var namesSolarisAnet = []string{"linkname", "lowerLink", "allowedAddress", "configureAllowedAddress", "defrouter", "linkProtection", "macAddress"}
 
 // decSolarisAnet decodes a specs.SolarisAnet at path into v.
-func (d *specDecoder) decSolarisAnet(path string, v *specs.SolarisAnet) {
+func (d *specDecoder) decSolarisAnet(path *jpath, v *specs.SolarisAnet) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "linkname":
@@ -2756,35 +2756,35 @@ func (d *specDecoder) decSolarisAnet(path string, v *specs.SolarisAnet) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Linkname = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Lowerlink = s
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Allowedaddr = s
 			}
 		case 3:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Configallowedaddr = s
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Defrouter = s
 			}
 		case 5:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Linkprotection = s
 			}
 		case 6:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Macaddress = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2792,13 +2792,13 @@ func (d *specDecoder) decSolarisAnet(path string, v *specs.SolarisAnet) {
 var namesSolarisCappedCPU = []string{"ncpus"}
 
 // decSolarisCappedCPU decodes a specs.SolarisCappedCPU at path into v.
-func (d *specDecoder) decSolarisCappedCPU(path string, v *specs.SolarisCappedCPU) {
+func (d *specDecoder) decSolarisCappedCPU(path *jpath, v *specs.SolarisCappedCPU) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "ncpus":
@@ -2808,11 +2808,11 @@ func (d *specDecoder) decSolarisCappedCPU(path string, v *specs.SolarisCappedCPU
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Ncpus = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2820,13 +2820,13 @@ func (d *specDecoder) decSolarisCappedCPU(path string, v *specs.SolarisCappedCPU
 var namesSolarisCappedMemory = []string{"physical", "swap"}
 
 // decSolarisCappedMemory decodes a specs.SolarisCappedMemory at path into v.
-func (d *specDecoder) decSolarisCappedMemory(path string, v *specs.SolarisCappedMemory) {
+func (d *specDecoder) decSolarisCappedMemory(path *jpath, v *specs.SolarisCappedMemory) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "physical":
@@ -2838,15 +2838,15 @@ func (d *specDecoder) decSolarisCappedMemory(path string, v *specs.SolarisCapped
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Physical = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Swap = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2854,13 +2854,13 @@ func (d *specDecoder) decSolarisCappedMemory(path string, v *specs.SolarisCapped
 var namesWindowsDevice = []string{"id", "idType"}
 
 // decWindowsDevice decodes a specs.WindowsDevice at path into v.
-func (d *specDecoder) decWindowsDevice(path string, v *specs.WindowsDevice) {
+func (d *specDecoder) decWindowsDevice(path *jpath, v *specs.WindowsDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "id":
@@ -2872,15 +2872,15 @@ func (d *specDecoder) decWindowsDevice(path string, v *specs.WindowsDevice) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.ID = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.IDType = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2888,13 +2888,13 @@ func (d *specDecoder) decWindowsDevice(path string, v *specs.WindowsDevice) {
 var namesWindowsResources = []string{"memory", "cpu", "storage"}
 
 // decWindowsResources decodes a specs.WindowsResources at path into v.
-func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources) {
+func (d *specDecoder) decWindowsResources(path *jpath, v *specs.WindowsResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "memory":
@@ -2914,7 +2914,7 @@ func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources
 				if v.Memory == nil {
 					v.Memory = new(specs.WindowsMemoryResources)
 				}
-				d.decWindowsMemoryResources(mpath, v.Memory)
+				d.decWindowsMemoryResources(&mpath, v.Memory)
 			}
 		case 1:
 			if d.isNull() {
@@ -2923,7 +2923,7 @@ func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources
 				if v.CPU == nil {
 					v.CPU = new(specs.WindowsCPUResources)
 				}
-				d.decWindowsCPUResources(mpath, v.CPU)
+				d.decWindowsCPUResources(&mpath, v.CPU)
 			}
 		case 2:
 			if d.isNull() {
@@ -2932,10 +2932,10 @@ func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources
 				if v.Storage == nil {
 					v.Storage = new(specs.WindowsStorageResources)
 				}
-				d.decWindowsStorageResources(mpath, v.Storage)
+				d.decWindowsStorageResources(&mpath, v.Storage)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2943,13 +2943,13 @@ func (d *specDecoder) decWindowsResources(path string, v *specs.WindowsResources
 var namesWindowsHyperV = []string{"utilityVMPath"}
 
 // decWindowsHyperV decodes a specs.WindowsHyperV at path into v.
-func (d *specDecoder) decWindowsHyperV(path string, v *specs.WindowsHyperV) {
+func (d *specDecoder) decWindowsHyperV(path *jpath, v *specs.WindowsHyperV) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "utilityVMPath":
@@ -2959,11 +2959,11 @@ func (d *specDecoder) decWindowsHyperV(path string, v *specs.WindowsHyperV) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.UtilityVMPath = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -2971,13 +2971,13 @@ func (d *specDecoder) decWindowsHyperV(path string, v *specs.WindowsHyperV) {
 var namesWindowsNetwork = []string{"endpointList", "allowUnqualifiedDNSQuery", "DNSSearchList", "networkSharedContainerName", "networkNamespace"}
 
 // decWindowsNetwork decodes a specs.WindowsNetwork at path into v.
-func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
+func (d *specDecoder) decWindowsNetwork(path *jpath, v *specs.WindowsNetwork) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "endpointList":
@@ -2995,7 +2995,7 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.EndpointList = nil
 			} else if open {
 				s148 := v.EndpointList
@@ -3008,8 +3008,8 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 					if i149 >= len(s148) {
 						s148 = s148[:i149+1]
 					}
-					p150 := index(mpath, i149)
-					if s, ok := d.string(p150, "string"); ok {
+					p150 := jpath{parent: &mpath, index: i149, kind: 'i'}
+					if s, ok := d.string(&p150, "string"); ok {
 						s148[i149] = s
 					}
 				}
@@ -3022,11 +3022,11 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 				v.EndpointList = s148
 			}
 		case 1:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.AllowUnqualifiedDNSQuery = b
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.DNSSearchList = nil
 			} else if open {
 				s151 := v.DNSSearchList
@@ -3039,8 +3039,8 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 					if i152 >= len(s151) {
 						s151 = s151[:i152+1]
 					}
-					p153 := index(mpath, i152)
-					if s, ok := d.string(p153, "string"); ok {
+					p153 := jpath{parent: &mpath, index: i152, kind: 'i'}
+					if s, ok := d.string(&p153, "string"); ok {
 						s151[i152] = s
 					}
 				}
@@ -3053,15 +3053,15 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 				v.DNSSearchList = s151
 			}
 		case 3:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.NetworkSharedContainerName = s
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.NetworkNamespace = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3069,13 +3069,13 @@ func (d *specDecoder) decWindowsNetwork(path string, v *specs.WindowsNetwork) {
 var namesVMHypervisor = []string{"path", "parameters"}
 
 // decVMHypervisor decodes a specs.VMHypervisor at path into v.
-func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
+func (d *specDecoder) decVMHypervisor(path *jpath, v *specs.VMHypervisor) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -3087,11 +3087,11 @@ func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Parameters = nil
 			} else if open {
 				s154 := v.Parameters
@@ -3104,8 +3104,8 @@ func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
 					if i155 >= len(s154) {
 						s154 = s154[:i155+1]
 					}
-					p156 := index(mpath, i155)
-					if s, ok := d.string(p156, "string"); ok {
+					p156 := jpath{parent: &mpath, index: i155, kind: 'i'}
+					if s, ok := d.string(&p156, "string"); ok {
 						s154[i155] = s
 					}
 				}
@@ -3118,7 +3118,7 @@ func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
 				v.Parameters = s154
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3126,13 +3126,13 @@ func (d *specDecoder) decVMHypervisor(path string, v *specs.VMHypervisor) {
 var namesVMKernel = []string{"path", "parameters", "initrd"}
 
 // decVMKernel decodes a specs.VMKernel at path into v.
-func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
+func (d *specDecoder) decVMKernel(path *jpath, v *specs.VMKernel) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -3146,11 +3146,11 @@ func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Parameters = nil
 			} else if open {
 				s157 := v.Parameters
@@ -3163,8 +3163,8 @@ func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
 					if i158 >= len(s157) {
 						s157 = s157[:i158+1]
 					}
-					p159 := index(mpath, i158)
-					if s, ok := d.string(p159, "string"); ok {
+					p159 := jpath{parent: &mpath, index: i158, kind: 'i'}
+					if s, ok := d.string(&p159, "string"); ok {
 						s157[i158] = s
 					}
 				}
@@ -3177,11 +3177,11 @@ func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
 				v.Parameters = s157
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.InitRD = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3189,13 +3189,13 @@ func (d *specDecoder) decVMKernel(path string, v *specs.VMKernel) {
 var namesVMImage = []string{"path", "format"}
 
 // decVMImage decodes a specs.VMImage at path into v.
-func (d *specDecoder) decVMImage(path string, v *specs.VMImage) {
+func (d *specDecoder) decVMImage(path *jpath, v *specs.VMImage) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -3207,15 +3207,15 @@ func (d *specDecoder) decVMImage(path string, v *specs.VMImage) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Format = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3223,13 +3223,13 @@ func (d *specDecoder) decVMImage(path string, v *specs.VMImage) {
 var namesHWConfig = []string{"deviceTree", "vcpus", "memory", "dtdevs", "iomems", "irqs"}
 
 // decHWConfig decodes a specs.HWConfig at path into v.
-func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
+func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "deviceTree":
@@ -3249,7 +3249,7 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.DeviceTree = s
 			}
 		case 1:
@@ -3259,7 +3259,7 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 				if v.VCPUs == nil {
 					v.VCPUs = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.VCPUs) = uint32(n)
 				}
 			}
@@ -3270,12 +3270,12 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 				if v.Memory == nil {
 					v.Memory = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Memory) = uint64(n)
 				}
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.DtDevs = nil
 			} else if open {
 				s160 := v.DtDevs
@@ -3288,8 +3288,8 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 					if i161 >= len(s160) {
 						s160 = s160[:i161+1]
 					}
-					p162 := index(mpath, i161)
-					if s, ok := d.string(p162, "string"); ok {
+					p162 := jpath{parent: &mpath, index: i161, kind: 'i'}
+					if s, ok := d.string(&p162, "string"); ok {
 						s160[i161] = s
 					}
 				}
@@ -3302,7 +3302,7 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 				v.DtDevs = s160
 			}
 		case 4:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.IOMems = nil
 			} else if open {
 				s163 := v.IOMems
@@ -3315,8 +3315,8 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 					if i164 >= len(s163) {
 						s163 = s163[:i164+1]
 					}
-					p165 := index(mpath, i164)
-					d.decIOMems(p165, &s163[i164])
+					p165 := jpath{parent: &mpath, index: i164, kind: 'i'}
+					d.decIOMems(&p165, &s163[i164])
 				}
 				if i164 < len(s163) {
 					s163 = s163[:i164]
@@ -3327,7 +3327,7 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 				v.IOMems = s163
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of uint32"); null {
+			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.Irqs = nil
 			} else if open {
 				s166 := v.Irqs
@@ -3340,8 +3340,8 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 					if i167 >= len(s166) {
 						s166 = s166[:i167+1]
 					}
-					p168 := index(mpath, i167)
-					if n, ok := d.uint(p168, "uint32", 32); ok {
+					p168 := jpath{parent: &mpath, index: i167, kind: 'i'}
+					if n, ok := d.uint(&p168, "uint32", 32); ok {
 						s166[i167] = uint32(n)
 					}
 				}
@@ -3354,7 +3354,7 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 				v.Irqs = s166
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3362,13 +3362,13 @@ func (d *specDecoder) decHWConfig(path string, v *specs.HWConfig) {
 var namesZOSNamespace = []string{"type", "path"}
 
 // decZOSNamespace decodes a specs.ZOSNamespace at path into v.
-func (d *specDecoder) decZOSNamespace(path string, v *specs.ZOSNamespace) {
+func (d *specDecoder) decZOSNamespace(path *jpath, v *specs.ZOSNamespace) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -3380,15 +3380,15 @@ func (d *specDecoder) decZOSNamespace(path string, v *specs.ZOSNamespace) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = specs.ZOSNamespaceType(s)
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3396,13 +3396,13 @@ func (d *specDecoder) decZOSNamespace(path string, v *specs.ZOSNamespace) {
 var namesFreeBSDDevice = []string{"path", "mode"}
 
 // decFreeBSDDevice decodes a specs.FreeBSDDevice at path into v.
-func (d *specDecoder) decFreeBSDDevice(path string, v *specs.FreeBSDDevice) {
+func (d *specDecoder) decFreeBSDDevice(path *jpath, v *specs.FreeBSDDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -3414,7 +3414,7 @@ func (d *specDecoder) decFreeBSDDevice(path string, v *specs.FreeBSDDevice) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Path = s
 			}
 		case 1:
@@ -3424,12 +3424,12 @@ func (d *specDecoder) decFreeBSDDevice(path string, v *specs.FreeBSDDevice) {
 				if v.Mode == nil {
 					v.Mode = new(fs.FileMode)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.Mode) = fs.FileMode(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3437,13 +3437,13 @@ func (d *specDecoder) decFreeBSDDevice(path string, v *specs.FreeBSDDevice) {
 var namesFreeBSDJail = []string{"parent", "host", "ip4", "ip4Addr", "ip6", "ip6Addr", "vnet", "interface", "vnetInterfaces", "sysvmsg", "sysvsem", "sysvshm", "enforceStatfs", "allow"}
 
 // decFreeBSDJail decodes a specs.FreeBSDJail at path into v.
-func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
+func (d *specDecoder) decFreeBSDJail(path *jpath, v *specs.FreeBSDJail) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "parent":
@@ -3479,19 +3479,19 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Parent = s
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Host = specs.FreeBSDSharing(s)
 			}
 		case 2:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Ip4 = specs.FreeBSDSharing(s)
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Ip4Addr = nil
 			} else if open {
 				s169 := v.Ip4Addr
@@ -3504,8 +3504,8 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 					if i170 >= len(s169) {
 						s169 = s169[:i170+1]
 					}
-					p171 := index(mpath, i170)
-					if s, ok := d.string(p171, "string"); ok {
+					p171 := jpath{parent: &mpath, index: i170, kind: 'i'}
+					if s, ok := d.string(&p171, "string"); ok {
 						s169[i170] = s
 					}
 				}
@@ -3518,11 +3518,11 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 				v.Ip4Addr = s169
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Ip6 = specs.FreeBSDSharing(s)
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Ip6Addr = nil
 			} else if open {
 				s172 := v.Ip6Addr
@@ -3535,8 +3535,8 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 					if i173 >= len(s172) {
 						s172 = s172[:i173+1]
 					}
-					p174 := index(mpath, i173)
-					if s, ok := d.string(p174, "string"); ok {
+					p174 := jpath{parent: &mpath, index: i173, kind: 'i'}
+					if s, ok := d.string(&p174, "string"); ok {
 						s172[i173] = s
 					}
 				}
@@ -3549,15 +3549,15 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 				v.Ip6Addr = s172
 			}
 		case 6:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Vnet = specs.FreeBSDSharing(s)
 			}
 		case 7:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Interface = s
 			}
 		case 8:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.VnetInterfaces = nil
 			} else if open {
 				s175 := v.VnetInterfaces
@@ -3570,8 +3570,8 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 					if i176 >= len(s175) {
 						s175 = s175[:i176+1]
 					}
-					p177 := index(mpath, i176)
-					if s, ok := d.string(p177, "string"); ok {
+					p177 := jpath{parent: &mpath, index: i176, kind: 'i'}
+					if s, ok := d.string(&p177, "string"); ok {
 						s175[i176] = s
 					}
 				}
@@ -3584,15 +3584,15 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 				v.VnetInterfaces = s175
 			}
 		case 9:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.SysVMsg = specs.FreeBSDSharing(s)
 			}
 		case 10:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.SysVSem = specs.FreeBSDSharing(s)
 			}
 		case 11:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.SysVShm = specs.FreeBSDSharing(s)
 			}
 		case 12:
@@ -3602,7 +3602,7 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 				if v.EnforceStatfs == nil {
 					v.EnforceStatfs = new(int)
 				}
-				if n, ok := d.int(mpath, "integer", 64); ok {
+				if n, ok := d.int(&mpath, "integer", 64); ok {
 					(*v.EnforceStatfs) = int(n)
 				}
 			}
@@ -3613,10 +3613,10 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 				if v.Allow == nil {
 					v.Allow = new(specs.FreeBSDJailAllow)
 				}
-				d.decFreeBSDJailAllow(mpath, v.Allow)
+				d.decFreeBSDJailAllow(&mpath, v.Allow)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3624,13 +3624,13 @@ func (d *specDecoder) decFreeBSDJail(path string, v *specs.FreeBSDJail) {
 var namesLinuxDeviceCgroup = []string{"allow", "type", "major", "minor", "access"}
 
 // decLinuxDeviceCgroup decodes a specs.LinuxDeviceCgroup at path into v.
-func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgroup) {
+func (d *specDecoder) decLinuxDeviceCgroup(path *jpath, v *specs.LinuxDeviceCgroup) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "allow":
@@ -3648,11 +3648,11 @@ func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgro
 		}
 		switch f {
 		case 0:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Allow = b
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Type = s
 			}
 		case 2:
@@ -3662,7 +3662,7 @@ func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgro
 				if v.Major == nil {
 					v.Major = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Major) = int64(n)
 				}
 			}
@@ -3673,16 +3673,16 @@ func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgro
 				if v.Minor == nil {
 					v.Minor = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Minor) = int64(n)
 				}
 			}
 		case 4:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Access = s
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3690,13 +3690,13 @@ func (d *specDecoder) decLinuxDeviceCgroup(path string, v *specs.LinuxDeviceCgro
 var namesLinuxMemory = []string{"limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness", "disableOOMKiller", "useHierarchy", "checkBeforeUpdate"}
 
 // decLinuxMemory decodes a specs.LinuxMemory at path into v.
-func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
+func (d *specDecoder) decLinuxMemory(path *jpath, v *specs.LinuxMemory) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -3728,7 +3728,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.Limit == nil {
 					v.Limit = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Limit) = int64(n)
 				}
 			}
@@ -3739,7 +3739,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.Reservation == nil {
 					v.Reservation = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Reservation) = int64(n)
 				}
 			}
@@ -3750,7 +3750,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.Swap == nil {
 					v.Swap = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Swap) = int64(n)
 				}
 			}
@@ -3761,7 +3761,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.Kernel == nil {
 					v.Kernel = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Kernel) = int64(n)
 				}
 			}
@@ -3772,7 +3772,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.KernelTCP == nil {
 					v.KernelTCP = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.KernelTCP) = int64(n)
 				}
 			}
@@ -3783,7 +3783,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.Swappiness == nil {
 					v.Swappiness = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Swappiness) = uint64(n)
 				}
 			}
@@ -3794,7 +3794,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.DisableOOMKiller == nil {
 					v.DisableOOMKiller = new(bool)
 				}
-				if b, ok := d.bool(mpath, "boolean"); ok {
+				if b, ok := d.bool(&mpath, "boolean"); ok {
 					(*v.DisableOOMKiller) = b
 				}
 			}
@@ -3805,7 +3805,7 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.UseHierarchy == nil {
 					v.UseHierarchy = new(bool)
 				}
-				if b, ok := d.bool(mpath, "boolean"); ok {
+				if b, ok := d.bool(&mpath, "boolean"); ok {
 					(*v.UseHierarchy) = b
 				}
 			}
@@ -3816,12 +3816,12 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 				if v.CheckBeforeUpdate == nil {
 					v.CheckBeforeUpdate = new(bool)
 				}
-				if b, ok := d.bool(mpath, "boolean"); ok {
+				if b, ok := d.bool(&mpath, "boolean"); ok {
 					(*v.CheckBeforeUpdate) = b
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3829,13 +3829,13 @@ func (d *specDecoder) decLinuxMemory(path string, v *specs.LinuxMemory) {
 var namesLinuxCPU = []string{"shares", "quota", "burst", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems", "idle"}
 
 // decLinuxCPU decodes a specs.LinuxCPU at path into v.
-func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
+func (d *specDecoder) decLinuxCPU(path *jpath, v *specs.LinuxCPU) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "shares":
@@ -3867,7 +3867,7 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.Shares == nil {
 					v.Shares = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Shares) = uint64(n)
 				}
 			}
@@ -3878,7 +3878,7 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.Quota == nil {
 					v.Quota = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Quota) = int64(n)
 				}
 			}
@@ -3889,7 +3889,7 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.Burst == nil {
 					v.Burst = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Burst) = uint64(n)
 				}
 			}
@@ -3900,7 +3900,7 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.Period == nil {
 					v.Period = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Period) = uint64(n)
 				}
 			}
@@ -3911,7 +3911,7 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.RealtimeRuntime == nil {
 					v.RealtimeRuntime = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.RealtimeRuntime) = int64(n)
 				}
 			}
@@ -3922,16 +3922,16 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.RealtimePeriod == nil {
 					v.RealtimePeriod = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.RealtimePeriod) = uint64(n)
 				}
 			}
 		case 6:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Cpus = s
 			}
 		case 7:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Mems = s
 			}
 		case 8:
@@ -3941,12 +3941,12 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 				if v.Idle == nil {
 					v.Idle = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Idle) = int64(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3954,13 +3954,13 @@ func (d *specDecoder) decLinuxCPU(path string, v *specs.LinuxCPU) {
 var namesLinuxPids = []string{"limit"}
 
 // decLinuxPids decodes a specs.LinuxPids at path into v.
-func (d *specDecoder) decLinuxPids(path string, v *specs.LinuxPids) {
+func (d *specDecoder) decLinuxPids(path *jpath, v *specs.LinuxPids) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -3976,12 +3976,12 @@ func (d *specDecoder) decLinuxPids(path string, v *specs.LinuxPids) {
 				if v.Limit == nil {
 					v.Limit = new(int64)
 				}
-				if n, ok := d.int(mpath, "int64", 64); ok {
+				if n, ok := d.int(&mpath, "int64", 64); ok {
 					(*v.Limit) = int64(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -3989,13 +3989,13 @@ func (d *specDecoder) decLinuxPids(path string, v *specs.LinuxPids) {
 var namesLinuxBlockIO = []string{"weight", "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"}
 
 // decLinuxBlockIO decodes a specs.LinuxBlockIO at path into v.
-func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
+func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "weight":
@@ -4023,7 +4023,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				if v.Weight == nil {
 					v.Weight = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.Weight) = uint16(n)
 				}
 			}
@@ -4034,12 +4034,12 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				if v.LeafWeight == nil {
 					v.LeafWeight = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.LeafWeight) = uint16(n)
 				}
 			}
 		case 2:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.WeightDevice = nil
 			} else if open {
 				s178 := v.WeightDevice
@@ -4052,8 +4052,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 					if i179 >= len(s178) {
 						s178 = s178[:i179+1]
 					}
-					p180 := index(mpath, i179)
-					d.decLinuxWeightDevice(p180, &s178[i179])
+					p180 := jpath{parent: &mpath, index: i179, kind: 'i'}
+					d.decLinuxWeightDevice(&p180, &s178[i179])
 				}
 				if i179 < len(s178) {
 					s178 = s178[:i179]
@@ -4064,7 +4064,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				v.WeightDevice = s178
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleReadBpsDevice = nil
 			} else if open {
 				s181 := v.ThrottleReadBpsDevice
@@ -4077,8 +4077,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 					if i182 >= len(s181) {
 						s181 = s181[:i182+1]
 					}
-					p183 := index(mpath, i182)
-					d.decLinuxThrottleDevice(p183, &s181[i182])
+					p183 := jpath{parent: &mpath, index: i182, kind: 'i'}
+					d.decLinuxThrottleDevice(&p183, &s181[i182])
 				}
 				if i182 < len(s181) {
 					s181 = s181[:i182]
@@ -4089,7 +4089,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				v.ThrottleReadBpsDevice = s181
 			}
 		case 4:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleWriteBpsDevice = nil
 			} else if open {
 				s184 := v.ThrottleWriteBpsDevice
@@ -4102,8 +4102,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 					if i185 >= len(s184) {
 						s184 = s184[:i185+1]
 					}
-					p186 := index(mpath, i185)
-					d.decLinuxThrottleDevice(p186, &s184[i185])
+					p186 := jpath{parent: &mpath, index: i185, kind: 'i'}
+					d.decLinuxThrottleDevice(&p186, &s184[i185])
 				}
 				if i185 < len(s184) {
 					s184 = s184[:i185]
@@ -4114,7 +4114,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				v.ThrottleWriteBpsDevice = s184
 			}
 		case 5:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleReadIOPSDevice = nil
 			} else if open {
 				s187 := v.ThrottleReadIOPSDevice
@@ -4127,8 +4127,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 					if i188 >= len(s187) {
 						s187 = s187[:i188+1]
 					}
-					p189 := index(mpath, i188)
-					d.decLinuxThrottleDevice(p189, &s187[i188])
+					p189 := jpath{parent: &mpath, index: i188, kind: 'i'}
+					d.decLinuxThrottleDevice(&p189, &s187[i188])
 				}
 				if i188 < len(s187) {
 					s187 = s187[:i188]
@@ -4139,7 +4139,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				v.ThrottleReadIOPSDevice = s187
 			}
 		case 6:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleWriteIOPSDevice = nil
 			} else if open {
 				s190 := v.ThrottleWriteIOPSDevice
@@ -4152,8 +4152,8 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 					if i191 >= len(s190) {
 						s190 = s190[:i191+1]
 					}
-					p192 := index(mpath, i191)
-					d.decLinuxThrottleDevice(p192, &s190[i191])
+					p192 := jpath{parent: &mpath, index: i191, kind: 'i'}
+					d.decLinuxThrottleDevice(&p192, &s190[i191])
 				}
 				if i191 < len(s190) {
 					s190 = s190[:i191]
@@ -4164,7 +4164,7 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 				v.ThrottleWriteIOPSDevice = s190
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4172,13 +4172,13 @@ func (d *specDecoder) decLinuxBlockIO(path string, v *specs.LinuxBlockIO) {
 var namesLinuxHugepageLimit = []string{"pageSize", "limit"}
 
 // decLinuxHugepageLimit decodes a specs.LinuxHugepageLimit at path into v.
-func (d *specDecoder) decLinuxHugepageLimit(path string, v *specs.LinuxHugepageLimit) {
+func (d *specDecoder) decLinuxHugepageLimit(path *jpath, v *specs.LinuxHugepageLimit) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "pageSize":
@@ -4190,15 +4190,15 @@ func (d *specDecoder) decLinuxHugepageLimit(path string, v *specs.LinuxHugepageL
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Pagesize = s
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Limit = uint64(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4206,13 +4206,13 @@ func (d *specDecoder) decLinuxHugepageLimit(path string, v *specs.LinuxHugepageL
 var namesLinuxNetwork = []string{"classID", "priorities"}
 
 // decLinuxNetwork decodes a specs.LinuxNetwork at path into v.
-func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
+func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "classID":
@@ -4230,12 +4230,12 @@ func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
 				if v.ClassID == nil {
 					v.ClassID = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.ClassID) = uint32(n)
 				}
 			}
 		case 1:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Priorities = nil
 			} else if open {
 				s193 := v.Priorities
@@ -4248,8 +4248,8 @@ func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
 					if i194 >= len(s193) {
 						s193 = s193[:i194+1]
 					}
-					p195 := index(mpath, i194)
-					d.decLinuxInterfacePriority(p195, &s193[i194])
+					p195 := jpath{parent: &mpath, index: i194, kind: 'i'}
+					d.decLinuxInterfacePriority(&p195, &s193[i194])
 				}
 				if i194 < len(s193) {
 					s193 = s193[:i194]
@@ -4260,7 +4260,7 @@ func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
 				v.Priorities = s193
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4268,13 +4268,13 @@ func (d *specDecoder) decLinuxNetwork(path string, v *specs.LinuxNetwork) {
 var namesLinuxRdma = []string{"hcaHandles", "hcaObjects"}
 
 // decLinuxRdma decodes a specs.LinuxRdma at path into v.
-func (d *specDecoder) decLinuxRdma(path string, v *specs.LinuxRdma) {
+func (d *specDecoder) decLinuxRdma(path *jpath, v *specs.LinuxRdma) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "hcaHandles":
@@ -4292,7 +4292,7 @@ func (d *specDecoder) decLinuxRdma(path string, v *specs.LinuxRdma) {
 				if v.HcaHandles == nil {
 					v.HcaHandles = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.HcaHandles) = uint32(n)
 				}
 			}
@@ -4303,12 +4303,12 @@ func (d *specDecoder) decLinuxRdma(path string, v *specs.LinuxRdma) {
 				if v.HcaObjects == nil {
 					v.HcaObjects = new(uint32)
 				}
-				if n, ok := d.uint(mpath, "uint32", 32); ok {
+				if n, ok := d.uint(&mpath, "uint32", 32); ok {
 					(*v.HcaObjects) = uint32(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4316,13 +4316,13 @@ func (d *specDecoder) decLinuxRdma(path string, v *specs.LinuxRdma) {
 var namesLinuxSyscall = []string{"names", "action", "errnoRet", "args"}
 
 // decLinuxSyscall decodes a specs.LinuxSyscall at path into v.
-func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
+func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "names":
@@ -4338,7 +4338,7 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Names = nil
 			} else if open {
 				s196 := v.Names
@@ -4351,8 +4351,8 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 					if i197 >= len(s196) {
 						s196 = s196[:i197+1]
 					}
-					p198 := index(mpath, i197)
-					if s, ok := d.string(p198, "string"); ok {
+					p198 := jpath{parent: &mpath, index: i197, kind: 'i'}
+					if s, ok := d.string(&p198, "string"); ok {
 						s196[i197] = s
 					}
 				}
@@ -4365,7 +4365,7 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 				v.Names = s196
 			}
 		case 1:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Action = specs.LinuxSeccompAction(s)
 			}
 		case 2:
@@ -4375,12 +4375,12 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 				if v.ErrnoRet == nil {
 					v.ErrnoRet = new(uint)
 				}
-				if n, ok := d.uint(mpath, "uint", 64); ok {
+				if n, ok := d.uint(&mpath, "uint", 64); ok {
 					(*v.ErrnoRet) = uint(n)
 				}
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Args = nil
 			} else if open {
 				s199 := v.Args
@@ -4393,8 +4393,8 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 					if i200 >= len(s199) {
 						s199 = s199[:i200+1]
 					}
-					p201 := index(mpath, i200)
-					d.decLinuxSeccompArg(p201, &s199[i200])
+					p201 := jpath{parent: &mpath, index: i200, kind: 'i'}
+					d.decLinuxSeccompArg(&p201, &s199[i200])
 				}
 				if i200 < len(s199) {
 					s199 = s199[:i200]
@@ -4405,7 +4405,7 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 				v.Args = s199
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4413,13 +4413,13 @@ func (d *specDecoder) decLinuxSyscall(path string, v *specs.LinuxSyscall) {
 var namesWindowsMemoryResources = []string{"limit"}
 
 // decWindowsMemoryResources decodes a specs.WindowsMemoryResources at path into v.
-func (d *specDecoder) decWindowsMemoryResources(path string, v *specs.WindowsMemoryResources) {
+func (d *specDecoder) decWindowsMemoryResources(path *jpath, v *specs.WindowsMemoryResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -4435,12 +4435,12 @@ func (d *specDecoder) decWindowsMemoryResources(path string, v *specs.WindowsMem
 				if v.Limit == nil {
 					v.Limit = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Limit) = uint64(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4448,13 +4448,13 @@ func (d *specDecoder) decWindowsMemoryResources(path string, v *specs.WindowsMem
 var namesWindowsCPUResources = []string{"count", "shares", "maximum", "affinity"}
 
 // decWindowsCPUResources decodes a specs.WindowsCPUResources at path into v.
-func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPUResources) {
+func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPUResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "count":
@@ -4476,7 +4476,7 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 				if v.Count == nil {
 					v.Count = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Count) = uint64(n)
 				}
 			}
@@ -4487,7 +4487,7 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 				if v.Shares == nil {
 					v.Shares = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.Shares) = uint16(n)
 				}
 			}
@@ -4498,12 +4498,12 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 				if v.Maximum == nil {
 					v.Maximum = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.Maximum) = uint16(n)
 				}
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of objects"); null {
+			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Affinity = nil
 			} else if open {
 				s202 := v.Affinity
@@ -4516,8 +4516,8 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 					if i203 >= len(s202) {
 						s202 = s202[:i203+1]
 					}
-					p204 := index(mpath, i203)
-					d.decWindowsCPUGroupAffinity(p204, &s202[i203])
+					p204 := jpath{parent: &mpath, index: i203, kind: 'i'}
+					d.decWindowsCPUGroupAffinity(&p204, &s202[i203])
 				}
 				if i203 < len(s202) {
 					s202 = s202[:i203]
@@ -4528,7 +4528,7 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 				v.Affinity = s202
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4536,13 +4536,13 @@ func (d *specDecoder) decWindowsCPUResources(path string, v *specs.WindowsCPURes
 var namesWindowsStorageResources = []string{"iops", "bps", "sandboxSize"}
 
 // decWindowsStorageResources decodes a specs.WindowsStorageResources at path into v.
-func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsStorageResources) {
+func (d *specDecoder) decWindowsStorageResources(path *jpath, v *specs.WindowsStorageResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "iops":
@@ -4562,7 +4562,7 @@ func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsSt
 				if v.Iops == nil {
 					v.Iops = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Iops) = uint64(n)
 				}
 			}
@@ -4573,7 +4573,7 @@ func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsSt
 				if v.Bps == nil {
 					v.Bps = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.Bps) = uint64(n)
 				}
 			}
@@ -4584,12 +4584,12 @@ func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsSt
 				if v.SandboxSize == nil {
 					v.SandboxSize = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.SandboxSize) = uint64(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4597,13 +4597,13 @@ func (d *specDecoder) decWindowsStorageResources(path string, v *specs.WindowsSt
 var namesIOMems = []string{"firstGFN", "firstMFN", "nrMFNs"}
 
 // decIOMems decodes a specs.IOMems at path into v.
-func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
+func (d *specDecoder) decIOMems(path *jpath, v *specs.IOMems) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "firstGFN":
@@ -4623,7 +4623,7 @@ func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
 				if v.FirstGFN == nil {
 					v.FirstGFN = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.FirstGFN) = uint64(n)
 				}
 			}
@@ -4634,7 +4634,7 @@ func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
 				if v.FirstMFN == nil {
 					v.FirstMFN = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.FirstMFN) = uint64(n)
 				}
 			}
@@ -4645,12 +4645,12 @@ func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
 				if v.NrMFNs == nil {
 					v.NrMFNs = new(uint64)
 				}
-				if n, ok := d.uint(mpath, "uint64", 64); ok {
+				if n, ok := d.uint(&mpath, "uint64", 64); ok {
 					(*v.NrMFNs) = uint64(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4658,13 +4658,13 @@ func (d *specDecoder) decIOMems(path string, v *specs.IOMems) {
 var namesFreeBSDJailAllow = []string{"setHostname", "rawSockets", "chflags", "mount", "quotas", "socketAf", "mlock", "reservedPorts", "suser"}
 
 // decFreeBSDJailAllow decodes a specs.FreeBSDJailAllow at path into v.
-func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow) {
+func (d *specDecoder) decFreeBSDJailAllow(path *jpath, v *specs.FreeBSDJailAllow) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "setHostname":
@@ -4690,19 +4690,19 @@ func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow
 		}
 		switch f {
 		case 0:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.SetHostname = b
 			}
 		case 1:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.RawSockets = b
 			}
 		case 2:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Chflags = b
 			}
 		case 3:
-			if open, null := d.array(mpath, "array of strings"); null {
+			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Mount = nil
 			} else if open {
 				s205 := v.Mount
@@ -4715,8 +4715,8 @@ func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow
 					if i206 >= len(s205) {
 						s205 = s205[:i206+1]
 					}
-					p207 := index(mpath, i206)
-					if s, ok := d.string(p207, "string"); ok {
+					p207 := jpath{parent: &mpath, index: i206, kind: 'i'}
+					if s, ok := d.string(&p207, "string"); ok {
 						s205[i206] = s
 					}
 				}
@@ -4729,27 +4729,27 @@ func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow
 				v.Mount = s205
 			}
 		case 4:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Quotas = b
 			}
 		case 5:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.SocketAf = b
 			}
 		case 6:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Mlock = b
 			}
 		case 7:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.ReservedPorts = b
 			}
 		case 8:
-			if b, ok := d.bool(mpath, "boolean"); ok {
+			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Suser = b
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4757,13 +4757,13 @@ func (d *specDecoder) decFreeBSDJailAllow(path string, v *specs.FreeBSDJailAllow
 var namesLinuxWeightDevice = []string{"major", "minor", "weight", "leafWeight"}
 
 // decLinuxWeightDevice decodes a specs.LinuxWeightDevice at path into v.
-func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevice) {
+func (d *specDecoder) decLinuxWeightDevice(path *jpath, v *specs.LinuxWeightDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "major":
@@ -4779,11 +4779,11 @@ func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevi
 		}
 		switch f {
 		case 0:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Major = int64(n)
 			}
 		case 1:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Minor = int64(n)
 			}
 		case 2:
@@ -4793,7 +4793,7 @@ func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevi
 				if v.Weight == nil {
 					v.Weight = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.Weight) = uint16(n)
 				}
 			}
@@ -4804,12 +4804,12 @@ func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevi
 				if v.LeafWeight == nil {
 					v.LeafWeight = new(uint16)
 				}
-				if n, ok := d.uint(mpath, "uint16", 16); ok {
+				if n, ok := d.uint(&mpath, "uint16", 16); ok {
 					(*v.LeafWeight) = uint16(n)
 				}
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4817,13 +4817,13 @@ func (d *specDecoder) decLinuxWeightDevice(path string, v *specs.LinuxWeightDevi
 var namesLinuxThrottleDevice = []string{"major", "minor", "rate"}
 
 // decLinuxThrottleDevice decodes a specs.LinuxThrottleDevice at path into v.
-func (d *specDecoder) decLinuxThrottleDevice(path string, v *specs.LinuxThrottleDevice) {
+func (d *specDecoder) decLinuxThrottleDevice(path *jpath, v *specs.LinuxThrottleDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "major":
@@ -4837,19 +4837,19 @@ func (d *specDecoder) decLinuxThrottleDevice(path string, v *specs.LinuxThrottle
 		}
 		switch f {
 		case 0:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Major = int64(n)
 			}
 		case 1:
-			if n, ok := d.int(mpath, "int64", 64); ok {
+			if n, ok := d.int(&mpath, "int64", 64); ok {
 				v.Minor = int64(n)
 			}
 		case 2:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Rate = uint64(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4857,13 +4857,13 @@ func (d *specDecoder) decLinuxThrottleDevice(path string, v *specs.LinuxThrottle
 var namesLinuxInterfacePriority = []string{"name", "priority"}
 
 // decLinuxInterfacePriority decodes a specs.LinuxInterfacePriority at path into v.
-func (d *specDecoder) decLinuxInterfacePriority(path string, v *specs.LinuxInterfacePriority) {
+func (d *specDecoder) decLinuxInterfacePriority(path *jpath, v *specs.LinuxInterfacePriority) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "name":
@@ -4875,15 +4875,15 @@ func (d *specDecoder) decLinuxInterfacePriority(path string, v *specs.LinuxInter
 		}
 		switch f {
 		case 0:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Name = s
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.Priority = uint32(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4891,13 +4891,13 @@ func (d *specDecoder) decLinuxInterfacePriority(path string, v *specs.LinuxInter
 var namesLinuxSeccompArg = []string{"index", "value", "valueTwo", "op"}
 
 // decLinuxSeccompArg decodes a specs.LinuxSeccompArg at path into v.
-func (d *specDecoder) decLinuxSeccompArg(path string, v *specs.LinuxSeccompArg) {
+func (d *specDecoder) decLinuxSeccompArg(path *jpath, v *specs.LinuxSeccompArg) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "index":
@@ -4913,23 +4913,23 @@ func (d *specDecoder) decLinuxSeccompArg(path string, v *specs.LinuxSeccompArg) 
 		}
 		switch f {
 		case 0:
-			if n, ok := d.uint(mpath, "uint", 64); ok {
+			if n, ok := d.uint(&mpath, "uint", 64); ok {
 				v.Index = uint(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Value = uint64(n)
 			}
 		case 2:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.ValueTwo = uint64(n)
 			}
 		case 3:
-			if s, ok := d.string(mpath, "string"); ok {
+			if s, ok := d.string(&mpath, "string"); ok {
 				v.Op = specs.LinuxSeccompOperator(s)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }
@@ -4937,13 +4937,13 @@ func (d *specDecoder) decLinuxSeccompArg(path string, v *specs.LinuxSeccompArg) 
 var namesWindowsCPUGroupAffinity = []string{"mask", "group"}
 
 // decWindowsCPUGroupAffinity decodes a specs.WindowsCPUGroupAffinity at path into v.
-func (d *specDecoder) decWindowsCPUGroupAffinity(path string, v *specs.WindowsCPUGroupAffinity) {
+func (d *specDecoder) decWindowsCPUGroupAffinity(path *jpath, v *specs.WindowsCPUGroupAffinity) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
 		name, pname, end := d.name()
-		mpath := field(path, pname)
+		mpath := jpath{parent: path, name: pname, kind: '.'}
 		var f int
 		switch name {
 		case "mask":
@@ -4955,15 +4955,15 @@ func (d *specDecoder) decWindowsCPUGroupAffinity(path string, v *specs.WindowsCP
 		}
 		switch f {
 		case 0:
-			if n, ok := d.uint(mpath, "uint64", 64); ok {
+			if n, ok := d.uint(&mpath, "uint64", 64); ok {
 				v.Mask = uint64(n)
 			}
 		case 1:
-			if n, ok := d.uint(mpath, "uint32", 32); ok {
+			if n, ok := d.uint(&mpath, "uint32", 32); ok {
 				v.Group = uint32(n)
 			}
 		default:
-			d.unknownMember(mpath, name, end)
+			d.unknownMember(&mpath, name, end)
 		}
 	}
 }

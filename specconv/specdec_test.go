@@ -358,3 +358,66 @@ func FuzzDecode(f *testing.F) {
 		diffDecode(t, data)
 	})
 }
+
+// benchConfigs are the bench's config (Example as `berth spec` writes it,
+// terminal off, like bench/mkbundle.sh's) and the Docker-sized one.
+func benchConfigs(b *testing.B) map[string][]byte {
+	ex := Example()
+	ex.Process.Terminal = false
+	small, err := json.MarshalIndent(ex, "", "\t")
+	if err != nil {
+		b.Fatal(err)
+	}
+	docker, err := os.ReadFile("testdata/docker-config.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return map[string][]byte{"bench": small, "docker": docker}
+}
+
+// BenchmarkDecode decodes each config with the generated decoder and with
+// the former one (json.Unmarshal and the walker; warm: encoding/json's
+// per-type decoders are built once, in the first iteration).
+func BenchmarkDecode(b *testing.B) {
+	for name, data := range benchConfigs(b) {
+		b.Run(name+"/generated", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var s specs.Spec
+				if err := newChecker(Options{}).decode(data, &s, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/reference", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var s specs.Spec
+				if err := newChecker(Options{}).refDecode(data, &s, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoad loads a bundle with each config (read, decode, convert).
+func BenchmarkLoad(b *testing.B) {
+	for name, data := range benchConfigs(b) {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.Mkdir(filepath.Join(dir, "rootfs"), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := Load(dir, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

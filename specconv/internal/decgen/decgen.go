@@ -145,10 +145,10 @@ func (g *gen) structFunc(t reflect.Type) error {
 	}
 	g.printf("var names%s = []string{%s}\n\n", t.Name(), strings.Join(names, ", "))
 	g.printf("// dec%s decodes a %s at path into v.\n", t.Name(), g.typeName(t))
-	g.printf("func (d *specDecoder) dec%s(path string, v *%s) {\n", t.Name(), g.typeName(t))
+	g.printf("func (d *specDecoder) dec%s(path *jpath, v *%s) {\n", t.Name(), g.typeName(t))
 	g.printf("if open, _ := d.object(path, %q); !open { return }\n", jsontype.Describe(t))
 	g.printf("for i := 0; d.next('}', i); i++ {\n")
-	g.printf("name, pname, end := d.name()\nmpath := field(path, pname)\nvar f int\nswitch name {\n")
+	g.printf("name, pname, end := d.name()\nmpath := jpath{parent: path, name: pname, kind: '.'}\nvar f int\nswitch name {\n")
 	for i, f := range fs {
 		g.printf("case %q: f = %d\n", f.name, i)
 	}
@@ -156,11 +156,11 @@ func (g *gen) structFunc(t reflect.Type) error {
 	g.printf("switch f {\n")
 	for i, f := range fs {
 		g.printf("case %d:\n", i)
-		if err := g.slot("v."+f.f.Name, f.f.Type, "mpath", field(g.stacks[t], f.name)); err != nil {
+		if err := g.slot("v."+f.f.Name, f.f.Type, "&mpath", field(g.stacks[t], f.name)); err != nil {
 			return err
 		}
 	}
-	g.printf("default:\nd.unknownMember(mpath, name, end)\n}\n}\n}\n\n")
+	g.printf("default:\nd.unknownMember(&mpath, name, end)\n}\n}\n}\n\n")
 	return nil
 }
 
@@ -242,8 +242,8 @@ func (g *gen) slice(lv string, t reflect.Type, path, stack string) error {
 	g.printf("for ; d.next(']', %s); %s++ {\n", i, i)
 	g.printf("if %s >= cap(%s) { var z %s; %s = append(%s, z) }\n", i, s, et, s, s)
 	g.printf("if %s >= len(%s) { %s = %s[:%s+1] }\n", i, s, s, s, i)
-	g.printf("%s := index(%s, %s)\n", p, path, i)
-	if err := g.slot(s+"["+i+"]", t.Elem(), p, stack); err != nil {
+	g.printf("%s := jpath{parent: %s, index: %s, kind: 'i'}\n", p, path, i)
+	if err := g.slot(s+"["+i+"]", t.Elem(), "&"+p, stack); err != nil {
 		return err
 	}
 	g.printf("}\n")
@@ -265,7 +265,7 @@ func (g *gen) mapSlot(lv string, t reflect.Type, path, stack string) error {
 	g.printf("for %s := 0; d.next('}', %s); %s++ {\n", i, i, i)
 	g.printf("%s, %s := d.mapKey(%s)\n", k, p, path)
 	g.printf("var %s %s\n", e, g.typeName(t.Elem()))
-	if err := g.slot(e, t.Elem(), p, stack); err != nil {
+	if err := g.slot(e, t.Elem(), "&jpath{parent: "+path+", name: "+p+", kind: 'k'}", stack); err != nil {
 		return err
 	}
 	key := k
