@@ -1,7 +1,6 @@
 package specconv
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -584,20 +583,6 @@ func (d *specDecoder) uint(path *jpath, want string, bits int) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(lit, 10, 64)
 	if err != nil || (bits < 64 && n > 1<<bits-1) {
-		d.mismatchAt(d.off, path.String(), want, "number "+lit)
-		return 0, false
-	}
-	return n, true
-}
-
-// float decodes a number of bits bits.
-func (d *specDecoder) float(path *jpath, want string, bits int) (float64, bool) {
-	lit, ok := d.numberLiteral(path, want)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseFloat(lit, bits)
-	if err != nil || (bits == 32 && math.Abs(n) > math.MaxFloat32 && !math.IsInf(n, 0)) {
 		d.mismatchAt(d.off, path.String(), want, "number "+lit)
 		return 0, false
 	}
