@@ -474,8 +474,17 @@ func foldMatch(name string, names []string) int {
 // object enters an object decoded into a struct or map at path: open is
 // false for null (null true) and for another type (recorded, passed).
 func (d *specDecoder) object(path *jpath, want string) (open, null bool) {
+	return d.enter('{', path, want)
+}
+
+// array enters an array decoded into a slice, as object does.
+func (d *specDecoder) array(path *jpath, want string) (open, null bool) {
+	return d.enter('[', path, want)
+}
+
+func (d *specDecoder) enter(c byte, path *jpath, want string) (open, null bool) {
 	switch d.peek() {
-	case '{':
+	case c:
 		d.open()
 		return true, false
 	case 'n':
@@ -488,21 +497,56 @@ func (d *specDecoder) object(path *jpath, want string) (open, null bool) {
 	return false, false
 }
 
-// array enters an array decoded into a slice at path: open is false for
-// null (null true) and for another type (recorded, passed).
-func (d *specDecoder) array(path *jpath, want string) (open, null bool) {
-	switch d.peek() {
-	case '[':
-		d.open()
-		return true, false
-	case 'n':
-		d.literal()
-		return false, !d.syntax
-	case 0:
-	default:
-		d.wrong(path, want)
+// strings decodes an array of strings into *v as the generated code does
+// a slice (see decgen): into the elements already there, growing it one
+// at a time, truncating it at the end; [] gives an empty slice, null nil.
+func (d *specDecoder) strings(path *jpath, want string, v *[]string) {
+	open, null := d.array(path, want)
+	if null {
+		*v = nil
 	}
-	return false, false
+	if !open {
+		return
+	}
+	s, i := *v, 0
+	for ; d.next(']', i); i++ {
+		if i >= cap(s) {
+			s = append(s, "")
+		}
+		if i >= len(s) {
+			s = s[:i+1]
+		}
+		if str, ok := d.string(&jpath{parent: path, index: i, kind: 'i'}, "string"); ok {
+			s[i] = str
+		}
+	}
+	if i < len(s) {
+		s = s[:i]
+	}
+	if i == 0 {
+		s = make([]string, 0)
+	}
+	*v = s
+}
+
+// stringMap decodes an object of strings into *v as the generated code
+// does a map: into the map there, each value decoded into "".
+func (d *specDecoder) stringMap(path *jpath, want string, v *map[string]string) {
+	open, null := d.object(path, want)
+	if null {
+		*v = nil
+	}
+	if !open {
+		return
+	}
+	if *v == nil {
+		*v = make(map[string]string)
+	}
+	for i := 0; d.next('}', i); i++ {
+		k, pk := d.mapKey(path)
+		str, _ := d.string(&jpath{parent: path, name: pk, kind: 'k'}, "string")
+		(*v)[k] = str
+	}
 }
 
 // mapKey reads the name of a map's member and checks it for NUL; pk is

@@ -117,21 +117,7 @@ func (d *specDecoder) decSpec(path *jpath, v *specs.Spec) {
 				d.decHooks(&mpath, v.Hooks)
 			}
 		case 7:
-			if open, null := d.object(&mpath, "object"); null {
-				v.Annotations = nil
-			} else if open {
-				if v.Annotations == nil {
-					v.Annotations = make(map[string]string)
-				}
-				for i4 := 0; d.next('}', i4); i4++ {
-					k5, p6 := d.mapKey(&mpath)
-					var e7 string
-					if s, ok := d.string(&jpath{parent: &mpath, name: p6, kind: 'k'}, "string"); ok {
-						e7 = s
-					}
-					v.Annotations[k5] = e7
-				}
-			}
+			d.stringMap(&mpath, "object", &v.Annotations)
 		case 8:
 			if d.isNull() {
 				v.Linux = nil
@@ -256,63 +242,13 @@ func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 		case 2:
 			d.decUser(&mpath, &v.User)
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Args = nil
-			} else if open {
-				s8 := v.Args
-				i9 := 0
-				for ; d.next(']', i9); i9++ {
-					if i9 >= cap(s8) {
-						var z string
-						s8 = append(s8, z)
-					}
-					if i9 >= len(s8) {
-						s8 = s8[:i9+1]
-					}
-					p10 := jpath{parent: &mpath, index: i9, kind: 'i'}
-					if s, ok := d.string(&p10, "string"); ok {
-						s8[i9] = s
-					}
-				}
-				if i9 < len(s8) {
-					s8 = s8[:i9]
-				}
-				if i9 == 0 {
-					s8 = make([]string, 0)
-				}
-				v.Args = s8
-			}
+			d.strings(&mpath, "array of strings", &v.Args)
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.CommandLine = s
 			}
 		case 5:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Env = nil
-			} else if open {
-				s11 := v.Env
-				i12 := 0
-				for ; d.next(']', i12); i12++ {
-					if i12 >= cap(s11) {
-						var z string
-						s11 = append(s11, z)
-					}
-					if i12 >= len(s11) {
-						s11 = s11[:i12+1]
-					}
-					p13 := jpath{parent: &mpath, index: i12, kind: 'i'}
-					if s, ok := d.string(&p13, "string"); ok {
-						s11[i12] = s
-					}
-				}
-				if i12 < len(s11) {
-					s11 = s11[:i12]
-				}
-				if i12 == 0 {
-					s11 = make([]string, 0)
-				}
-				v.Env = s11
-			}
+			d.strings(&mpath, "array of strings", &v.Env)
 		case 6:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.Cwd = s
@@ -330,26 +266,26 @@ func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Rlimits = nil
 			} else if open {
-				s14 := v.Rlimits
-				i15 := 0
-				for ; d.next(']', i15); i15++ {
-					if i15 >= cap(s14) {
+				s4 := v.Rlimits
+				i5 := 0
+				for ; d.next(']', i5); i5++ {
+					if i5 >= cap(s4) {
 						var z specs.POSIXRlimit
-						s14 = append(s14, z)
+						s4 = append(s4, z)
 					}
-					if i15 >= len(s14) {
-						s14 = s14[:i15+1]
+					if i5 >= len(s4) {
+						s4 = s4[:i5+1]
 					}
-					p16 := jpath{parent: &mpath, index: i15, kind: 'i'}
-					d.decPOSIXRlimit(&p16, &s14[i15])
+					p6 := jpath{parent: &mpath, index: i5, kind: 'i'}
+					d.decPOSIXRlimit(&p6, &s4[i5])
 				}
-				if i15 < len(s14) {
-					s14 = s14[:i15]
+				if i5 < len(s4) {
+					s4 = s4[:i5]
 				}
-				if i15 == 0 {
-					s14 = make([]specs.POSIXRlimit, 0)
+				if i5 == 0 {
+					s4 = make([]specs.POSIXRlimit, 0)
 				}
-				v.Rlimits = s14
+				v.Rlimits = s4
 			}
 		case 9:
 			if b, ok := d.bool(&mpath, "boolean"); ok {
@@ -482,81 +418,56 @@ func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 				v.Source = s
 			}
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Options = nil
-			} else if open {
-				s17 := v.Options
-				i18 := 0
-				for ; d.next(']', i18); i18++ {
-					if i18 >= cap(s17) {
-						var z string
-						s17 = append(s17, z)
-					}
-					if i18 >= len(s17) {
-						s17 = s17[:i18+1]
-					}
-					p19 := jpath{parent: &mpath, index: i18, kind: 'i'}
-					if s, ok := d.string(&p19, "string"); ok {
-						s17[i18] = s
-					}
-				}
-				if i18 < len(s17) {
-					s17 = s17[:i18]
-				}
-				if i18 == 0 {
-					s17 = make([]string, 0)
-				}
-				v.Options = s17
-			}
+			d.strings(&mpath, "array of strings", &v.Options)
 		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.UIDMappings = nil
 			} else if open {
-				s20 := v.UIDMappings
-				i21 := 0
-				for ; d.next(']', i21); i21++ {
-					if i21 >= cap(s20) {
+				s7 := v.UIDMappings
+				i8 := 0
+				for ; d.next(']', i8); i8++ {
+					if i8 >= cap(s7) {
 						var z specs.LinuxIDMapping
-						s20 = append(s20, z)
+						s7 = append(s7, z)
 					}
-					if i21 >= len(s20) {
-						s20 = s20[:i21+1]
+					if i8 >= len(s7) {
+						s7 = s7[:i8+1]
 					}
-					p22 := jpath{parent: &mpath, index: i21, kind: 'i'}
-					d.decLinuxIDMapping(&p22, &s20[i21])
+					p9 := jpath{parent: &mpath, index: i8, kind: 'i'}
+					d.decLinuxIDMapping(&p9, &s7[i8])
 				}
-				if i21 < len(s20) {
-					s20 = s20[:i21]
+				if i8 < len(s7) {
+					s7 = s7[:i8]
 				}
-				if i21 == 0 {
-					s20 = make([]specs.LinuxIDMapping, 0)
+				if i8 == 0 {
+					s7 = make([]specs.LinuxIDMapping, 0)
 				}
-				v.UIDMappings = s20
+				v.UIDMappings = s7
 			}
 		case 5:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.GIDMappings = nil
 			} else if open {
-				s23 := v.GIDMappings
-				i24 := 0
-				for ; d.next(']', i24); i24++ {
-					if i24 >= cap(s23) {
+				s10 := v.GIDMappings
+				i11 := 0
+				for ; d.next(']', i11); i11++ {
+					if i11 >= cap(s10) {
 						var z specs.LinuxIDMapping
-						s23 = append(s23, z)
+						s10 = append(s10, z)
 					}
-					if i24 >= len(s23) {
-						s23 = s23[:i24+1]
+					if i11 >= len(s10) {
+						s10 = s10[:i11+1]
 					}
-					p25 := jpath{parent: &mpath, index: i24, kind: 'i'}
-					d.decLinuxIDMapping(&p25, &s23[i24])
+					p12 := jpath{parent: &mpath, index: i11, kind: 'i'}
+					d.decLinuxIDMapping(&p12, &s10[i11])
 				}
-				if i24 < len(s23) {
-					s23 = s23[:i24]
+				if i11 < len(s10) {
+					s10 = s10[:i11]
 				}
-				if i24 == 0 {
-					s23 = make([]specs.LinuxIDMapping, 0)
+				if i11 == 0 {
+					s10 = make([]specs.LinuxIDMapping, 0)
 				}
-				v.GIDMappings = s23
+				v.GIDMappings = s10
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -596,151 +507,151 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Prestart = nil
 			} else if open {
-				s26 := v.Prestart
-				i27 := 0
-				for ; d.next(']', i27); i27++ {
-					if i27 >= cap(s26) {
+				s13 := v.Prestart
+				i14 := 0
+				for ; d.next(']', i14); i14++ {
+					if i14 >= cap(s13) {
 						var z specs.Hook
-						s26 = append(s26, z)
+						s13 = append(s13, z)
 					}
-					if i27 >= len(s26) {
-						s26 = s26[:i27+1]
+					if i14 >= len(s13) {
+						s13 = s13[:i14+1]
 					}
-					p28 := jpath{parent: &mpath, index: i27, kind: 'i'}
-					d.decHook(&p28, &s26[i27])
+					p15 := jpath{parent: &mpath, index: i14, kind: 'i'}
+					d.decHook(&p15, &s13[i14])
 				}
-				if i27 < len(s26) {
-					s26 = s26[:i27]
+				if i14 < len(s13) {
+					s13 = s13[:i14]
 				}
-				if i27 == 0 {
-					s26 = make([]specs.Hook, 0)
+				if i14 == 0 {
+					s13 = make([]specs.Hook, 0)
 				}
-				v.Prestart = s26
+				v.Prestart = s13
 			}
 		case 1:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.CreateRuntime = nil
 			} else if open {
-				s29 := v.CreateRuntime
-				i30 := 0
-				for ; d.next(']', i30); i30++ {
-					if i30 >= cap(s29) {
+				s16 := v.CreateRuntime
+				i17 := 0
+				for ; d.next(']', i17); i17++ {
+					if i17 >= cap(s16) {
 						var z specs.Hook
-						s29 = append(s29, z)
+						s16 = append(s16, z)
 					}
-					if i30 >= len(s29) {
-						s29 = s29[:i30+1]
+					if i17 >= len(s16) {
+						s16 = s16[:i17+1]
 					}
-					p31 := jpath{parent: &mpath, index: i30, kind: 'i'}
-					d.decHook(&p31, &s29[i30])
+					p18 := jpath{parent: &mpath, index: i17, kind: 'i'}
+					d.decHook(&p18, &s16[i17])
 				}
-				if i30 < len(s29) {
-					s29 = s29[:i30]
+				if i17 < len(s16) {
+					s16 = s16[:i17]
 				}
-				if i30 == 0 {
-					s29 = make([]specs.Hook, 0)
+				if i17 == 0 {
+					s16 = make([]specs.Hook, 0)
 				}
-				v.CreateRuntime = s29
+				v.CreateRuntime = s16
 			}
 		case 2:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.CreateContainer = nil
 			} else if open {
-				s32 := v.CreateContainer
-				i33 := 0
-				for ; d.next(']', i33); i33++ {
-					if i33 >= cap(s32) {
+				s19 := v.CreateContainer
+				i20 := 0
+				for ; d.next(']', i20); i20++ {
+					if i20 >= cap(s19) {
 						var z specs.Hook
-						s32 = append(s32, z)
+						s19 = append(s19, z)
 					}
-					if i33 >= len(s32) {
-						s32 = s32[:i33+1]
+					if i20 >= len(s19) {
+						s19 = s19[:i20+1]
 					}
-					p34 := jpath{parent: &mpath, index: i33, kind: 'i'}
-					d.decHook(&p34, &s32[i33])
+					p21 := jpath{parent: &mpath, index: i20, kind: 'i'}
+					d.decHook(&p21, &s19[i20])
 				}
-				if i33 < len(s32) {
-					s32 = s32[:i33]
+				if i20 < len(s19) {
+					s19 = s19[:i20]
 				}
-				if i33 == 0 {
-					s32 = make([]specs.Hook, 0)
+				if i20 == 0 {
+					s19 = make([]specs.Hook, 0)
 				}
-				v.CreateContainer = s32
+				v.CreateContainer = s19
 			}
 		case 3:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.StartContainer = nil
 			} else if open {
-				s35 := v.StartContainer
-				i36 := 0
-				for ; d.next(']', i36); i36++ {
-					if i36 >= cap(s35) {
+				s22 := v.StartContainer
+				i23 := 0
+				for ; d.next(']', i23); i23++ {
+					if i23 >= cap(s22) {
 						var z specs.Hook
-						s35 = append(s35, z)
+						s22 = append(s22, z)
 					}
-					if i36 >= len(s35) {
-						s35 = s35[:i36+1]
+					if i23 >= len(s22) {
+						s22 = s22[:i23+1]
 					}
-					p37 := jpath{parent: &mpath, index: i36, kind: 'i'}
-					d.decHook(&p37, &s35[i36])
+					p24 := jpath{parent: &mpath, index: i23, kind: 'i'}
+					d.decHook(&p24, &s22[i23])
 				}
-				if i36 < len(s35) {
-					s35 = s35[:i36]
+				if i23 < len(s22) {
+					s22 = s22[:i23]
 				}
-				if i36 == 0 {
-					s35 = make([]specs.Hook, 0)
+				if i23 == 0 {
+					s22 = make([]specs.Hook, 0)
 				}
-				v.StartContainer = s35
+				v.StartContainer = s22
 			}
 		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Poststart = nil
 			} else if open {
-				s38 := v.Poststart
-				i39 := 0
-				for ; d.next(']', i39); i39++ {
-					if i39 >= cap(s38) {
+				s25 := v.Poststart
+				i26 := 0
+				for ; d.next(']', i26); i26++ {
+					if i26 >= cap(s25) {
 						var z specs.Hook
-						s38 = append(s38, z)
+						s25 = append(s25, z)
 					}
-					if i39 >= len(s38) {
-						s38 = s38[:i39+1]
+					if i26 >= len(s25) {
+						s25 = s25[:i26+1]
 					}
-					p40 := jpath{parent: &mpath, index: i39, kind: 'i'}
-					d.decHook(&p40, &s38[i39])
+					p27 := jpath{parent: &mpath, index: i26, kind: 'i'}
+					d.decHook(&p27, &s25[i26])
 				}
-				if i39 < len(s38) {
-					s38 = s38[:i39]
+				if i26 < len(s25) {
+					s25 = s25[:i26]
 				}
-				if i39 == 0 {
-					s38 = make([]specs.Hook, 0)
+				if i26 == 0 {
+					s25 = make([]specs.Hook, 0)
 				}
-				v.Poststart = s38
+				v.Poststart = s25
 			}
 		case 5:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Poststop = nil
 			} else if open {
-				s41 := v.Poststop
-				i42 := 0
-				for ; d.next(']', i42); i42++ {
-					if i42 >= cap(s41) {
+				s28 := v.Poststop
+				i29 := 0
+				for ; d.next(']', i29); i29++ {
+					if i29 >= cap(s28) {
 						var z specs.Hook
-						s41 = append(s41, z)
+						s28 = append(s28, z)
 					}
-					if i42 >= len(s41) {
-						s41 = s41[:i42+1]
+					if i29 >= len(s28) {
+						s28 = s28[:i29+1]
 					}
-					p43 := jpath{parent: &mpath, index: i42, kind: 'i'}
-					d.decHook(&p43, &s41[i42])
+					p30 := jpath{parent: &mpath, index: i29, kind: 'i'}
+					d.decHook(&p30, &s28[i29])
 				}
-				if i42 < len(s41) {
-					s41 = s41[:i42]
+				if i29 < len(s28) {
+					s28 = s28[:i29]
 				}
-				if i42 == 0 {
-					s41 = make([]specs.Hook, 0)
+				if i29 == 0 {
+					s28 = make([]specs.Hook, 0)
 				}
-				v.Poststop = s41
+				v.Poststop = s28
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -802,68 +713,54 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.UIDMappings = nil
 			} else if open {
-				s44 := v.UIDMappings
-				i45 := 0
-				for ; d.next(']', i45); i45++ {
-					if i45 >= cap(s44) {
+				s31 := v.UIDMappings
+				i32 := 0
+				for ; d.next(']', i32); i32++ {
+					if i32 >= cap(s31) {
 						var z specs.LinuxIDMapping
-						s44 = append(s44, z)
+						s31 = append(s31, z)
 					}
-					if i45 >= len(s44) {
-						s44 = s44[:i45+1]
+					if i32 >= len(s31) {
+						s31 = s31[:i32+1]
 					}
-					p46 := jpath{parent: &mpath, index: i45, kind: 'i'}
-					d.decLinuxIDMapping(&p46, &s44[i45])
+					p33 := jpath{parent: &mpath, index: i32, kind: 'i'}
+					d.decLinuxIDMapping(&p33, &s31[i32])
 				}
-				if i45 < len(s44) {
-					s44 = s44[:i45]
+				if i32 < len(s31) {
+					s31 = s31[:i32]
 				}
-				if i45 == 0 {
-					s44 = make([]specs.LinuxIDMapping, 0)
+				if i32 == 0 {
+					s31 = make([]specs.LinuxIDMapping, 0)
 				}
-				v.UIDMappings = s44
+				v.UIDMappings = s31
 			}
 		case 1:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.GIDMappings = nil
 			} else if open {
-				s47 := v.GIDMappings
-				i48 := 0
-				for ; d.next(']', i48); i48++ {
-					if i48 >= cap(s47) {
+				s34 := v.GIDMappings
+				i35 := 0
+				for ; d.next(']', i35); i35++ {
+					if i35 >= cap(s34) {
 						var z specs.LinuxIDMapping
-						s47 = append(s47, z)
+						s34 = append(s34, z)
 					}
-					if i48 >= len(s47) {
-						s47 = s47[:i48+1]
+					if i35 >= len(s34) {
+						s34 = s34[:i35+1]
 					}
-					p49 := jpath{parent: &mpath, index: i48, kind: 'i'}
-					d.decLinuxIDMapping(&p49, &s47[i48])
+					p36 := jpath{parent: &mpath, index: i35, kind: 'i'}
+					d.decLinuxIDMapping(&p36, &s34[i35])
 				}
-				if i48 < len(s47) {
-					s47 = s47[:i48]
+				if i35 < len(s34) {
+					s34 = s34[:i35]
 				}
-				if i48 == 0 {
-					s47 = make([]specs.LinuxIDMapping, 0)
+				if i35 == 0 {
+					s34 = make([]specs.LinuxIDMapping, 0)
 				}
-				v.GIDMappings = s47
+				v.GIDMappings = s34
 			}
 		case 2:
-			if open, null := d.object(&mpath, "object"); null {
-				v.Sysctl = nil
-			} else if open {
-				if v.Sysctl == nil {
-					v.Sysctl = make(map[string]string)
-				}
-				for i50 := 0; d.next('}', i50); i50++ {
-					k51, p52 := d.mapKey(&mpath)
-					var e53 string
-					if s, ok := d.string(&jpath{parent: &mpath, name: p52, kind: 'k'}, "string"); ok {
-						e53 = s
-					}
-					v.Sysctl[k51] = e53
-				}
-			}
+			d.stringMap(&mpath, "object", &v.Sysctl)
 		case 3:
 			if d.isNull() {
 				v.Resources = nil
@@ -881,51 +778,51 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
-				s54 := v.Namespaces
-				i55 := 0
-				for ; d.next(']', i55); i55++ {
-					if i55 >= cap(s54) {
+				s37 := v.Namespaces
+				i38 := 0
+				for ; d.next(']', i38); i38++ {
+					if i38 >= cap(s37) {
 						var z specs.LinuxNamespace
-						s54 = append(s54, z)
+						s37 = append(s37, z)
 					}
-					if i55 >= len(s54) {
-						s54 = s54[:i55+1]
+					if i38 >= len(s37) {
+						s37 = s37[:i38+1]
 					}
-					p56 := jpath{parent: &mpath, index: i55, kind: 'i'}
-					d.decLinuxNamespace(&p56, &s54[i55])
+					p39 := jpath{parent: &mpath, index: i38, kind: 'i'}
+					d.decLinuxNamespace(&p39, &s37[i38])
 				}
-				if i55 < len(s54) {
-					s54 = s54[:i55]
+				if i38 < len(s37) {
+					s37 = s37[:i38]
 				}
-				if i55 == 0 {
-					s54 = make([]specs.LinuxNamespace, 0)
+				if i38 == 0 {
+					s37 = make([]specs.LinuxNamespace, 0)
 				}
-				v.Namespaces = s54
+				v.Namespaces = s37
 			}
 		case 6:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s57 := v.Devices
-				i58 := 0
-				for ; d.next(']', i58); i58++ {
-					if i58 >= cap(s57) {
+				s40 := v.Devices
+				i41 := 0
+				for ; d.next(']', i41); i41++ {
+					if i41 >= cap(s40) {
 						var z specs.LinuxDevice
-						s57 = append(s57, z)
+						s40 = append(s40, z)
 					}
-					if i58 >= len(s57) {
-						s57 = s57[:i58+1]
+					if i41 >= len(s40) {
+						s40 = s40[:i41+1]
 					}
-					p59 := jpath{parent: &mpath, index: i58, kind: 'i'}
-					d.decLinuxDevice(&p59, &s57[i58])
+					p42 := jpath{parent: &mpath, index: i41, kind: 'i'}
+					d.decLinuxDevice(&p42, &s40[i41])
 				}
-				if i58 < len(s57) {
-					s57 = s57[:i58]
+				if i41 < len(s40) {
+					s40 = s40[:i41]
 				}
-				if i58 == 0 {
-					s57 = make([]specs.LinuxDevice, 0)
+				if i41 == 0 {
+					s40 = make([]specs.LinuxDevice, 0)
 				}
-				v.Devices = s57
+				v.Devices = s40
 			}
 		case 7:
 			if open, null := d.object(&mpath, "object"); null {
@@ -934,11 +831,11 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				if v.NetDevices == nil {
 					v.NetDevices = make(map[string]specs.LinuxNetDevice)
 				}
-				for i60 := 0; d.next('}', i60); i60++ {
-					k61, p62 := d.mapKey(&mpath)
-					var e63 specs.LinuxNetDevice
-					d.decLinuxNetDevice(&jpath{parent: &mpath, name: p62, kind: 'k'}, &e63)
-					v.NetDevices[k61] = e63
+				for i43 := 0; d.next('}', i43); i43++ {
+					k44, p45 := d.mapKey(&mpath)
+					var e46 specs.LinuxNetDevice
+					d.decLinuxNetDevice(&jpath{parent: &mpath, name: p45, kind: 'k'}, &e46)
+					v.NetDevices[k44] = e46
 				}
 			}
 		case 8:
@@ -955,59 +852,9 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				v.RootfsPropagation = s
 			}
 		case 10:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.MaskedPaths = nil
-			} else if open {
-				s64 := v.MaskedPaths
-				i65 := 0
-				for ; d.next(']', i65); i65++ {
-					if i65 >= cap(s64) {
-						var z string
-						s64 = append(s64, z)
-					}
-					if i65 >= len(s64) {
-						s64 = s64[:i65+1]
-					}
-					p66 := jpath{parent: &mpath, index: i65, kind: 'i'}
-					if s, ok := d.string(&p66, "string"); ok {
-						s64[i65] = s
-					}
-				}
-				if i65 < len(s64) {
-					s64 = s64[:i65]
-				}
-				if i65 == 0 {
-					s64 = make([]string, 0)
-				}
-				v.MaskedPaths = s64
-			}
+			d.strings(&mpath, "array of strings", &v.MaskedPaths)
 		case 11:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.ReadonlyPaths = nil
-			} else if open {
-				s67 := v.ReadonlyPaths
-				i68 := 0
-				for ; d.next(']', i68); i68++ {
-					if i68 >= cap(s67) {
-						var z string
-						s67 = append(s67, z)
-					}
-					if i68 >= len(s67) {
-						s67 = s67[:i68+1]
-					}
-					p69 := jpath{parent: &mpath, index: i68, kind: 'i'}
-					if s, ok := d.string(&p69, "string"); ok {
-						s67[i68] = s
-					}
-				}
-				if i68 < len(s67) {
-					s67 = s67[:i68]
-				}
-				if i68 == 0 {
-					s67 = make([]string, 0)
-				}
-				v.ReadonlyPaths = s67
-			}
+			d.strings(&mpath, "array of strings", &v.ReadonlyPaths)
 		case 12:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.MountLabel = s
@@ -1046,11 +893,11 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				if v.TimeOffsets == nil {
 					v.TimeOffsets = make(map[string]specs.LinuxTimeOffset)
 				}
-				for i70 := 0; d.next('}', i70); i70++ {
-					k71, p72 := d.mapKey(&mpath)
-					var e73 specs.LinuxTimeOffset
-					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: p72, kind: 'k'}, &e73)
-					v.TimeOffsets[k71] = e73
+				for i47 := 0; d.next('}', i47); i47++ {
+					k48, p49 := d.mapKey(&mpath)
+					var e50 specs.LinuxTimeOffset
+					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: p49, kind: 'k'}, &e50)
+					v.TimeOffsets[k48] = e50
 				}
 			}
 		default:
@@ -1103,26 +950,26 @@ func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Anet = nil
 			} else if open {
-				s74 := v.Anet
-				i75 := 0
-				for ; d.next(']', i75); i75++ {
-					if i75 >= cap(s74) {
+				s51 := v.Anet
+				i52 := 0
+				for ; d.next(']', i52); i52++ {
+					if i52 >= cap(s51) {
 						var z specs.SolarisAnet
-						s74 = append(s74, z)
+						s51 = append(s51, z)
 					}
-					if i75 >= len(s74) {
-						s74 = s74[:i75+1]
+					if i52 >= len(s51) {
+						s51 = s51[:i52+1]
 					}
-					p76 := jpath{parent: &mpath, index: i75, kind: 'i'}
-					d.decSolarisAnet(&p76, &s74[i75])
+					p53 := jpath{parent: &mpath, index: i52, kind: 'i'}
+					d.decSolarisAnet(&p53, &s51[i52])
 				}
-				if i75 < len(s74) {
-					s74 = s74[:i75]
+				if i52 < len(s51) {
+					s51 = s51[:i52]
 				}
-				if i75 == 0 {
-					s74 = make([]specs.SolarisAnet, 0)
+				if i52 == 0 {
+					s51 = make([]specs.SolarisAnet, 0)
 				}
-				v.Anet = s74
+				v.Anet = s51
 			}
 		case 4:
 			if d.isNull() {
@@ -1181,56 +1028,31 @@ func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.LayerFolders = nil
-			} else if open {
-				s77 := v.LayerFolders
-				i78 := 0
-				for ; d.next(']', i78); i78++ {
-					if i78 >= cap(s77) {
-						var z string
-						s77 = append(s77, z)
-					}
-					if i78 >= len(s77) {
-						s77 = s77[:i78+1]
-					}
-					p79 := jpath{parent: &mpath, index: i78, kind: 'i'}
-					if s, ok := d.string(&p79, "string"); ok {
-						s77[i78] = s
-					}
-				}
-				if i78 < len(s77) {
-					s77 = s77[:i78]
-				}
-				if i78 == 0 {
-					s77 = make([]string, 0)
-				}
-				v.LayerFolders = s77
-			}
+			d.strings(&mpath, "array of strings", &v.LayerFolders)
 		case 1:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s80 := v.Devices
-				i81 := 0
-				for ; d.next(']', i81); i81++ {
-					if i81 >= cap(s80) {
+				s54 := v.Devices
+				i55 := 0
+				for ; d.next(']', i55); i55++ {
+					if i55 >= cap(s54) {
 						var z specs.WindowsDevice
-						s80 = append(s80, z)
+						s54 = append(s54, z)
 					}
-					if i81 >= len(s80) {
-						s80 = s80[:i81+1]
+					if i55 >= len(s54) {
+						s54 = s54[:i55+1]
 					}
-					p82 := jpath{parent: &mpath, index: i81, kind: 'i'}
-					d.decWindowsDevice(&p82, &s80[i81])
+					p56 := jpath{parent: &mpath, index: i55, kind: 'i'}
+					d.decWindowsDevice(&p56, &s54[i55])
 				}
-				if i81 < len(s80) {
-					s80 = s80[:i81]
+				if i55 < len(s54) {
+					s54 = s54[:i55]
 				}
-				if i81 == 0 {
-					s80 = make([]specs.WindowsDevice, 0)
+				if i55 == 0 {
+					s54 = make([]specs.WindowsDevice, 0)
 				}
-				v.Devices = s80
+				v.Devices = s54
 			}
 		case 2:
 			if d.isNull() {
@@ -1342,26 +1164,26 @@ func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
-				s83 := v.Namespaces
-				i84 := 0
-				for ; d.next(']', i84); i84++ {
-					if i84 >= cap(s83) {
+				s57 := v.Namespaces
+				i58 := 0
+				for ; d.next(']', i58); i58++ {
+					if i58 >= cap(s57) {
 						var z specs.ZOSNamespace
-						s83 = append(s83, z)
+						s57 = append(s57, z)
 					}
-					if i84 >= len(s83) {
-						s83 = s83[:i84+1]
+					if i58 >= len(s57) {
+						s57 = s57[:i58+1]
 					}
-					p85 := jpath{parent: &mpath, index: i84, kind: 'i'}
-					d.decZOSNamespace(&p85, &s83[i84])
+					p59 := jpath{parent: &mpath, index: i58, kind: 'i'}
+					d.decZOSNamespace(&p59, &s57[i58])
 				}
-				if i84 < len(s83) {
-					s83 = s83[:i84]
+				if i58 < len(s57) {
+					s57 = s57[:i58]
 				}
-				if i84 == 0 {
-					s83 = make([]specs.ZOSNamespace, 0)
+				if i58 == 0 {
+					s57 = make([]specs.ZOSNamespace, 0)
 				}
-				v.Namespaces = s83
+				v.Namespaces = s57
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -1393,26 +1215,26 @@ func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s86 := v.Devices
-				i87 := 0
-				for ; d.next(']', i87); i87++ {
-					if i87 >= cap(s86) {
+				s60 := v.Devices
+				i61 := 0
+				for ; d.next(']', i61); i61++ {
+					if i61 >= cap(s60) {
 						var z specs.FreeBSDDevice
-						s86 = append(s86, z)
+						s60 = append(s60, z)
 					}
-					if i87 >= len(s86) {
-						s86 = s86[:i87+1]
+					if i61 >= len(s60) {
+						s60 = s60[:i61+1]
 					}
-					p88 := jpath{parent: &mpath, index: i87, kind: 'i'}
-					d.decFreeBSDDevice(&p88, &s86[i87])
+					p62 := jpath{parent: &mpath, index: i61, kind: 'i'}
+					d.decFreeBSDDevice(&p62, &s60[i61])
 				}
-				if i87 < len(s86) {
-					s86 = s86[:i87]
+				if i61 < len(s60) {
+					s60 = s60[:i61]
 				}
-				if i87 == 0 {
-					s86 = make([]specs.FreeBSDDevice, 0)
+				if i61 == 0 {
+					s60 = make([]specs.FreeBSDDevice, 0)
 				}
-				v.Devices = s86
+				v.Devices = s60
 			}
 		case 1:
 			if d.isNull() {
@@ -1512,28 +1334,28 @@ func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.AdditionalGids = nil
 			} else if open {
-				s89 := v.AdditionalGids
-				i90 := 0
-				for ; d.next(']', i90); i90++ {
-					if i90 >= cap(s89) {
+				s63 := v.AdditionalGids
+				i64 := 0
+				for ; d.next(']', i64); i64++ {
+					if i64 >= cap(s63) {
 						var z uint32
-						s89 = append(s89, z)
+						s63 = append(s63, z)
 					}
-					if i90 >= len(s89) {
-						s89 = s89[:i90+1]
+					if i64 >= len(s63) {
+						s63 = s63[:i64+1]
 					}
-					p91 := jpath{parent: &mpath, index: i90, kind: 'i'}
-					if n, ok := d.uint(&p91, "uint32", 32); ok {
-						s89[i90] = uint32(n)
+					p65 := jpath{parent: &mpath, index: i64, kind: 'i'}
+					if n, ok := d.uint(&p65, "uint32", 32); ok {
+						s63[i64] = uint32(n)
 					}
 				}
-				if i90 < len(s89) {
-					s89 = s89[:i90]
+				if i64 < len(s63) {
+					s63 = s63[:i64]
 				}
-				if i90 == 0 {
-					s89 = make([]uint32, 0)
+				if i64 == 0 {
+					s63 = make([]uint32, 0)
 				}
-				v.AdditionalGids = s89
+				v.AdditionalGids = s63
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -1572,140 +1394,15 @@ func (d *specDecoder) decLinuxCapabilities(path *jpath, v *specs.LinuxCapabiliti
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Bounding = nil
-			} else if open {
-				s92 := v.Bounding
-				i93 := 0
-				for ; d.next(']', i93); i93++ {
-					if i93 >= cap(s92) {
-						var z string
-						s92 = append(s92, z)
-					}
-					if i93 >= len(s92) {
-						s92 = s92[:i93+1]
-					}
-					p94 := jpath{parent: &mpath, index: i93, kind: 'i'}
-					if s, ok := d.string(&p94, "string"); ok {
-						s92[i93] = s
-					}
-				}
-				if i93 < len(s92) {
-					s92 = s92[:i93]
-				}
-				if i93 == 0 {
-					s92 = make([]string, 0)
-				}
-				v.Bounding = s92
-			}
+			d.strings(&mpath, "array of strings", &v.Bounding)
 		case 1:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Effective = nil
-			} else if open {
-				s95 := v.Effective
-				i96 := 0
-				for ; d.next(']', i96); i96++ {
-					if i96 >= cap(s95) {
-						var z string
-						s95 = append(s95, z)
-					}
-					if i96 >= len(s95) {
-						s95 = s95[:i96+1]
-					}
-					p97 := jpath{parent: &mpath, index: i96, kind: 'i'}
-					if s, ok := d.string(&p97, "string"); ok {
-						s95[i96] = s
-					}
-				}
-				if i96 < len(s95) {
-					s95 = s95[:i96]
-				}
-				if i96 == 0 {
-					s95 = make([]string, 0)
-				}
-				v.Effective = s95
-			}
+			d.strings(&mpath, "array of strings", &v.Effective)
 		case 2:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Inheritable = nil
-			} else if open {
-				s98 := v.Inheritable
-				i99 := 0
-				for ; d.next(']', i99); i99++ {
-					if i99 >= cap(s98) {
-						var z string
-						s98 = append(s98, z)
-					}
-					if i99 >= len(s98) {
-						s98 = s98[:i99+1]
-					}
-					p100 := jpath{parent: &mpath, index: i99, kind: 'i'}
-					if s, ok := d.string(&p100, "string"); ok {
-						s98[i99] = s
-					}
-				}
-				if i99 < len(s98) {
-					s98 = s98[:i99]
-				}
-				if i99 == 0 {
-					s98 = make([]string, 0)
-				}
-				v.Inheritable = s98
-			}
+			d.strings(&mpath, "array of strings", &v.Inheritable)
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Permitted = nil
-			} else if open {
-				s101 := v.Permitted
-				i102 := 0
-				for ; d.next(']', i102); i102++ {
-					if i102 >= cap(s101) {
-						var z string
-						s101 = append(s101, z)
-					}
-					if i102 >= len(s101) {
-						s101 = s101[:i102+1]
-					}
-					p103 := jpath{parent: &mpath, index: i102, kind: 'i'}
-					if s, ok := d.string(&p103, "string"); ok {
-						s101[i102] = s
-					}
-				}
-				if i102 < len(s101) {
-					s101 = s101[:i102]
-				}
-				if i102 == 0 {
-					s101 = make([]string, 0)
-				}
-				v.Permitted = s101
-			}
+			d.strings(&mpath, "array of strings", &v.Permitted)
 		case 4:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Ambient = nil
-			} else if open {
-				s104 := v.Ambient
-				i105 := 0
-				for ; d.next(']', i105); i105++ {
-					if i105 >= cap(s104) {
-						var z string
-						s104 = append(s104, z)
-					}
-					if i105 >= len(s104) {
-						s104 = s104[:i105+1]
-					}
-					p106 := jpath{parent: &mpath, index: i105, kind: 'i'}
-					if s, ok := d.string(&p106, "string"); ok {
-						s104[i105] = s
-					}
-				}
-				if i105 < len(s104) {
-					s104 = s104[:i105]
-				}
-				if i105 == 0 {
-					s104 = make([]string, 0)
-				}
-				v.Ambient = s104
-			}
+			d.strings(&mpath, "array of strings", &v.Ambient)
 		default:
 			d.unknownMember(&mpath, name, end)
 		}
@@ -1798,28 +1495,28 @@ func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s107 := v.Flags
-				i108 := 0
-				for ; d.next(']', i108); i108++ {
-					if i108 >= cap(s107) {
+				s66 := v.Flags
+				i67 := 0
+				for ; d.next(']', i67); i67++ {
+					if i67 >= cap(s66) {
 						var z specs.LinuxSchedulerFlag
-						s107 = append(s107, z)
+						s66 = append(s66, z)
 					}
-					if i108 >= len(s107) {
-						s107 = s107[:i108+1]
+					if i67 >= len(s66) {
+						s66 = s66[:i67+1]
 					}
-					p109 := jpath{parent: &mpath, index: i108, kind: 'i'}
-					if s, ok := d.string(&p109, "string"); ok {
-						s107[i108] = specs.LinuxSchedulerFlag(s)
+					p68 := jpath{parent: &mpath, index: i67, kind: 'i'}
+					if s, ok := d.string(&p68, "string"); ok {
+						s66[i67] = specs.LinuxSchedulerFlag(s)
 					}
 				}
-				if i108 < len(s107) {
-					s107 = s107[:i108]
+				if i67 < len(s66) {
+					s66 = s66[:i67]
 				}
-				if i108 == 0 {
-					s107 = make([]specs.LinuxSchedulerFlag, 0)
+				if i67 == 0 {
+					s66 = make([]specs.LinuxSchedulerFlag, 0)
 				}
-				v.Flags = s107
+				v.Flags = s66
 			}
 		case 4:
 			if n, ok := d.uint(&mpath, "uint64", 64); ok {
@@ -1976,59 +1673,9 @@ func (d *specDecoder) decHook(path *jpath, v *specs.Hook) {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Args = nil
-			} else if open {
-				s110 := v.Args
-				i111 := 0
-				for ; d.next(']', i111); i111++ {
-					if i111 >= cap(s110) {
-						var z string
-						s110 = append(s110, z)
-					}
-					if i111 >= len(s110) {
-						s110 = s110[:i111+1]
-					}
-					p112 := jpath{parent: &mpath, index: i111, kind: 'i'}
-					if s, ok := d.string(&p112, "string"); ok {
-						s110[i111] = s
-					}
-				}
-				if i111 < len(s110) {
-					s110 = s110[:i111]
-				}
-				if i111 == 0 {
-					s110 = make([]string, 0)
-				}
-				v.Args = s110
-			}
+			d.strings(&mpath, "array of strings", &v.Args)
 		case 2:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Env = nil
-			} else if open {
-				s113 := v.Env
-				i114 := 0
-				for ; d.next(']', i114); i114++ {
-					if i114 >= cap(s113) {
-						var z string
-						s113 = append(s113, z)
-					}
-					if i114 >= len(s113) {
-						s113 = s113[:i114+1]
-					}
-					p115 := jpath{parent: &mpath, index: i114, kind: 'i'}
-					if s, ok := d.string(&p115, "string"); ok {
-						s113[i114] = s
-					}
-				}
-				if i114 < len(s113) {
-					s113 = s113[:i114]
-				}
-				if i114 == 0 {
-					s113 = make([]string, 0)
-				}
-				v.Env = s113
-			}
+			d.strings(&mpath, "array of strings", &v.Env)
 		case 3:
 			if d.isNull() {
 				v.Timeout = nil
@@ -2084,26 +1731,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s116 := v.Devices
-				i117 := 0
-				for ; d.next(']', i117); i117++ {
-					if i117 >= cap(s116) {
+				s69 := v.Devices
+				i70 := 0
+				for ; d.next(']', i70); i70++ {
+					if i70 >= cap(s69) {
 						var z specs.LinuxDeviceCgroup
-						s116 = append(s116, z)
+						s69 = append(s69, z)
 					}
-					if i117 >= len(s116) {
-						s116 = s116[:i117+1]
+					if i70 >= len(s69) {
+						s69 = s69[:i70+1]
 					}
-					p118 := jpath{parent: &mpath, index: i117, kind: 'i'}
-					d.decLinuxDeviceCgroup(&p118, &s116[i117])
+					p71 := jpath{parent: &mpath, index: i70, kind: 'i'}
+					d.decLinuxDeviceCgroup(&p71, &s69[i70])
 				}
-				if i117 < len(s116) {
-					s116 = s116[:i117]
+				if i70 < len(s69) {
+					s69 = s69[:i70]
 				}
-				if i117 == 0 {
-					s116 = make([]specs.LinuxDeviceCgroup, 0)
+				if i70 == 0 {
+					s69 = make([]specs.LinuxDeviceCgroup, 0)
 				}
-				v.Devices = s116
+				v.Devices = s69
 			}
 		case 1:
 			if d.isNull() {
@@ -2145,26 +1792,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.HugepageLimits = nil
 			} else if open {
-				s119 := v.HugepageLimits
-				i120 := 0
-				for ; d.next(']', i120); i120++ {
-					if i120 >= cap(s119) {
+				s72 := v.HugepageLimits
+				i73 := 0
+				for ; d.next(']', i73); i73++ {
+					if i73 >= cap(s72) {
 						var z specs.LinuxHugepageLimit
-						s119 = append(s119, z)
+						s72 = append(s72, z)
 					}
-					if i120 >= len(s119) {
-						s119 = s119[:i120+1]
+					if i73 >= len(s72) {
+						s72 = s72[:i73+1]
 					}
-					p121 := jpath{parent: &mpath, index: i120, kind: 'i'}
-					d.decLinuxHugepageLimit(&p121, &s119[i120])
+					p74 := jpath{parent: &mpath, index: i73, kind: 'i'}
+					d.decLinuxHugepageLimit(&p74, &s72[i73])
 				}
-				if i120 < len(s119) {
-					s119 = s119[:i120]
+				if i73 < len(s72) {
+					s72 = s72[:i73]
 				}
-				if i120 == 0 {
-					s119 = make([]specs.LinuxHugepageLimit, 0)
+				if i73 == 0 {
+					s72 = make([]specs.LinuxHugepageLimit, 0)
 				}
-				v.HugepageLimits = s119
+				v.HugepageLimits = s72
 			}
 		case 6:
 			if d.isNull() {
@@ -2182,29 +1829,15 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 				if v.Rdma == nil {
 					v.Rdma = make(map[string]specs.LinuxRdma)
 				}
-				for i122 := 0; d.next('}', i122); i122++ {
-					k123, p124 := d.mapKey(&mpath)
-					var e125 specs.LinuxRdma
-					d.decLinuxRdma(&jpath{parent: &mpath, name: p124, kind: 'k'}, &e125)
-					v.Rdma[k123] = e125
+				for i75 := 0; d.next('}', i75); i75++ {
+					k76, p77 := d.mapKey(&mpath)
+					var e78 specs.LinuxRdma
+					d.decLinuxRdma(&jpath{parent: &mpath, name: p77, kind: 'k'}, &e78)
+					v.Rdma[k76] = e78
 				}
 			}
 		case 8:
-			if open, null := d.object(&mpath, "object"); null {
-				v.Unified = nil
-			} else if open {
-				if v.Unified == nil {
-					v.Unified = make(map[string]string)
-				}
-				for i126 := 0; d.next('}', i126); i126++ {
-					k127, p128 := d.mapKey(&mpath)
-					var e129 string
-					if s, ok := d.string(&jpath{parent: &mpath, name: p128, kind: 'k'}, "string"); ok {
-						e129 = s
-					}
-					v.Unified[k127] = e129
-				}
-			}
+			d.stringMap(&mpath, "object", &v.Unified)
 		default:
 			d.unknownMember(&mpath, name, end)
 		}
@@ -2407,55 +2040,55 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Architectures = nil
 			} else if open {
-				s130 := v.Architectures
-				i131 := 0
-				for ; d.next(']', i131); i131++ {
-					if i131 >= cap(s130) {
+				s79 := v.Architectures
+				i80 := 0
+				for ; d.next(']', i80); i80++ {
+					if i80 >= cap(s79) {
 						var z specs.Arch
-						s130 = append(s130, z)
+						s79 = append(s79, z)
 					}
-					if i131 >= len(s130) {
-						s130 = s130[:i131+1]
+					if i80 >= len(s79) {
+						s79 = s79[:i80+1]
 					}
-					p132 := jpath{parent: &mpath, index: i131, kind: 'i'}
-					if s, ok := d.string(&p132, "string"); ok {
-						s130[i131] = specs.Arch(s)
+					p81 := jpath{parent: &mpath, index: i80, kind: 'i'}
+					if s, ok := d.string(&p81, "string"); ok {
+						s79[i80] = specs.Arch(s)
 					}
 				}
-				if i131 < len(s130) {
-					s130 = s130[:i131]
+				if i80 < len(s79) {
+					s79 = s79[:i80]
 				}
-				if i131 == 0 {
-					s130 = make([]specs.Arch, 0)
+				if i80 == 0 {
+					s79 = make([]specs.Arch, 0)
 				}
-				v.Architectures = s130
+				v.Architectures = s79
 			}
 		case 3:
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s133 := v.Flags
-				i134 := 0
-				for ; d.next(']', i134); i134++ {
-					if i134 >= cap(s133) {
+				s82 := v.Flags
+				i83 := 0
+				for ; d.next(']', i83); i83++ {
+					if i83 >= cap(s82) {
 						var z specs.LinuxSeccompFlag
-						s133 = append(s133, z)
+						s82 = append(s82, z)
 					}
-					if i134 >= len(s133) {
-						s133 = s133[:i134+1]
+					if i83 >= len(s82) {
+						s82 = s82[:i83+1]
 					}
-					p135 := jpath{parent: &mpath, index: i134, kind: 'i'}
-					if s, ok := d.string(&p135, "string"); ok {
-						s133[i134] = specs.LinuxSeccompFlag(s)
+					p84 := jpath{parent: &mpath, index: i83, kind: 'i'}
+					if s, ok := d.string(&p84, "string"); ok {
+						s82[i83] = specs.LinuxSeccompFlag(s)
 					}
 				}
-				if i134 < len(s133) {
-					s133 = s133[:i134]
+				if i83 < len(s82) {
+					s82 = s82[:i83]
 				}
-				if i134 == 0 {
-					s133 = make([]specs.LinuxSeccompFlag, 0)
+				if i83 == 0 {
+					s82 = make([]specs.LinuxSeccompFlag, 0)
 				}
-				v.Flags = s133
+				v.Flags = s82
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -2469,26 +2102,26 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Syscalls = nil
 			} else if open {
-				s136 := v.Syscalls
-				i137 := 0
-				for ; d.next(']', i137); i137++ {
-					if i137 >= cap(s136) {
+				s85 := v.Syscalls
+				i86 := 0
+				for ; d.next(']', i86); i86++ {
+					if i86 >= cap(s85) {
 						var z specs.LinuxSyscall
-						s136 = append(s136, z)
+						s85 = append(s85, z)
 					}
-					if i137 >= len(s136) {
-						s136 = s136[:i137+1]
+					if i86 >= len(s85) {
+						s85 = s85[:i86+1]
 					}
-					p138 := jpath{parent: &mpath, index: i137, kind: 'i'}
-					d.decLinuxSyscall(&p138, &s136[i137])
+					p87 := jpath{parent: &mpath, index: i86, kind: 'i'}
+					d.decLinuxSyscall(&p87, &s85[i86])
 				}
-				if i137 < len(s136) {
-					s136 = s136[:i137]
+				if i86 < len(s85) {
+					s85 = s85[:i86]
 				}
-				if i137 == 0 {
-					s136 = make([]specs.LinuxSyscall, 0)
+				if i86 == 0 {
+					s85 = make([]specs.LinuxSyscall, 0)
 				}
-				v.Syscalls = s136
+				v.Syscalls = s85
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2527,32 +2160,7 @@ func (d *specDecoder) decLinuxIntelRdt(path *jpath, v *specs.LinuxIntelRdt) {
 				v.ClosID = s
 			}
 		case 1:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Schemata = nil
-			} else if open {
-				s139 := v.Schemata
-				i140 := 0
-				for ; d.next(']', i140); i140++ {
-					if i140 >= cap(s139) {
-						var z string
-						s139 = append(s139, z)
-					}
-					if i140 >= len(s139) {
-						s139 = s139[:i140+1]
-					}
-					p141 := jpath{parent: &mpath, index: i140, kind: 'i'}
-					if s, ok := d.string(&p141, "string"); ok {
-						s139[i140] = s
-					}
-				}
-				if i140 < len(s139) {
-					s139 = s139[:i140]
-				}
-				if i140 == 0 {
-					s139 = make([]string, 0)
-				}
-				v.Schemata = s139
-			}
+			d.strings(&mpath, "array of strings", &v.Schemata)
 		case 2:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.L3CacheSchema = s
@@ -2605,28 +2213,28 @@ func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPoli
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s142 := v.Flags
-				i143 := 0
-				for ; d.next(']', i143); i143++ {
-					if i143 >= cap(s142) {
+				s88 := v.Flags
+				i89 := 0
+				for ; d.next(']', i89); i89++ {
+					if i89 >= cap(s88) {
 						var z specs.MemoryPolicyFlagType
-						s142 = append(s142, z)
+						s88 = append(s88, z)
 					}
-					if i143 >= len(s142) {
-						s142 = s142[:i143+1]
+					if i89 >= len(s88) {
+						s88 = s88[:i89+1]
 					}
-					p144 := jpath{parent: &mpath, index: i143, kind: 'i'}
-					if s, ok := d.string(&p144, "string"); ok {
-						s142[i143] = specs.MemoryPolicyFlagType(s)
+					p90 := jpath{parent: &mpath, index: i89, kind: 'i'}
+					if s, ok := d.string(&p90, "string"); ok {
+						s88[i89] = specs.MemoryPolicyFlagType(s)
 					}
 				}
-				if i143 < len(s142) {
-					s142 = s142[:i143]
+				if i89 < len(s88) {
+					s88 = s88[:i89]
 				}
-				if i143 == 0 {
-					s142 = make([]specs.MemoryPolicyFlagType, 0)
+				if i89 == 0 {
+					s88 = make([]specs.MemoryPolicyFlagType, 0)
 				}
-				v.Flags = s142
+				v.Flags = s88
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2662,28 +2270,28 @@ func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s145 := v.Flags
-				i146 := 0
-				for ; d.next(']', i146); i146++ {
-					if i146 >= cap(s145) {
+				s91 := v.Flags
+				i92 := 0
+				for ; d.next(']', i92); i92++ {
+					if i92 >= cap(s91) {
 						var z specs.LinuxPersonalityFlag
-						s145 = append(s145, z)
+						s91 = append(s91, z)
 					}
-					if i146 >= len(s145) {
-						s145 = s145[:i146+1]
+					if i92 >= len(s91) {
+						s91 = s91[:i92+1]
 					}
-					p147 := jpath{parent: &mpath, index: i146, kind: 'i'}
-					if s, ok := d.string(&p147, "string"); ok {
-						s145[i146] = specs.LinuxPersonalityFlag(s)
+					p93 := jpath{parent: &mpath, index: i92, kind: 'i'}
+					if s, ok := d.string(&p93, "string"); ok {
+						s91[i92] = specs.LinuxPersonalityFlag(s)
 					}
 				}
-				if i146 < len(s145) {
-					s145 = s145[:i146]
+				if i92 < len(s91) {
+					s91 = s91[:i92]
 				}
-				if i146 == 0 {
-					s145 = make([]specs.LinuxPersonalityFlag, 0)
+				if i92 == 0 {
+					s91 = make([]specs.LinuxPersonalityFlag, 0)
 				}
-				v.Flags = s145
+				v.Flags = s91
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2995,63 +2603,13 @@ func (d *specDecoder) decWindowsNetwork(path *jpath, v *specs.WindowsNetwork) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.EndpointList = nil
-			} else if open {
-				s148 := v.EndpointList
-				i149 := 0
-				for ; d.next(']', i149); i149++ {
-					if i149 >= cap(s148) {
-						var z string
-						s148 = append(s148, z)
-					}
-					if i149 >= len(s148) {
-						s148 = s148[:i149+1]
-					}
-					p150 := jpath{parent: &mpath, index: i149, kind: 'i'}
-					if s, ok := d.string(&p150, "string"); ok {
-						s148[i149] = s
-					}
-				}
-				if i149 < len(s148) {
-					s148 = s148[:i149]
-				}
-				if i149 == 0 {
-					s148 = make([]string, 0)
-				}
-				v.EndpointList = s148
-			}
+			d.strings(&mpath, "array of strings", &v.EndpointList)
 		case 1:
 			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.AllowUnqualifiedDNSQuery = b
 			}
 		case 2:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.DNSSearchList = nil
-			} else if open {
-				s151 := v.DNSSearchList
-				i152 := 0
-				for ; d.next(']', i152); i152++ {
-					if i152 >= cap(s151) {
-						var z string
-						s151 = append(s151, z)
-					}
-					if i152 >= len(s151) {
-						s151 = s151[:i152+1]
-					}
-					p153 := jpath{parent: &mpath, index: i152, kind: 'i'}
-					if s, ok := d.string(&p153, "string"); ok {
-						s151[i152] = s
-					}
-				}
-				if i152 < len(s151) {
-					s151 = s151[:i152]
-				}
-				if i152 == 0 {
-					s151 = make([]string, 0)
-				}
-				v.DNSSearchList = s151
-			}
+			d.strings(&mpath, "array of strings", &v.DNSSearchList)
 		case 3:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.NetworkSharedContainerName = s
@@ -3091,32 +2649,7 @@ func (d *specDecoder) decVMHypervisor(path *jpath, v *specs.VMHypervisor) {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Parameters = nil
-			} else if open {
-				s154 := v.Parameters
-				i155 := 0
-				for ; d.next(']', i155); i155++ {
-					if i155 >= cap(s154) {
-						var z string
-						s154 = append(s154, z)
-					}
-					if i155 >= len(s154) {
-						s154 = s154[:i155+1]
-					}
-					p156 := jpath{parent: &mpath, index: i155, kind: 'i'}
-					if s, ok := d.string(&p156, "string"); ok {
-						s154[i155] = s
-					}
-				}
-				if i155 < len(s154) {
-					s154 = s154[:i155]
-				}
-				if i155 == 0 {
-					s154 = make([]string, 0)
-				}
-				v.Parameters = s154
-			}
+			d.strings(&mpath, "array of strings", &v.Parameters)
 		default:
 			d.unknownMember(&mpath, name, end)
 		}
@@ -3150,32 +2683,7 @@ func (d *specDecoder) decVMKernel(path *jpath, v *specs.VMKernel) {
 				v.Path = s
 			}
 		case 1:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Parameters = nil
-			} else if open {
-				s157 := v.Parameters
-				i158 := 0
-				for ; d.next(']', i158); i158++ {
-					if i158 >= cap(s157) {
-						var z string
-						s157 = append(s157, z)
-					}
-					if i158 >= len(s157) {
-						s157 = s157[:i158+1]
-					}
-					p159 := jpath{parent: &mpath, index: i158, kind: 'i'}
-					if s, ok := d.string(&p159, "string"); ok {
-						s157[i158] = s
-					}
-				}
-				if i158 < len(s157) {
-					s157 = s157[:i158]
-				}
-				if i158 == 0 {
-					s157 = make([]string, 0)
-				}
-				v.Parameters = s157
-			}
+			d.strings(&mpath, "array of strings", &v.Parameters)
 		case 2:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.InitRD = s
@@ -3275,83 +2783,58 @@ func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 				}
 			}
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.DtDevs = nil
-			} else if open {
-				s160 := v.DtDevs
-				i161 := 0
-				for ; d.next(']', i161); i161++ {
-					if i161 >= cap(s160) {
-						var z string
-						s160 = append(s160, z)
-					}
-					if i161 >= len(s160) {
-						s160 = s160[:i161+1]
-					}
-					p162 := jpath{parent: &mpath, index: i161, kind: 'i'}
-					if s, ok := d.string(&p162, "string"); ok {
-						s160[i161] = s
-					}
-				}
-				if i161 < len(s160) {
-					s160 = s160[:i161]
-				}
-				if i161 == 0 {
-					s160 = make([]string, 0)
-				}
-				v.DtDevs = s160
-			}
+			d.strings(&mpath, "array of strings", &v.DtDevs)
 		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.IOMems = nil
 			} else if open {
-				s163 := v.IOMems
-				i164 := 0
-				for ; d.next(']', i164); i164++ {
-					if i164 >= cap(s163) {
+				s94 := v.IOMems
+				i95 := 0
+				for ; d.next(']', i95); i95++ {
+					if i95 >= cap(s94) {
 						var z specs.IOMems
-						s163 = append(s163, z)
+						s94 = append(s94, z)
 					}
-					if i164 >= len(s163) {
-						s163 = s163[:i164+1]
+					if i95 >= len(s94) {
+						s94 = s94[:i95+1]
 					}
-					p165 := jpath{parent: &mpath, index: i164, kind: 'i'}
-					d.decIOMems(&p165, &s163[i164])
+					p96 := jpath{parent: &mpath, index: i95, kind: 'i'}
+					d.decIOMems(&p96, &s94[i95])
 				}
-				if i164 < len(s163) {
-					s163 = s163[:i164]
+				if i95 < len(s94) {
+					s94 = s94[:i95]
 				}
-				if i164 == 0 {
-					s163 = make([]specs.IOMems, 0)
+				if i95 == 0 {
+					s94 = make([]specs.IOMems, 0)
 				}
-				v.IOMems = s163
+				v.IOMems = s94
 			}
 		case 5:
 			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.Irqs = nil
 			} else if open {
-				s166 := v.Irqs
-				i167 := 0
-				for ; d.next(']', i167); i167++ {
-					if i167 >= cap(s166) {
+				s97 := v.Irqs
+				i98 := 0
+				for ; d.next(']', i98); i98++ {
+					if i98 >= cap(s97) {
 						var z uint32
-						s166 = append(s166, z)
+						s97 = append(s97, z)
 					}
-					if i167 >= len(s166) {
-						s166 = s166[:i167+1]
+					if i98 >= len(s97) {
+						s97 = s97[:i98+1]
 					}
-					p168 := jpath{parent: &mpath, index: i167, kind: 'i'}
-					if n, ok := d.uint(&p168, "uint32", 32); ok {
-						s166[i167] = uint32(n)
+					p99 := jpath{parent: &mpath, index: i98, kind: 'i'}
+					if n, ok := d.uint(&p99, "uint32", 32); ok {
+						s97[i98] = uint32(n)
 					}
 				}
-				if i167 < len(s166) {
-					s166 = s166[:i167]
+				if i98 < len(s97) {
+					s97 = s97[:i98]
 				}
-				if i167 == 0 {
-					s166 = make([]uint32, 0)
+				if i98 == 0 {
+					s97 = make([]uint32, 0)
 				}
-				v.Irqs = s166
+				v.Irqs = s97
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3491,63 +2974,13 @@ func (d *specDecoder) decFreeBSDJail(path *jpath, v *specs.FreeBSDJail) {
 				v.Ip4 = specs.FreeBSDSharing(s)
 			}
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Ip4Addr = nil
-			} else if open {
-				s169 := v.Ip4Addr
-				i170 := 0
-				for ; d.next(']', i170); i170++ {
-					if i170 >= cap(s169) {
-						var z string
-						s169 = append(s169, z)
-					}
-					if i170 >= len(s169) {
-						s169 = s169[:i170+1]
-					}
-					p171 := jpath{parent: &mpath, index: i170, kind: 'i'}
-					if s, ok := d.string(&p171, "string"); ok {
-						s169[i170] = s
-					}
-				}
-				if i170 < len(s169) {
-					s169 = s169[:i170]
-				}
-				if i170 == 0 {
-					s169 = make([]string, 0)
-				}
-				v.Ip4Addr = s169
-			}
+			d.strings(&mpath, "array of strings", &v.Ip4Addr)
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.Ip6 = specs.FreeBSDSharing(s)
 			}
 		case 5:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Ip6Addr = nil
-			} else if open {
-				s172 := v.Ip6Addr
-				i173 := 0
-				for ; d.next(']', i173); i173++ {
-					if i173 >= cap(s172) {
-						var z string
-						s172 = append(s172, z)
-					}
-					if i173 >= len(s172) {
-						s172 = s172[:i173+1]
-					}
-					p174 := jpath{parent: &mpath, index: i173, kind: 'i'}
-					if s, ok := d.string(&p174, "string"); ok {
-						s172[i173] = s
-					}
-				}
-				if i173 < len(s172) {
-					s172 = s172[:i173]
-				}
-				if i173 == 0 {
-					s172 = make([]string, 0)
-				}
-				v.Ip6Addr = s172
-			}
+			d.strings(&mpath, "array of strings", &v.Ip6Addr)
 		case 6:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.Vnet = specs.FreeBSDSharing(s)
@@ -3557,32 +2990,7 @@ func (d *specDecoder) decFreeBSDJail(path *jpath, v *specs.FreeBSDJail) {
 				v.Interface = s
 			}
 		case 8:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.VnetInterfaces = nil
-			} else if open {
-				s175 := v.VnetInterfaces
-				i176 := 0
-				for ; d.next(']', i176); i176++ {
-					if i176 >= cap(s175) {
-						var z string
-						s175 = append(s175, z)
-					}
-					if i176 >= len(s175) {
-						s175 = s175[:i176+1]
-					}
-					p177 := jpath{parent: &mpath, index: i176, kind: 'i'}
-					if s, ok := d.string(&p177, "string"); ok {
-						s175[i176] = s
-					}
-				}
-				if i176 < len(s175) {
-					s175 = s175[:i176]
-				}
-				if i176 == 0 {
-					s175 = make([]string, 0)
-				}
-				v.VnetInterfaces = s175
-			}
+			d.strings(&mpath, "array of strings", &v.VnetInterfaces)
 		case 9:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.SysVMsg = specs.FreeBSDSharing(s)
@@ -4042,126 +3450,126 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.WeightDevice = nil
 			} else if open {
-				s178 := v.WeightDevice
-				i179 := 0
-				for ; d.next(']', i179); i179++ {
-					if i179 >= cap(s178) {
+				s100 := v.WeightDevice
+				i101 := 0
+				for ; d.next(']', i101); i101++ {
+					if i101 >= cap(s100) {
 						var z specs.LinuxWeightDevice
-						s178 = append(s178, z)
+						s100 = append(s100, z)
 					}
-					if i179 >= len(s178) {
-						s178 = s178[:i179+1]
+					if i101 >= len(s100) {
+						s100 = s100[:i101+1]
 					}
-					p180 := jpath{parent: &mpath, index: i179, kind: 'i'}
-					d.decLinuxWeightDevice(&p180, &s178[i179])
+					p102 := jpath{parent: &mpath, index: i101, kind: 'i'}
+					d.decLinuxWeightDevice(&p102, &s100[i101])
 				}
-				if i179 < len(s178) {
-					s178 = s178[:i179]
+				if i101 < len(s100) {
+					s100 = s100[:i101]
 				}
-				if i179 == 0 {
-					s178 = make([]specs.LinuxWeightDevice, 0)
+				if i101 == 0 {
+					s100 = make([]specs.LinuxWeightDevice, 0)
 				}
-				v.WeightDevice = s178
+				v.WeightDevice = s100
 			}
 		case 3:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleReadBpsDevice = nil
 			} else if open {
-				s181 := v.ThrottleReadBpsDevice
-				i182 := 0
-				for ; d.next(']', i182); i182++ {
-					if i182 >= cap(s181) {
+				s103 := v.ThrottleReadBpsDevice
+				i104 := 0
+				for ; d.next(']', i104); i104++ {
+					if i104 >= cap(s103) {
 						var z specs.LinuxThrottleDevice
-						s181 = append(s181, z)
+						s103 = append(s103, z)
 					}
-					if i182 >= len(s181) {
-						s181 = s181[:i182+1]
+					if i104 >= len(s103) {
+						s103 = s103[:i104+1]
 					}
-					p183 := jpath{parent: &mpath, index: i182, kind: 'i'}
-					d.decLinuxThrottleDevice(&p183, &s181[i182])
+					p105 := jpath{parent: &mpath, index: i104, kind: 'i'}
+					d.decLinuxThrottleDevice(&p105, &s103[i104])
 				}
-				if i182 < len(s181) {
-					s181 = s181[:i182]
+				if i104 < len(s103) {
+					s103 = s103[:i104]
 				}
-				if i182 == 0 {
-					s181 = make([]specs.LinuxThrottleDevice, 0)
+				if i104 == 0 {
+					s103 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadBpsDevice = s181
+				v.ThrottleReadBpsDevice = s103
 			}
 		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleWriteBpsDevice = nil
 			} else if open {
-				s184 := v.ThrottleWriteBpsDevice
-				i185 := 0
-				for ; d.next(']', i185); i185++ {
-					if i185 >= cap(s184) {
+				s106 := v.ThrottleWriteBpsDevice
+				i107 := 0
+				for ; d.next(']', i107); i107++ {
+					if i107 >= cap(s106) {
 						var z specs.LinuxThrottleDevice
-						s184 = append(s184, z)
+						s106 = append(s106, z)
 					}
-					if i185 >= len(s184) {
-						s184 = s184[:i185+1]
+					if i107 >= len(s106) {
+						s106 = s106[:i107+1]
 					}
-					p186 := jpath{parent: &mpath, index: i185, kind: 'i'}
-					d.decLinuxThrottleDevice(&p186, &s184[i185])
+					p108 := jpath{parent: &mpath, index: i107, kind: 'i'}
+					d.decLinuxThrottleDevice(&p108, &s106[i107])
 				}
-				if i185 < len(s184) {
-					s184 = s184[:i185]
+				if i107 < len(s106) {
+					s106 = s106[:i107]
 				}
-				if i185 == 0 {
-					s184 = make([]specs.LinuxThrottleDevice, 0)
+				if i107 == 0 {
+					s106 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleWriteBpsDevice = s184
+				v.ThrottleWriteBpsDevice = s106
 			}
 		case 5:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleReadIOPSDevice = nil
 			} else if open {
-				s187 := v.ThrottleReadIOPSDevice
-				i188 := 0
-				for ; d.next(']', i188); i188++ {
-					if i188 >= cap(s187) {
+				s109 := v.ThrottleReadIOPSDevice
+				i110 := 0
+				for ; d.next(']', i110); i110++ {
+					if i110 >= cap(s109) {
 						var z specs.LinuxThrottleDevice
-						s187 = append(s187, z)
+						s109 = append(s109, z)
 					}
-					if i188 >= len(s187) {
-						s187 = s187[:i188+1]
+					if i110 >= len(s109) {
+						s109 = s109[:i110+1]
 					}
-					p189 := jpath{parent: &mpath, index: i188, kind: 'i'}
-					d.decLinuxThrottleDevice(&p189, &s187[i188])
+					p111 := jpath{parent: &mpath, index: i110, kind: 'i'}
+					d.decLinuxThrottleDevice(&p111, &s109[i110])
 				}
-				if i188 < len(s187) {
-					s187 = s187[:i188]
+				if i110 < len(s109) {
+					s109 = s109[:i110]
 				}
-				if i188 == 0 {
-					s187 = make([]specs.LinuxThrottleDevice, 0)
+				if i110 == 0 {
+					s109 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadIOPSDevice = s187
+				v.ThrottleReadIOPSDevice = s109
 			}
 		case 6:
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.ThrottleWriteIOPSDevice = nil
 			} else if open {
-				s190 := v.ThrottleWriteIOPSDevice
-				i191 := 0
-				for ; d.next(']', i191); i191++ {
-					if i191 >= cap(s190) {
+				s112 := v.ThrottleWriteIOPSDevice
+				i113 := 0
+				for ; d.next(']', i113); i113++ {
+					if i113 >= cap(s112) {
 						var z specs.LinuxThrottleDevice
-						s190 = append(s190, z)
+						s112 = append(s112, z)
 					}
-					if i191 >= len(s190) {
-						s190 = s190[:i191+1]
+					if i113 >= len(s112) {
+						s112 = s112[:i113+1]
 					}
-					p192 := jpath{parent: &mpath, index: i191, kind: 'i'}
-					d.decLinuxThrottleDevice(&p192, &s190[i191])
+					p114 := jpath{parent: &mpath, index: i113, kind: 'i'}
+					d.decLinuxThrottleDevice(&p114, &s112[i113])
 				}
-				if i191 < len(s190) {
-					s190 = s190[:i191]
+				if i113 < len(s112) {
+					s112 = s112[:i113]
 				}
-				if i191 == 0 {
-					s190 = make([]specs.LinuxThrottleDevice, 0)
+				if i113 == 0 {
+					s112 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleWriteIOPSDevice = s190
+				v.ThrottleWriteIOPSDevice = s112
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -4238,26 +3646,26 @@ func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Priorities = nil
 			} else if open {
-				s193 := v.Priorities
-				i194 := 0
-				for ; d.next(']', i194); i194++ {
-					if i194 >= cap(s193) {
+				s115 := v.Priorities
+				i116 := 0
+				for ; d.next(']', i116); i116++ {
+					if i116 >= cap(s115) {
 						var z specs.LinuxInterfacePriority
-						s193 = append(s193, z)
+						s115 = append(s115, z)
 					}
-					if i194 >= len(s193) {
-						s193 = s193[:i194+1]
+					if i116 >= len(s115) {
+						s115 = s115[:i116+1]
 					}
-					p195 := jpath{parent: &mpath, index: i194, kind: 'i'}
-					d.decLinuxInterfacePriority(&p195, &s193[i194])
+					p117 := jpath{parent: &mpath, index: i116, kind: 'i'}
+					d.decLinuxInterfacePriority(&p117, &s115[i116])
 				}
-				if i194 < len(s193) {
-					s193 = s193[:i194]
+				if i116 < len(s115) {
+					s115 = s115[:i116]
 				}
-				if i194 == 0 {
-					s193 = make([]specs.LinuxInterfacePriority, 0)
+				if i116 == 0 {
+					s115 = make([]specs.LinuxInterfacePriority, 0)
 				}
-				v.Priorities = s193
+				v.Priorities = s115
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -4338,32 +3746,7 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 		}
 		switch f {
 		case 0:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Names = nil
-			} else if open {
-				s196 := v.Names
-				i197 := 0
-				for ; d.next(']', i197); i197++ {
-					if i197 >= cap(s196) {
-						var z string
-						s196 = append(s196, z)
-					}
-					if i197 >= len(s196) {
-						s196 = s196[:i197+1]
-					}
-					p198 := jpath{parent: &mpath, index: i197, kind: 'i'}
-					if s, ok := d.string(&p198, "string"); ok {
-						s196[i197] = s
-					}
-				}
-				if i197 < len(s196) {
-					s196 = s196[:i197]
-				}
-				if i197 == 0 {
-					s196 = make([]string, 0)
-				}
-				v.Names = s196
-			}
+			d.strings(&mpath, "array of strings", &v.Names)
 		case 1:
 			if s, ok := d.string(&mpath, "string"); ok {
 				v.Action = specs.LinuxSeccompAction(s)
@@ -4383,26 +3766,26 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Args = nil
 			} else if open {
-				s199 := v.Args
-				i200 := 0
-				for ; d.next(']', i200); i200++ {
-					if i200 >= cap(s199) {
+				s118 := v.Args
+				i119 := 0
+				for ; d.next(']', i119); i119++ {
+					if i119 >= cap(s118) {
 						var z specs.LinuxSeccompArg
-						s199 = append(s199, z)
+						s118 = append(s118, z)
 					}
-					if i200 >= len(s199) {
-						s199 = s199[:i200+1]
+					if i119 >= len(s118) {
+						s118 = s118[:i119+1]
 					}
-					p201 := jpath{parent: &mpath, index: i200, kind: 'i'}
-					d.decLinuxSeccompArg(&p201, &s199[i200])
+					p120 := jpath{parent: &mpath, index: i119, kind: 'i'}
+					d.decLinuxSeccompArg(&p120, &s118[i119])
 				}
-				if i200 < len(s199) {
-					s199 = s199[:i200]
+				if i119 < len(s118) {
+					s118 = s118[:i119]
 				}
-				if i200 == 0 {
-					s199 = make([]specs.LinuxSeccompArg, 0)
+				if i119 == 0 {
+					s118 = make([]specs.LinuxSeccompArg, 0)
 				}
-				v.Args = s199
+				v.Args = s118
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -4506,26 +3889,26 @@ func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPURes
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Affinity = nil
 			} else if open {
-				s202 := v.Affinity
-				i203 := 0
-				for ; d.next(']', i203); i203++ {
-					if i203 >= cap(s202) {
+				s121 := v.Affinity
+				i122 := 0
+				for ; d.next(']', i122); i122++ {
+					if i122 >= cap(s121) {
 						var z specs.WindowsCPUGroupAffinity
-						s202 = append(s202, z)
+						s121 = append(s121, z)
 					}
-					if i203 >= len(s202) {
-						s202 = s202[:i203+1]
+					if i122 >= len(s121) {
+						s121 = s121[:i122+1]
 					}
-					p204 := jpath{parent: &mpath, index: i203, kind: 'i'}
-					d.decWindowsCPUGroupAffinity(&p204, &s202[i203])
+					p123 := jpath{parent: &mpath, index: i122, kind: 'i'}
+					d.decWindowsCPUGroupAffinity(&p123, &s121[i122])
 				}
-				if i203 < len(s202) {
-					s202 = s202[:i203]
+				if i122 < len(s121) {
+					s121 = s121[:i122]
 				}
-				if i203 == 0 {
-					s202 = make([]specs.WindowsCPUGroupAffinity, 0)
+				if i122 == 0 {
+					s121 = make([]specs.WindowsCPUGroupAffinity, 0)
 				}
-				v.Affinity = s202
+				v.Affinity = s121
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -4702,32 +4085,7 @@ func (d *specDecoder) decFreeBSDJailAllow(path *jpath, v *specs.FreeBSDJailAllow
 				v.Chflags = b
 			}
 		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Mount = nil
-			} else if open {
-				s205 := v.Mount
-				i206 := 0
-				for ; d.next(']', i206); i206++ {
-					if i206 >= cap(s205) {
-						var z string
-						s205 = append(s205, z)
-					}
-					if i206 >= len(s205) {
-						s205 = s205[:i206+1]
-					}
-					p207 := jpath{parent: &mpath, index: i206, kind: 'i'}
-					if s, ok := d.string(&p207, "string"); ok {
-						s205[i206] = s
-					}
-				}
-				if i206 < len(s205) {
-					s205 = s205[:i206]
-				}
-				if i206 == 0 {
-					s205 = make([]string, 0)
-				}
-				v.Mount = s205
-			}
+			d.strings(&mpath, "array of strings", &v.Mount)
 		case 4:
 			if b, ok := d.bool(&mpath, "boolean"); ok {
 				v.Quotas = b

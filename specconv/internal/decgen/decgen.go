@@ -221,11 +221,19 @@ func (g *gen) slot(lv string, t reflect.Type, path, stack string) error {
 		}
 		g.printf("%s = d.any(%s, %q)\n", lv, path, stack)
 	case reflect.Slice:
+		if t == reflect.TypeFor[[]string]() {
+			g.printf("d.strings(%s, %q, &%s)\n", path, want, lv)
+			return nil
+		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			return fmt.Errorf("decgen: %v: []byte is not supported", t)
 		}
 		return g.slice(lv, t, path, stack)
 	case reflect.Map:
+		if t == reflect.TypeFor[map[string]string]() {
+			g.printf("d.stringMap(%s, %q, &%s)\n", path, want, lv)
+			return nil
+		}
 		return g.mapSlot(lv, t, path, stack)
 	default:
 		return fmt.Errorf("decgen: %v: kind %v not supported", t, t.Kind())
