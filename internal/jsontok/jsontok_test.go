@@ -1,0 +1,72 @@
+package jsontok
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// readAll reads data to its end, unquoting every string, and says
+// whether it was a whole valid document.
+func readAll(t *testing.T, data []byte) bool {
+	r := NewReader(data)
+	for {
+		kind, tok, err := r.Next()
+		if err != nil {
+			return err == ErrEnd && r.End()
+		}
+		if kind == String {
+			var want string
+			if err := json.Unmarshal(tok, &want); err != nil {
+				t.Fatalf("%q: string token %q: encoding/json: %v", data, tok, err)
+			}
+			if got := Unquote(tok); got != want {
+				t.Fatalf("%q: Unquote(%q) = %q, encoding/json %q", data, tok, got, want)
+			}
+		}
+	}
+}
+
+var documents = []string{
+	``, ` `, `{}`, `[]`, `{"a":1}`, `{"a":1,}`, `{"a" 1}`, `{"a":}`, `{,"a":1}`,
+	`[1,]`, `[,1]`, `[1 2]`, `{"a":[1,{"b":null}],"c":true,"d":false}`,
+	`{"a":1}}`, `{"a":1} x`, `{"a":1} `, "\t{\"a\":\r\n1}\n", `{1:2}`, `[}`, `{]`,
+	`0`, `-0`, `01`, `-`, `1.`, `1.5`, `1e`, `1e+`, `1e+5`, `1E-05`, `.5`, `+1`,
+	`-01`, `18446744073709551615`, `-9223372036854775808`, `1.7976931348623157e308`,
+	`tru`, `true`, `truee`, `nul`, `null`, `nulll`, `falsy`, `[true,false,null]`,
+	`"`, `"a`, `"a"`, `"\"`, `"\q"`, `"\u12"`, `"\u12g4"`, `"\u00e9\n\t\b\f\r\/\\\""`,
+	`"\ud83d\ude00"`, `"\ud83d"`, `"\ude00"`, `"\ud83d\u0041"`, `"\ud83dx"`, `"\u0000"`,
+	"\"\x01\"", "\"\x7f\"", "\"\xff\xfe\"", "\"a\xc3\"", "\"\xed\xa0\x80\"", `"é€😀"`,
+	`"\u003c\u003e\u0026\u2028"`, `{"k\u0065y":"v"}`, "{\"\xff\":1}",
+}
+
+func TestReaderAgreesWithEncodingJSON(t *testing.T) {
+	for _, d := range documents {
+		if got, want := readAll(t, []byte(d)), json.Valid([]byte(d)); got != want {
+			t.Errorf("%q: read whole %v, json.Valid %v", d, got, want)
+		}
+	}
+}
+
+func TestSkip(t *testing.T) {
+	r := NewReader([]byte(`{"a":{"b":[1,{"c":[]}],"d":"x"},"e":2}`))
+	r.Next() // {
+	r.Next() // "a"
+	kind, _, _ := r.Next()
+	if err := r.Skip(kind); err != nil {
+		t.Fatal(err)
+	}
+	if _, tok, _ := r.Next(); Unquote(tok) != "e" {
+		t.Fatalf("after Skip: %q, want the member e", tok)
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	for _, d := range documents {
+		f.Add([]byte(d))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := readAll(t, data), json.Valid(data); got != want {
+			t.Errorf("%q: read whole %v, json.Valid %v", data, got, want)
+		}
+	})
+}
