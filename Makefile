@@ -97,7 +97,8 @@ test: deps
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
 # and conversion, the plan encoding checked by the init's own decoder, the
-# parent's reader of the init's messages, and the init's decoder itself
+# parent's reader of the init's messages, the JSON tokenizer and the state
+# record's decoder against encoding/json, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20
 fuzz: $(EMBEDDED)
@@ -105,6 +106,8 @@ fuzz: $(EMBEDDED)
 	tests/gofuzz.sh ./specconv FuzzLoad $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
+	tests/gofuzz.sh ./internal/jsontok FuzzReader $(FUZZTIME)
+	tests/gofuzz.sh ./libcontainer FuzzRecordDecoder $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 
 # berth's own packages as the pure-Go binary builds them (files for !cgo

@@ -66,15 +66,22 @@ func (b *ConfigBase) mountNSPath() string {
 }
 
 // lifecycleJSON is LifecycleConfig as config.json spells it.
+// (libcontainer/state_decode.go reads the same members by hand.)
 type lifecycleJSON struct {
-	Process *struct {
-		Terminal bool `json:"terminal,omitempty"`
-	} `json:"process,omitempty"`
+	Process     *processJSON      `json:"process,omitempty"`
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-	} `json:"linux,omitempty"`
+	Linux       *namespacesJSON   `json:"linux,omitempty"`
+}
+
+// processJSON is the part of process a lifecycle command reads.
+type processJSON struct {
+	Terminal bool `json:"terminal,omitempty"`
+}
+
+// namespacesJSON is the part of linux a lifecycle command reads.
+type namespacesJSON struct {
+	Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
 }
 
 func (j *lifecycleJSON) config() *LifecycleConfig {
