@@ -70,3 +70,27 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+var strs = []string{"", "plain", `"\`, "\b\f\n\r\t\x00\x01\x1f\x7f", "<a href=\"x\">&amp;</a>",
+	"é€😀", "\u2028\u2029", "\xff", "a\xc3", "\xed\xa0\x80", "\ufffd", "x\u2027\u202ay"}
+
+func TestAppendStringAsEncodingJSON(t *testing.T) {
+	for _, s := range strs {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("AppendString(%q) = %s, encoding/json %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range strs {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendString([]byte("x"), s); string(got[1:]) != string(want) {
+			t.Errorf("AppendString(%q) = %s, encoding/json %s", s, got[1:], want)
+		}
+	})
+}
