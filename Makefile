@@ -107,6 +107,7 @@ fuzz: $(EMBEDDED)
 	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
 	tests/gofuzz.sh ./internal/jsontok FuzzReader $(FUZZTIME)
+	tests/gofuzz.sh ./internal/jsontok FuzzAppendString $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzRecordDecoder $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 

@@ -113,20 +113,29 @@ func lifecycleOf(s *specs.Spec) *LifecycleConfig {
 }
 
 // execJSON is ExecConfig as config.json spells it.
+// (libcontainer/exec_decode.go reads the same members by hand.)
 type execJSON struct {
 	Process     *specs.Process    `json:"process,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
-		Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
-		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
-		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
-		Resources    *struct {
-			CPU *struct {
-				Cpus string `json:"cpus,omitempty"`
-			} `json:"cpu,omitempty"`
-		} `json:"resources,omitempty"`
-	} `json:"linux,omitempty"`
+	Linux       *execLinuxJSON    `json:"linux,omitempty"`
+}
+
+// execLinuxJSON is the part of linux an exec reads.
+type execLinuxJSON struct {
+	Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+	Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
+	Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
+	MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
+	Resources    *cpusJSON                `json:"resources,omitempty"`
+}
+
+// cpusJSON is linux.resources.cpu.cpus.
+type cpusJSON struct {
+	CPU *cpuJSON `json:"cpu,omitempty"`
+}
+
+type cpuJSON struct {
+	Cpus string `json:"cpus,omitempty"`
 }
 
 func (j *execJSON) config() *ExecConfig {

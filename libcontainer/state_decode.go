@@ -56,13 +56,12 @@ func decodeLifecycleJSON(data []byte, id string) (*State, *LifecycleConfig, []by
 // decodeRecord decodes a state.json without reflection; an error means
 // "ask encoding/json".
 func decodeRecord(data []byte) (*State, *LifecycleConfig, error) {
-	d := recordDecoder{r: jsontok.NewReader(data)}
 	var s State
 	var c lifecycleJSON
-	err := d.object(stateFields, nil, func(i int) error { return d.stateField(&s, &c, i) })
-	if err == nil && !d.r.End() {
-		err = errGiveUp
-	}
+	d := recordDecoder{r: jsontok.NewReader(data)}
+	err := d.record(&s, func() error {
+		return d.object(lifecycleFields, nil, func(i int) error { return d.lifecycleField(&c, i) })
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,10 +70,25 @@ func decodeRecord(data []byte) (*State, *LifecycleConfig, error) {
 
 type recordDecoder struct{ r *jsontok.Reader }
 
+// record reads a whole record into s, its config by config.
+func (d *recordDecoder) record(s *State, config func() error) error {
+	err := d.object(stateFields, nil, func(i int) error {
+		if i == configField {
+			return config()
+		}
+		return d.stateField(s, i)
+	})
+	if err == nil && !d.r.End() {
+		err = errGiveUp
+	}
+	return err
+}
+
 // The members of each object decoded, as encoding/json names them.
 var (
 	stateFields = []string{"id", "bundle", "rootfs", "status", "created", "owner",
 		"init_pid", "init_start_time", "cgroup", "rootless", "rootfs_mount_before", "config"}
+	configField     = 11
 	cgroupFields    = []string{"mode", "paths", "created", "rootless", "systemd", "defaultDevices"}
 	unitFields      = []string{"name", "slice"}
 	deviceFields    = []string{"allow", "type", "major", "minor", "access"}
@@ -87,7 +101,7 @@ var (
 	namespaceFields = []string{"type", "path"}
 )
 
-func (d *recordDecoder) stateField(s *State, c *lifecycleJSON, i int) error {
+func (d *recordDecoder) stateField(s *State, i int) error {
 	switch i {
 	case 0:
 		return d.string(&s.ID)
@@ -109,10 +123,8 @@ func (d *recordDecoder) stateField(s *State, c *lifecycleJSON, i int) error {
 		return d.cgroup(&s.Cgroup)
 	case 9:
 		return d.bool(&s.Rootless)
-	case 10:
-		return d.uint64(&s.RootfsMountBefore)
 	}
-	return d.object(lifecycleFields, nil, func(i int) error { return d.lifecycleField(c, i) })
+	return d.uint64(&s.RootfsMountBefore)
 }
 
 // time decodes created as encoding/json does: time.Time's UnmarshalJSON
@@ -148,12 +160,7 @@ func (d *recordDecoder) cgroup(dst **cgroups.State) error {
 				return d.string(&cg.Systemd.Slice)
 			})
 		}
-		return d.array(func() { cg.DefaultDevices = []specs.LinuxDeviceCgroup{} }, func() error {
-			var dev specs.LinuxDeviceCgroup
-			err := d.object(deviceFields, nil, func(i int) error { return d.deviceField(&dev, i) })
-			cg.DefaultDevices = append(cg.DefaultDevices, dev)
-			return err
-		})
+		return objects(d, &cg.DefaultDevices, deviceFields, d.deviceField)
 	})
 }
 
@@ -203,34 +210,35 @@ func (d *recordDecoder) lifecycleField(c *lifecycleJSON, i int) error {
 }
 
 func (d *recordDecoder) hooks(dst *[]specs.Hook) error {
-	return d.array(func() { *dst = []specs.Hook{} }, func() error {
-		var h specs.Hook
-		err := d.object(hookFields, nil, func(i int) error {
-			switch i {
-			case 0:
-				return d.string(&h.Path)
-			case 1:
-				return d.strings(&h.Args)
-			case 2:
-				return d.strings(&h.Env)
-			}
-			return d.intPtr(&h.Timeout)
-		})
-		*dst = append(*dst, h)
-		return err
+	return objects(d, dst, hookFields, func(h *specs.Hook, i int) error {
+		switch i {
+		case 0:
+			return d.string(&h.Path)
+		case 1:
+			return d.strings(&h.Args)
+		case 2:
+			return d.strings(&h.Env)
+		}
+		return d.intPtr(&h.Timeout)
 	})
 }
 
 func (d *recordDecoder) namespaces(dst *[]specs.LinuxNamespace) error {
-	return d.array(func() { *dst = []specs.LinuxNamespace{} }, func() error {
-		var ns specs.LinuxNamespace
-		err := d.object(namespaceFields, nil, func(i int) error {
-			if i == 0 {
-				return d.string((*string)(&ns.Type))
-			}
-			return d.string(&ns.Path)
-		})
-		*dst = append(*dst, ns)
+	return objects(d, dst, namespaceFields, func(ns *specs.LinuxNamespace, i int) error {
+		if i == 0 {
+			return d.string((*string)(&ns.Type))
+		}
+		return d.string(&ns.Path)
+	})
+}
+
+// objects reads an array of objects of the given members (member(v, i)
+// reads names[i] of the element v).
+func objects[T any](d *recordDecoder, dst *[]T, names []string, member func(*T, int) error) error {
+	return d.array(func() { *dst = []T{} }, func() error {
+		var v T
+		err := d.object(names, nil, func(i int) error { return member(&v, i) })
+		*dst = append(*dst, v)
 		return err
 	})
 }
@@ -405,11 +413,14 @@ func (d *recordDecoder) uint64(dst *uint64) error {
 	return err
 }
 
-func (d *recordDecoder) strings(dst *[]string) error {
-	return d.array(func() { *dst = []string{} }, func() error {
+func (d *recordDecoder) strings(dst *[]string) error { return stringsOf(d, dst) }
+
+// stringsOf reads an array of strings into a slice of a string type.
+func stringsOf[S ~string](d *recordDecoder, dst *[]S) error {
+	return d.array(func() { *dst = []S{} }, func() error {
 		var v string
 		err := d.string(&v)
-		*dst = append(*dst, v)
+		*dst = append(*dst, S(v))
 		return err
 	})
 }

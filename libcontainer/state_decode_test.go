@@ -22,18 +22,37 @@ import (
 // gives. These tests decode records both ways and compare them deeply
 // (nil and empty apart, pointers by what they point at).
 
-// agree checks data both ways: decodeLifecycle must give what
-// encoding/json gives (the value, or the same error); mustDecode: and
-// by hand, without falling back.
+// agree checks data both ways: decodeLifecycle and decodeExec must give
+// what encoding/json gives (the value, or the same error); mustDecode:
+// and by hand, without falling back.
 func agree(t *testing.T, name string, data []byte, mustDecode bool) {
 	t.Helper()
-	want, wantCfg, _, wantErr := decodeLifecycleJSON(data, "c1")
-	s, cfg, err := decodeRecord(data)
+	lifecycle := func(data []byte, id string) (*State, *LifecycleConfig, error) {
+		s, c, _, err := decodeLifecycle(data, id)
+		return s, c, err
+	}
+	lifecycleJSON := func(data []byte, id string) (*State, *LifecycleConfig, error) {
+		s, c, _, err := decodeLifecycleJSON(data, id)
+		return s, c, err
+	}
+	agreeWith(t, name, data, mustDecode, decodeRecord, lifecycle, lifecycleJSON)
+}
+
+func agreeExec(t *testing.T, name string, data []byte, mustDecode bool) {
+	t.Helper()
+	agreeWith(t, name+" (exec)", data, mustDecode, decodeExecRecord, decodeExec, decodeExecJSON)
+}
+
+func agreeWith[C any](t *testing.T, name string, data []byte, mustDecode bool,
+	byHand func([]byte) (*State, C, error), decode, byJSON func([]byte, string) (*State, C, error)) {
+	t.Helper()
+	want, wantCfg, wantErr := byJSON(data, "c1")
+	s, cfg, err := byHand(data)
 	if err != nil {
 		if mustDecode {
 			t.Errorf("%s: the decoder gave up (%v), encoding/json: %v\n%s", name, err, wantErr, data)
 		}
-		s, cfg, _, err = decodeLifecycle(data, "c1")
+		s, cfg, err = decode(data, "c1")
 		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 			t.Errorf("%s: error %v, encoding/json's %v", name, err, wantErr)
 		}
@@ -48,6 +67,8 @@ func agree(t *testing.T, name string, data []byte, mustDecode bool) {
 		t.Errorf("%s: config\n%#v\nencoding/json:\n%#v", name, cfg, wantCfg)
 	}
 }
+
+func u32p(n uint32) *uint32 { return &n }
 
 func intp(n int) *int       { return &n }
 func int64p(n int64) *int64 { return &n }
@@ -124,6 +145,26 @@ func testStates() map[string]*State {
 			{Type: "mount", Path: "/run/netns/é x"}, {Type: "user", Path: "/proc/4/ns/user"}, {Type: "cgroup"}}
 	})
 	add("no namespaces", func(s *State) { s.Config.Linux.Namespaces = nil })
+	add("whole process", func(s *State) {
+		p := s.Config.Process
+		p.ConsoleSize = &specs.Box{Height: 24, Width: math.MaxUint}
+		p.User = specs.User{UID: math.MaxUint32, GID: 0, Umask: u32p(0o22), AdditionalGids: []uint32{0, 10, math.MaxUint32}, Username: "u"}
+		p.CommandLine, p.NoNewPrivileges, p.ApparmorProfile, p.SelinuxLabel = "c l", true, "prof", "system_u:system_r:t:s0"
+		p.OOMScoreAdj = intp(-1000)
+		p.Scheduler = &specs.Scheduler{Policy: "SCHED_DEADLINE", Nice: math.MinInt32, Priority: math.MaxInt32,
+			Flags: []specs.LinuxSchedulerFlag{"SCHED_FLAG_RESET_ON_FORK"}, Runtime: 1, Deadline: 2, Period: math.MaxUint64}
+		p.IOPriority = &specs.LinuxIOPriority{Class: "IOPRIO_CLASS_RT", Priority: 7}
+		p.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0", Final: "0-1"}
+		p.Rlimits = append(p.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_CORE", Hard: math.MaxUint64})
+		p.Capabilities.Ambient = []string{"CAP_KILL"}
+		l := s.Config.Linux
+		l.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_ERRNO", Architectures: []specs.Arch{"SCMP_ARCH_X86_64"},
+			Syscalls: []specs.LinuxSyscall{{Names: []string{"read", "write"}, Action: "SCMP_ACT_ALLOW"}}}
+		l.Personality = &specs.LinuxPersonality{Domain: "LINUX32", Flags: []specs.LinuxPersonalityFlag{}}
+		l.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_BIND", Nodes: "0", Flags: []specs.MemoryPolicyFlagType{"MPOL_F_STATIC_NODES"}}
+		l.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0-1", Mems: "0"}}
+	})
+	add("empty process", func(s *State) { s.Config.Process = &specs.Process{} })
 	return out
 }
 
@@ -135,8 +176,10 @@ func TestRecordDecoderAgreesOnSavedRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		agree(t, name, data, true)
+		agreeExec(t, name, data, true)
 		indented, _ := json.MarshalIndent(s, "", "\t")
 		agree(t, name+" indented", indented, true)
+		agreeExec(t, name+" indented", indented, true)
 		n += 2
 	}
 	files, _ := filepath.Glob("testdata/state/*.json")
@@ -146,6 +189,7 @@ func TestRecordDecoderAgreesOnSavedRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		agree(t, f, data, true)
+		agreeExec(t, f, data, true)
 		n++
 	}
 	if len(files) == 0 {
@@ -224,11 +268,19 @@ var oddRecords = []struct {
 	{"wrong kind skipped ok", `{"config":{"mounts":"not an array"}}`, true},
 	{"wrong kind", `{"config":{"process":[]}}`, false},
 	{"bool string", `{"rootless":"true"}`, false},
+	{"exec parts", `{"config":{"process":{"user":{"uid":1,"umask":null,"additionalGids":[]},"consoleSize":{"height":1},` +
+		`"scheduler":{"nice":-1,"flags":null},"oomScoreAdj":null,"rlimits":[{"type":"RLIMIT_NOFILE","hard":1,"soft":1}]},` +
+		`"linux":{"seccomp":null,"personality":{"domain":"LINUX"},"resources":{"cpu":{"cpus":"1","shares":2},"memory":{}}}}}`, true},
+	{"exec uid too big", `{"config":{"process":{"user":{"uid":4294967296}}}}`, true},
+	{"exec nice too big", `{"config":{"process":{"scheduler":{"nice":2147483648}}}}`, true},
+	{"exec seccomp raw", `{"config":{"linux":{"seccomp": {"defaultAction" : "SCMP_ACT_ALLOW", "x":[1, 2]} }}}`, true},
+	{"exec seccomp string", `{"config":{"linux":{"seccomp":"x"}}}`, true},
 }
 
 func TestRecordDecoderAgreesOnOddRecords(t *testing.T) {
 	for _, r := range oddRecords {
 		agree(t, r.name, []byte(r.data), r.byHand)
+		agreeExec(t, r.name, []byte(r.data), false)
 		if _, _, err := decodeRecord([]byte(r.data)); r.byHand != (err == nil) {
 			t.Errorf("%s: decoded by hand: %v, want %v", r.name, err == nil, r.byHand)
 		}
@@ -253,6 +305,7 @@ func FuzzRecordDecoder(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		agree(t, "fuzzed", data, false)
+		agreeExec(t, "fuzzed", data, false)
 		if s := salvage(data); s != nil && bytes.Contains(data, []byte(`"config"`)) {
 			_ = s // salvage is encoding/json's: it must only not panic
 		}

@@ -53,6 +53,7 @@ const (
 type Reader struct {
 	data  []byte
 	off   int
+	start int    // where the last token starts
 	open  []Kind // the arrays and objects open, innermost last
 	want  want
 	stack [8]Kind // open's first backing array
@@ -172,6 +173,7 @@ func (r *Reader) valueRead() {
 // value reads the first token of a value starting with c.
 func (r *Reader) value(c byte) (Kind, []byte, error) {
 	start := r.off
+	r.start = start
 	switch {
 	case c == '{' || c == '[':
 		r.off++
@@ -341,6 +343,16 @@ func (r *Reader) Skip(kind Kind) error {
 		}
 	}
 	return nil
+}
+
+// Raw reads the rest of a value whose first token was kind, as Skip,
+// and returns the value's bytes (as json.RawMessage has them).
+func (r *Reader) Raw(kind Kind) ([]byte, error) {
+	start := r.start
+	if err := r.Skip(kind); err != nil {
+		return nil, err
+	}
+	return r.data[start:r.off], nil
 }
 
 // Unquote decodes a string token as encoding/json does: escapes

@@ -94,3 +94,18 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestRaw(t *testing.T) {
+	r := NewReader([]byte(`{"a": {"b":[1, 2]} ,"c": null}`))
+	r.Next() // {
+	r.Next() // "a"
+	kind, _, _ := r.Next()
+	if raw, err := r.Raw(kind); err != nil || string(raw) != `{"b":[1, 2]}` {
+		t.Fatalf("Raw: %q, %v", raw, err)
+	}
+	r.Next() // "c"
+	kind, _, _ = r.Next()
+	if raw, err := r.Raw(kind); err != nil || string(raw) != `null` {
+		t.Fatalf("Raw: %q, %v", raw, err)
+	}
+}
