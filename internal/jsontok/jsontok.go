@@ -273,23 +273,28 @@ func (r *Reader) someDigits() error {
 // has them. Its bytes are any others (invalid UTF-8 included: Unquote
 // replaces it, as encoding/json does).
 func (r *Reader) str() ([]byte, error) {
-	start := r.off
-	for r.off++; r.off < len(r.data); {
-		c := r.data[r.off]
-		switch {
-		case c == '"':
+	start, data := r.off, r.data
+	for i := start + 1; i < len(data); {
+		c := data[i]
+		if c >= ' ' && c != '"' && c != '\\' {
+			i++ // most bytes: kept in a register, not in r.off
+			continue
+		}
+		r.off = i
+		switch c {
+		case '"':
 			r.off++
-			return r.data[start:r.off], nil
-		case c < ' ':
-			return nil, ErrSyntax
-		case c == '\\':
+			return data[start:r.off], nil
+		case '\\':
 			if err := r.escape(); err != nil {
 				return nil, err
 			}
+			i = r.off
 		default:
-			r.off++
+			return nil, ErrSyntax
 		}
 	}
+	r.off = len(data)
 	return nil, ErrEnd
 }
 
