@@ -7,7 +7,9 @@
 package jsontok
 
 import (
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -197,20 +199,28 @@ func (r *Reader) value(c byte) (Kind, []byte, error) {
 		r.valueRead()
 		return Number, r.data[start:r.off], nil
 	}
+	if err := r.literal(c); err != nil {
+		return 0, nil, err
+	}
+	r.valueRead()
+	return Kind(c), r.data[start:r.off], nil
+}
+
+// literal reads true, false or null, starting with c.
+func (r *Reader) literal(c byte) error {
 	for _, lit := range [...]string{"true", "false", "null"} {
 		if lit[0] == c {
 			if len(r.data)-r.off < len(lit) {
-				return 0, nil, r.endOr(string(r.data[r.off:]) == lit[:len(r.data)-r.off])
+				return r.endOr(string(r.data[r.off:]) == lit[:len(r.data)-r.off])
 			}
 			if string(r.data[r.off:r.off+len(lit)]) != lit {
-				return 0, nil, ErrSyntax
+				return ErrSyntax
 			}
 			r.off += len(lit)
-			r.valueRead()
-			return Kind(c), r.data[start:r.off], nil
+			return nil
 		}
 	}
-	return 0, nil, ErrSyntax
+	return ErrSyntax
 }
 
 // endOr is ErrEnd for a document cut inside a token that was right so
@@ -275,13 +285,21 @@ func (r *Reader) someDigits() error {
 func (r *Reader) str() ([]byte, error) {
 	start, data := r.off, r.data
 	for i := start + 1; i < len(data); {
-		c := data[i]
-		if c >= ' ' && c != '"' && c != '\\' {
-			i++ // most bytes: kept in a register, not in r.off
+		// eight bytes at a time: to the first that ends the string, is
+		// an escape or a control character
+		if i+8 <= len(data) {
+			m := stringSpecial(binary.LittleEndian.Uint64(data[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		} else if c := data[i]; c >= ' ' && c != '"' && c != '\\' {
+			i++
 			continue
 		}
 		r.off = i
-		switch c {
+		switch data[i] {
 		case '"':
 			r.off++
 			return data[start:r.off], nil
@@ -296,6 +314,26 @@ func (r *Reader) str() ([]byte, error) {
 	}
 	r.off = len(data)
 	return nil, ErrEnd
+}
+
+// The bytes of a word (eight bytes read little-endian) are tested at
+// once: the masks below have the high bit of the first byte that
+// matches set (and maybe of bytes after it: only the first is sure).
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// bytesBelow marks the bytes of w below n (n <= 0x80).
+func bytesBelow(w uint64, n byte) uint64 { return (w - ones*uint64(n)) &^ w & highs }
+
+// bytesOf marks the bytes of w that are c.
+func bytesOf(w uint64, c byte) uint64 { return bytesBelow(w^(ones*uint64(c)), 1) }
+
+// stringSpecial marks the bytes of w that are '"', '\\' or a control
+// character.
+func stringSpecial(w uint64) uint64 {
+	return bytesBelow(w, ' ') | bytesOf(w, '"') | bytesOf(w, '\\')
 }
 
 // escape reads an escape sequence, at its '\\'.
@@ -336,18 +374,101 @@ func hexDigit(c byte) rune {
 }
 
 // Skip reads the rest of a value whose first token was kind (nothing
-// for a scalar, up to the matching end for an array or object).
+// for a scalar, up to the matching end for an array or object), checking
+// its syntax as Next does.
 func (r *Reader) Skip(kind Kind) error {
 	if kind != ObjectStart && kind != ArrayStart {
 		return nil
 	}
-	depth := len(r.open)
-	for len(r.open) >= depth {
-		if _, _, err := r.Next(); err != nil {
+	if err := r.skipElements(kind); err != nil {
+		return err
+	}
+	r.open = r.open[:len(r.open)-1]
+	r.valueRead()
+	return nil
+}
+
+// skipElements reads the elements and the end of an array or object
+// whose start was read, without tokens.
+func (r *Reader) skipElements(kind Kind) error {
+	end := byte(ArrayEnd)
+	if kind == ObjectStart {
+		end = byte(ObjectEnd)
+	}
+	if r.skipSpace(); r.off < len(r.data) && r.data[r.off] == end {
+		r.off++
+		return nil
+	}
+	for {
+		if kind == ObjectStart {
+			if err := r.skipName(); err != nil {
+				return err
+			}
+		}
+		if err := r.skipValue(); err != nil {
 			return err
 		}
+		c, err := r.nextByte()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case ',':
+			continue
+		case end:
+			return nil
+		}
+		return ErrSyntax
 	}
-	return nil
+}
+
+// nextByte reads the next byte after white space.
+func (r *Reader) nextByte() (byte, error) {
+	r.skipSpace()
+	if r.off >= len(r.data) {
+		return 0, ErrEnd
+	}
+	r.off++
+	return r.data[r.off-1], nil
+}
+
+// skipName reads a member name and its ':'.
+func (r *Reader) skipName() error {
+	r.skipSpace()
+	if r.off >= len(r.data) {
+		return ErrEnd
+	}
+	if r.data[r.off] != '"' {
+		return ErrSyntax
+	}
+	if _, err := r.str(); err != nil {
+		return err
+	}
+	c, err := r.nextByte()
+	if err == nil && c != ':' {
+		err = ErrSyntax
+	}
+	return err
+}
+
+// skipValue reads a whole value.
+func (r *Reader) skipValue() error {
+	r.skipSpace()
+	if r.off >= len(r.data) {
+		return ErrEnd
+	}
+	switch c := r.data[r.off]; {
+	case c == '{' || c == '[':
+		r.off++
+		return r.skipElements(Kind(c))
+	case c == '"':
+		_, err := r.str()
+		return err
+	case c == '-' || (c >= '0' && c <= '9'):
+		return r.number()
+	default:
+		return r.literal(c)
+	}
 }
 
 // Raw reads the rest of a value whose first token was kind, as Skip,
@@ -392,6 +513,16 @@ func Unquote(tok []byte) string {
 func plainPrefix(s []byte) int {
 	i := 0
 	for i < len(s) {
+		// eight bytes at a time: to the first escape or non-ASCII byte
+		if i+8 <= len(s) {
+			w := binary.LittleEndian.Uint64(s[i:])
+			m := w&highs | bytesOf(w, '\\')
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		}
 		c := s[i]
 		if c == '\\' {
 			return i

@@ -39,11 +39,62 @@ var documents = []string{
 	`"\u003c\u003e\u0026\u2028"`, `{"k\u0065y":"v"}`, "{\"\xff\":1}",
 }
 
+// skipAll reads data's first token and skips the rest of its value.
+func skipAll(data []byte) bool {
+	r := NewReader(data)
+	kind, _, err := r.Next()
+	if err == nil {
+		err = r.Skip(kind)
+	}
+	return err == nil && r.End()
+}
+
+// skipInside skips each value inside data's outer array or object.
+func skipInside(data []byte) bool {
+	r := NewReader(data)
+	outer, _, err := r.Next()
+	if err != nil {
+		return false
+	}
+	for (outer == ObjectStart || outer == ArrayStart) && err == nil && r.More() {
+		if outer == ObjectStart {
+			_, _, err = r.Next() // the name
+		}
+		var kind Kind
+		if err == nil {
+			kind, _, err = r.Next()
+		}
+		if err == nil {
+			err = r.Skip(kind)
+		}
+	}
+	if err == nil && (outer == ObjectStart || outer == ArrayStart) {
+		_, _, err = r.Next() // the end
+	}
+	return err == nil && r.End()
+}
+
+func checkDocument(t *testing.T, d []byte) {
+	want := json.Valid(d)
+	if got := readAll(t, d); got != want {
+		t.Errorf("%q: read whole %v, json.Valid %v", d, got, want)
+	}
+	if got := skipAll(d); got != want {
+		t.Errorf("%q: skipped whole %v, json.Valid %v", d, got, want)
+	}
+	if got := skipInside(d); got != want {
+		t.Errorf("%q: skipped inside %v, json.Valid %v", d, got, want)
+	}
+}
+
 func TestReaderAgreesWithEncodingJSON(t *testing.T) {
 	for _, d := range documents {
-		if got, want := readAll(t, []byte(d)), json.Valid([]byte(d)); got != want {
-			t.Errorf("%q: read whole %v, json.Valid %v", d, got, want)
-		}
+		checkDocument(t, []byte(d))
+	}
+	long := `{"a long name, longer than eight bytes":["and a long value \" with escapes \\ in it é€😀 past eight"]}`
+	for i := range len(long) {
+		checkDocument(t, []byte(long[:i]))
+		checkDocument(t, []byte(long[:i]+"\x01"+long[i:]))
 	}
 }
 
@@ -64,11 +115,7 @@ func FuzzReader(f *testing.F) {
 	for _, d := range documents {
 		f.Add([]byte(d))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := readAll(t, data), json.Valid(data); got != want {
-			t.Errorf("%q: read whole %v, json.Valid %v", data, got, want)
-		}
-	})
+	f.Fuzz(checkDocument)
 }
 
 var strs = []string{"", "plain", `"\`, "\b\f\n\r\t\x00\x01\x1f\x7f", "<a href=\"x\">&amp;</a>",
