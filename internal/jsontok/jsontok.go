@@ -38,6 +38,10 @@ var ErrEnd = errors.New("unexpected end of JSON input")
 // message is given for a bad document (see the state record).
 var ErrSyntax = errors.New("invalid JSON")
 
+// maxDepth is encoding/json's limit on nested arrays and objects: a
+// document nested deeper is an error to it.
+const maxDepth = 10000
+
 // what the next token must be
 type want byte
 
@@ -178,6 +182,9 @@ func (r *Reader) value(c byte) (Kind, []byte, error) {
 	r.start = start
 	switch {
 	case c == '{' || c == '[':
+		if len(r.open) >= maxDepth {
+			return 0, nil, ErrSyntax
+		}
 		r.off++
 		r.open = append(r.open, Kind(c))
 		r.want = wantKeyOrEnd
@@ -380,7 +387,7 @@ func (r *Reader) Skip(kind Kind) error {
 	if kind != ObjectStart && kind != ArrayStart {
 		return nil
 	}
-	if err := r.skipElements(kind); err != nil {
+	if err := r.skipElements(kind, len(r.open)); err != nil {
 		return err
 	}
 	r.open = r.open[:len(r.open)-1]
@@ -389,8 +396,9 @@ func (r *Reader) Skip(kind Kind) error {
 }
 
 // skipElements reads the elements and the end of an array or object
-// whose start was read, without tokens.
-func (r *Reader) skipElements(kind Kind) error {
+// whose start was read, without tokens; depth is how many arrays and
+// objects are open, this one included.
+func (r *Reader) skipElements(kind Kind, depth int) error {
 	end := byte(ArrayEnd)
 	if kind == ObjectStart {
 		end = byte(ObjectEnd)
@@ -405,7 +413,7 @@ func (r *Reader) skipElements(kind Kind) error {
 				return err
 			}
 		}
-		if err := r.skipValue(); err != nil {
+		if err := r.skipValue(depth); err != nil {
 			return err
 		}
 		c, err := r.nextByte()
@@ -451,16 +459,19 @@ func (r *Reader) skipName() error {
 	return err
 }
 
-// skipValue reads a whole value.
-func (r *Reader) skipValue() error {
+// skipValue reads a whole value inside depth arrays and objects.
+func (r *Reader) skipValue(depth int) error {
 	r.skipSpace()
 	if r.off >= len(r.data) {
 		return ErrEnd
 	}
 	switch c := r.data[r.off]; {
 	case c == '{' || c == '[':
+		if depth >= maxDepth {
+			return ErrSyntax
+		}
 		r.off++
-		return r.skipElements(Kind(c))
+		return r.skipElements(Kind(c), depth+1)
 	case c == '"':
 		_, err := r.str()
 		return err

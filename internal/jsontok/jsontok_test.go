@@ -2,6 +2,7 @@ package jsontok
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -95,6 +96,20 @@ func TestReaderAgreesWithEncodingJSON(t *testing.T) {
 	for i := range len(long) {
 		checkDocument(t, []byte(long[:i]))
 		checkDocument(t, []byte(long[:i]+"\x01"+long[i:]))
+	}
+}
+
+// encoding/json refuses arrays and objects nested more than 10000 deep.
+func TestDepth(t *testing.T) {
+	for _, n := range []int{9999, 10000, 10001} {
+		for _, open := range []string{"[", `{"a":`} {
+			d := strings.Repeat(open, n) + strings.Repeat(map[string]string{"[": "]", `{"a":`: "}"}[open], n)
+			if open != "[" {
+				d = strings.Repeat(open, n) + "1" + strings.Repeat("}", n)
+			}
+			checkDocument(t, []byte(d))
+			checkDocument(t, []byte(`{"x":`+d+`}`))
+		}
 	}
 }
 
