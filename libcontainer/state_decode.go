@@ -84,11 +84,13 @@ func (d *recordDecoder) record(s *State, config func() error) error {
 	return err
 }
 
+// configField is the index of "config" in stateFields.
+const configField = 11
+
 // The members of each object decoded, as encoding/json names them.
 var (
 	stateFields = []string{"id", "bundle", "rootfs", "status", "created", "owner",
 		"init_pid", "init_start_time", "cgroup", "rootless", "rootfs_mount_before", "config"}
-	configField     = 11
 	cgroupFields    = []string{"mode", "paths", "created", "rootless", "systemd", "defaultDevices"}
 	unitFields      = []string{"name", "slice"}
 	deviceFields    = []string{"allow", "type", "major", "minor", "access"}
