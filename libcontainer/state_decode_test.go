@@ -169,6 +169,9 @@ func testStates() map[string]*State {
 }
 
 func TestRecordDecoderAgreesOnSavedRecords(t *testing.T) {
+	if stateFields[configField] != "config" {
+		t.Fatalf("configField is %q", stateFields[configField])
+	}
 	n := 0
 	for name, s := range testStates() {
 		data, err := json.Marshal(s) // as stateDir.save writes it
