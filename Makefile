@@ -96,8 +96,10 @@ test: deps
 	$(MAKE) fuzz
 
 # fuzz runs every fuzz target for FUZZTIME seconds: config.json decoding
-# (the generated decoder against encoding/json too) and conversion, the plan encoding checked by the init's own decoder, the
-# parent's reader of the init's messages, and the init's decoder itself
+# and conversion (the generated decoder against encoding/json too), the
+# plan encoding checked by the init's own decoder, the parent's reader of
+# the init's messages, the JSON tokenizer and the state record's decoder
+# against encoding/json, and the init's decoder itself
 # under libFuzzer (nsexec/c/fuzz/run.sh).
 FUZZTIME ?= 20
 fuzz: $(EMBEDDED)
@@ -106,6 +108,9 @@ fuzz: $(EMBEDDED)
 	tests/gofuzz.sh ./specconv FuzzDecode $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzPlanEncoding $(FUZZTIME)
 	tests/gofuzz.sh ./libcontainer FuzzInitFrames $(FUZZTIME)
+	tests/gofuzz.sh ./internal/jsontok FuzzReader $(FUZZTIME)
+	tests/gofuzz.sh ./internal/jsontok FuzzAppendString $(FUZZTIME)
+	tests/gofuzz.sh ./libcontainer FuzzRecordDecoder $(FUZZTIME)
 	nsexec/c/fuzz/run.sh $(FUZZTIME)
 
 # berth's own packages as the pure-Go binary builds them (files for !cgo

@@ -66,15 +66,22 @@ func (b *ConfigBase) mountNSPath() string {
 }
 
 // lifecycleJSON is LifecycleConfig as config.json spells it.
+// (libcontainer/state_decode.go reads the same members by hand.)
 type lifecycleJSON struct {
-	Process *struct {
-		Terminal bool `json:"terminal,omitempty"`
-	} `json:"process,omitempty"`
+	Process     *processJSON      `json:"process,omitempty"`
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
-	} `json:"linux,omitempty"`
+	Linux       *namespacesJSON   `json:"linux,omitempty"`
+}
+
+// processJSON is the part of process a lifecycle command reads.
+type processJSON struct {
+	Terminal bool `json:"terminal,omitempty"`
+}
+
+// namespacesJSON is the part of linux a lifecycle command reads.
+type namespacesJSON struct {
+	Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
 }
 
 func (j *lifecycleJSON) config() *LifecycleConfig {
@@ -106,20 +113,29 @@ func lifecycleOf(s *specs.Spec) *LifecycleConfig {
 }
 
 // execJSON is ExecConfig as config.json spells it.
+// (libcontainer/exec_decode.go reads the same members by hand.)
 type execJSON struct {
 	Process     *specs.Process    `json:"process,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	Linux       *struct {
-		Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
-		Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
-		Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
-		MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
-		Resources    *struct {
-			CPU *struct {
-				Cpus string `json:"cpus,omitempty"`
-			} `json:"cpu,omitempty"`
-		} `json:"resources,omitempty"`
-	} `json:"linux,omitempty"`
+	Linux       *execLinuxJSON    `json:"linux,omitempty"`
+}
+
+// execLinuxJSON is the part of linux an exec reads.
+type execLinuxJSON struct {
+	Namespaces   []specs.LinuxNamespace   `json:"namespaces,omitempty"`
+	Seccomp      json.RawMessage          `json:"seccomp,omitempty"`
+	Personality  *specs.LinuxPersonality  `json:"personality,omitempty"`
+	MemoryPolicy *specs.LinuxMemoryPolicy `json:"memoryPolicy,omitempty"`
+	Resources    *cpusJSON                `json:"resources,omitempty"`
+}
+
+// cpusJSON is linux.resources.cpu.cpus.
+type cpusJSON struct {
+	CPU *cpuJSON `json:"cpu,omitempty"`
+}
+
+type cpuJSON struct {
+	Cpus string `json:"cpus,omitempty"`
 }
 
 func (j *execJSON) config() *ExecConfig {

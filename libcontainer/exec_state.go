@@ -1,9 +1,6 @@
 package libcontainer
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -20,10 +17,9 @@ type ExecContainer struct {
 // LoadForExec reads a container's state for `berth exec`: as Load, but
 // of the config only what an exec uses (the process, the namespaces, the
 // annotations; the seccomp profile is kept undecoded), and under a shared
-// lock that it keeps for Exec. The first decoding of a type costs
-// encoding/json a decoder (and an encoder) for every type it can reach:
-// the whole runtime-spec is about half a millisecond, the part exec needs
-// a fraction of it.
+// lock that it keeps for Exec. The record is decoded by hand
+// (exec_decode.go): encoding/json's first decoding of a type builds a
+// decoder for every type it can reach, by reflection.
 func LoadForExec(root, id string) (*ExecContainer, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
@@ -46,15 +42,11 @@ func decodeForExec(d *stateDir, root, id string) (*ExecContainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s struct {
-		State
-		Config execJSON `json:"config"` // shadows State.Config
+	s, cfg, err := decodeExec(data, id)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
-	}
-	cfg := s.Config.config()
-	st := s.State
+	st := *s
 	st.Config = nil
 	return &ExecContainer{c: &Container{root: root, state: st, base: &cfg.ConfigBase}, cfg: cfg, dir: d}, nil
 }

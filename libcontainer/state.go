@@ -302,20 +302,6 @@ func readState(root, id string) ([]byte, error) {
 	return d.read()
 }
 
-// decodeLifecycle decodes a state.json with the lifecycle part of its
-// config, in one pass over the bytes (the config is most of them); the
-// record itself is returned as the raw copy fullConfig decodes whole.
-func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, []byte, error) {
-	var s struct {
-		State
-		Config lifecycleJSON `json:"config"` // shadows State.Config
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
-	}
-	return &s.State, s.Config.config(), data, nil
-}
-
 // salvage reads what it can of a damaged state.json: the top-level
 // fields before the damage, without the config. The pid and the cgroup
 // come before the config, which is most of the record, so a truncated

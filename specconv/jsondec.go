@@ -35,9 +35,6 @@ type specDecoder struct {
 	// warnings are the unknown members before nul.
 	warnings []string
 	file     string
-	// verbatim is the last string read as written, when it had no escape
-	// but invalid UTF-8: the former walker named members so.
-	verbatim string
 }
 
 // jpath is the path of a value, built into a string ("mounts[3].options")
@@ -132,33 +129,27 @@ func (d *specDecoder) next(end byte, i int) bool {
 	return true
 }
 
-// name reads an object's member name and its ':'. pname is the name in
-// paths: as written when it has invalid UTF-8 and no escape (as the former
-// walker printed it), else the name. end is the offset just past it.
-func (d *specDecoder) name() (name, pname string, end int) {
+// name reads an object's member name and its ':'; end is the offset just
+// past the name.
+func (d *specDecoder) name() (name string, end int) {
 	if d.peek() != '"' {
 		d.syntax = true
-		return "", "", 0
+		return "", 0
 	}
 	name = d.str()
 	end = d.off
-	pname = name
-	if d.verbatim != "" {
-		pname = d.verbatim
-	}
 	if d.peek() != ':' {
 		d.syntax = true
-		return "", "", 0
+		return "", 0
 	}
 	d.off++
-	return name, pname, end
+	return name, end
 }
 
 // str reads a string, the next byte being its '"', and decodes it as
 // encoding/json does: escapes, surrogate pairs, and U+FFFD for a lone
 // surrogate and for each byte of invalid UTF-8.
 func (d *specDecoder) str() string {
-	d.verbatim = ""
 	start := d.off + 1
 	i := start
 	for ; i < len(d.data); i++ {
@@ -173,21 +164,16 @@ func (d *specDecoder) str() string {
 	}
 	var b strings.Builder
 	b.Write(d.data[start:i])
-	escaped := false
 	for i < len(d.data) {
 		c := d.data[i]
 		switch {
 		case c == '"':
 			d.off = i + 1
-			if !escaped && b.String() != string(d.data[start:i]) {
-				d.verbatim = string(d.data[start:i])
-			}
 			return b.String()
 		case c < 0x20:
 			d.syntax = true
 			return ""
 		case c == '\\':
-			escaped = true
 			n := d.escape(&b, i)
 			if n == 0 {
 				d.syntax = true
@@ -422,9 +408,9 @@ func (d *specDecoder) skip(path string) {
 	case '{':
 		d.open()
 		for i := 0; d.next('}', i); i++ {
-			name, pname, end := d.name()
-			d.nulAt(field(path, pname), name, end)
-			d.skip(field(path, pname))
+			name, end := d.name()
+			d.nulAt(field(path, name), name, end)
+			d.skip(field(path, name))
 		}
 	default:
 		d.literal()
@@ -543,18 +529,17 @@ func (d *specDecoder) stringMap(path *jpath, want string, v *map[string]string) 
 		*v = make(map[string]string)
 	}
 	for i := 0; d.next('}', i); i++ {
-		k, pk := d.mapKey(path)
-		str, _ := d.string(&jpath{parent: path, name: pk, kind: 'k'}, "string")
+		k := d.mapKey(path)
+		str, _ := d.string(&jpath{parent: path, name: k, kind: 'k'}, "string")
 		(*v)[k] = str
 	}
 }
 
-// mapKey reads the name of a map's member and checks it for NUL; pk is
-// the name in paths.
-func (d *specDecoder) mapKey(path *jpath) (k, pk string) {
-	k, pk, end := d.name()
-	d.checkNUL(&jpath{parent: path, name: pk, kind: 'k'}, k, end)
-	return k, pk
+// mapKey reads the name of a map's member and checks it for NUL.
+func (d *specDecoder) mapKey(path *jpath) string {
+	k, end := d.name()
+	d.checkNUL(&jpath{parent: path, name: k, kind: 'k'}, k, end)
+	return k
 }
 
 // string decodes a string value; ok is false for null and for another
@@ -660,9 +645,9 @@ func (d *specDecoder) anyAt(path, stack string) any {
 		d.open()
 		m := make(map[string]any)
 		for i := 0; d.next('}', i); i++ {
-			name, pname, end := d.name()
-			d.nulAt(field(path, pname), name, end)
-			m[name] = d.anyAt(field(path, pname), stack)
+			name, end := d.name()
+			d.nulAt(field(path, name), name, end)
+			m[name] = d.anyAt(field(path, name), stack)
 		}
 		return m
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/berth-oci/berth/internal/jsontok"
 	"github.com/berth-oci/berth/specconv/internal/jsontype"
 )
 
@@ -62,7 +63,7 @@ func (c *checker) refJSONError(data []byte, err error, t reflect.Type, root stri
 // finds the fields the type does not have, and the path of the value at
 // a byte offset, which encoding/json does not give with indexes.
 type jsonWalker struct {
-	dec *jsonTokens
+	dec *jsontok.Reader
 	// unknown is called for each member the type has no field for.
 	unknown func(path string, offset int64)
 	// nul, when set, is the error of a string (or member name) holding a
@@ -82,104 +83,28 @@ type fieldKey struct {
 }
 
 func newJSONWalker(data []byte) *jsonWalker {
-	return &jsonWalker{dec: &jsonTokens{data: data}, at: -1}
-}
-
-// jsonTokens reads the tokens of a JSON document encoding/json has already
-// accepted (the walker runs after json.Unmarshal succeeded, or failed on a
-// type, which it reports only for valid JSON): '{' '}' '[' ']' as
-// json.Delim, strings decoded, other scalars as nil. Its offsets are
-// json.Decoder's: just past the token. (json.Decoder.Token costs twice
-// json.Unmarshal itself: it formats a syntax error, with strconv.Quote,
-// after every scalar and then drops it.)
-type jsonTokens struct {
-	data []byte
-	off  int
-}
-
-var errJSONEnd = errors.New("unexpected end of JSON input")
-
-// skip passes white space and the separators ',' and ':'.
-func (d *jsonTokens) skip() {
-	for d.off < len(d.data) {
-		switch d.data[d.off] {
-		case ' ', '\t', '\n', '\r', ',', ':':
-			d.off++
-		default:
-			return
-		}
-	}
-}
-
-// More tells whether the array or object has another element.
-func (d *jsonTokens) More() bool {
-	d.skip()
-	return d.off < len(d.data) && d.data[d.off] != ']' && d.data[d.off] != '}'
-}
-
-// InputOffset is the offset just past the last token.
-func (d *jsonTokens) InputOffset() int64 { return int64(d.off) }
-
-// Token returns the next token.
-func (d *jsonTokens) Token() (any, error) {
-	d.skip()
-	if d.off >= len(d.data) {
-		return nil, errJSONEnd
-	}
-	switch c := d.data[d.off]; c {
-	case '{', '}', '[', ']':
-		d.off++
-		return json.Delim(c), nil
-	case '"':
-		return d.str()
-	}
-	for d.off < len(d.data) && !strings.ContainsRune(" \t\n\r,:]}", rune(d.data[d.off])) {
-		d.off++ // a number, true, false or null
-	}
-	return nil, nil
-}
-
-// str reads a string token; one with escapes is decoded by encoding/json.
-func (d *jsonTokens) str() (any, error) {
-	start, escaped := d.off, false
-	for d.off++; d.off < len(d.data); d.off++ {
-		switch d.data[d.off] {
-		case '\\':
-			escaped = true
-			d.off++
-		case '"':
-			d.off++
-			raw := d.data[start:d.off]
-			if !escaped {
-				return string(raw[1 : len(raw)-1]), nil
-			}
-			var s string
-			err := json.Unmarshal(raw, &s)
-			return s, err
-		}
-	}
-	return nil, errJSONEnd
+	return &jsonWalker{dec: jsontok.NewReader(data), at: -1}
 }
 
 // value walks one value at path that decodes into t (nil: unknown).
 func (w *jsonWalker) value(path string, t reflect.Type) error {
-	tok, err := w.dec.Token()
+	kind, tok, err := w.dec.Next()
 	if err != nil {
 		return err
 	}
-	if w.dec.InputOffset() == w.at && w.found == "" {
+	if w.dec.Offset() == w.at && w.found == "" {
 		w.found = path
 	}
-	if s, ok := tok.(string); ok && w.nul != nil && strings.IndexByte(s, 0) >= 0 {
-		return w.nul(path, w.dec.InputOffset())
+	if kind == jsontok.String && w.nul != nil && strings.IndexByte(jsontok.Unquote(tok), 0) >= 0 {
+		return w.nul(path, w.dec.Offset())
 	}
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch tok {
-	case json.Delim('{'):
+	switch kind {
+	case jsontok.ObjectStart:
 		return w.object(path, t)
-	case json.Delim('['):
+	case jsontok.ArrayStart:
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
@@ -195,26 +120,26 @@ func (w *jsonWalker) array(path string, elem reflect.Type) error {
 			return err
 		}
 	}
-	_, err := w.dec.Token() // ']'
+	_, _, err := w.dec.Next() // ']'
 	return err
 }
 
 func (w *jsonWalker) object(path string, t reflect.Type) error {
 	for w.dec.More() {
-		tok, err := w.dec.Token()
+		_, tok, err := w.dec.Next()
 		if err != nil {
 			return err
 		}
-		name, _ := tok.(string)
+		name := jsontok.Unquote(tok)
 		member, mt := w.member(path, name, t)
 		if w.nul != nil && strings.IndexByte(name, 0) >= 0 {
-			return w.nul(member, w.dec.InputOffset())
+			return w.nul(member, w.dec.Offset())
 		}
 		if err := w.value(member, mt); err != nil {
 			return err
 		}
 	}
-	_, err := w.dec.Token() // '}'
+	_, _, err := w.dec.Next() // '}'
 	return err
 }
 
@@ -232,7 +157,7 @@ func (w *jsonWalker) member(path, name string, t reflect.Type) (string, reflect.
 			return field(path, name), ft
 		}
 		if w.unknown != nil {
-			w.unknown(field(path, name), w.dec.InputOffset())
+			w.unknown(field(path, name), w.dec.Offset())
 		}
 	}
 	return field(path, name), nil

@@ -16,8 +16,8 @@ func (d *specDecoder) decSpec(path *jpath, v *specs.Spec) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "ociVersion":
@@ -186,8 +186,8 @@ func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "terminal":
@@ -351,8 +351,8 @@ func (d *specDecoder) decRoot(path *jpath, v *specs.Root) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -385,8 +385,8 @@ func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "destination":
@@ -483,8 +483,8 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "prestart":
@@ -667,8 +667,8 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "uidMappings":
@@ -832,10 +832,10 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 					v.NetDevices = make(map[string]specs.LinuxNetDevice)
 				}
 				for i43 := 0; d.next('}', i43); i43++ {
-					k44, p45 := d.mapKey(&mpath)
-					var e46 specs.LinuxNetDevice
-					d.decLinuxNetDevice(&jpath{parent: &mpath, name: p45, kind: 'k'}, &e46)
-					v.NetDevices[k44] = e46
+					k44 := d.mapKey(&mpath)
+					var e45 specs.LinuxNetDevice
+					d.decLinuxNetDevice(&jpath{parent: &mpath, name: k44, kind: 'k'}, &e45)
+					v.NetDevices[k44] = e45
 				}
 			}
 		case 8:
@@ -893,11 +893,11 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				if v.TimeOffsets == nil {
 					v.TimeOffsets = make(map[string]specs.LinuxTimeOffset)
 				}
-				for i47 := 0; d.next('}', i47); i47++ {
-					k48, p49 := d.mapKey(&mpath)
-					var e50 specs.LinuxTimeOffset
-					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: p49, kind: 'k'}, &e50)
-					v.TimeOffsets[k48] = e50
+				for i46 := 0; d.next('}', i46); i46++ {
+					k47 := d.mapKey(&mpath)
+					var e48 specs.LinuxTimeOffset
+					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: k47, kind: 'k'}, &e48)
+					v.TimeOffsets[k47] = e48
 				}
 			}
 		default:
@@ -914,8 +914,8 @@ func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "milestone":
@@ -950,26 +950,26 @@ func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Anet = nil
 			} else if open {
-				s51 := v.Anet
-				i52 := 0
-				for ; d.next(']', i52); i52++ {
-					if i52 >= cap(s51) {
+				s49 := v.Anet
+				i50 := 0
+				for ; d.next(']', i50); i50++ {
+					if i50 >= cap(s49) {
 						var z specs.SolarisAnet
-						s51 = append(s51, z)
+						s49 = append(s49, z)
 					}
-					if i52 >= len(s51) {
-						s51 = s51[:i52+1]
+					if i50 >= len(s49) {
+						s49 = s49[:i50+1]
 					}
-					p53 := jpath{parent: &mpath, index: i52, kind: 'i'}
-					d.decSolarisAnet(&p53, &s51[i52])
+					p51 := jpath{parent: &mpath, index: i50, kind: 'i'}
+					d.decSolarisAnet(&p51, &s49[i50])
 				}
-				if i52 < len(s51) {
-					s51 = s51[:i52]
+				if i50 < len(s49) {
+					s49 = s49[:i50]
 				}
-				if i52 == 0 {
-					s51 = make([]specs.SolarisAnet, 0)
+				if i50 == 0 {
+					s49 = make([]specs.SolarisAnet, 0)
 				}
-				v.Anet = s51
+				v.Anet = s49
 			}
 		case 4:
 			if d.isNull() {
@@ -1003,8 +1003,8 @@ func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "layerFolders":
@@ -1033,26 +1033,26 @@ func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s54 := v.Devices
-				i55 := 0
-				for ; d.next(']', i55); i55++ {
-					if i55 >= cap(s54) {
+				s52 := v.Devices
+				i53 := 0
+				for ; d.next(']', i53); i53++ {
+					if i53 >= cap(s52) {
 						var z specs.WindowsDevice
-						s54 = append(s54, z)
+						s52 = append(s52, z)
 					}
-					if i55 >= len(s54) {
-						s54 = s54[:i55+1]
+					if i53 >= len(s52) {
+						s52 = s52[:i53+1]
 					}
-					p56 := jpath{parent: &mpath, index: i55, kind: 'i'}
-					d.decWindowsDevice(&p56, &s54[i55])
+					p54 := jpath{parent: &mpath, index: i53, kind: 'i'}
+					d.decWindowsDevice(&p54, &s52[i53])
 				}
-				if i55 < len(s54) {
-					s54 = s54[:i55]
+				if i53 < len(s52) {
+					s52 = s52[:i53]
 				}
-				if i55 == 0 {
-					s54 = make([]specs.WindowsDevice, 0)
+				if i53 == 0 {
+					s52 = make([]specs.WindowsDevice, 0)
 				}
-				v.Devices = s54
+				v.Devices = s52
 			}
 		case 2:
 			if d.isNull() {
@@ -1105,8 +1105,8 @@ func (d *specDecoder) decVM(path *jpath, v *specs.VM) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "hypervisor":
@@ -1150,8 +1150,8 @@ func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "namespaces":
@@ -1164,26 +1164,26 @@ func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
-				s57 := v.Namespaces
-				i58 := 0
-				for ; d.next(']', i58); i58++ {
-					if i58 >= cap(s57) {
+				s55 := v.Namespaces
+				i56 := 0
+				for ; d.next(']', i56); i56++ {
+					if i56 >= cap(s55) {
 						var z specs.ZOSNamespace
-						s57 = append(s57, z)
+						s55 = append(s55, z)
 					}
-					if i58 >= len(s57) {
-						s57 = s57[:i58+1]
+					if i56 >= len(s55) {
+						s55 = s55[:i56+1]
 					}
-					p59 := jpath{parent: &mpath, index: i58, kind: 'i'}
-					d.decZOSNamespace(&p59, &s57[i58])
+					p57 := jpath{parent: &mpath, index: i56, kind: 'i'}
+					d.decZOSNamespace(&p57, &s55[i56])
 				}
-				if i58 < len(s57) {
-					s57 = s57[:i58]
+				if i56 < len(s55) {
+					s55 = s55[:i56]
 				}
-				if i58 == 0 {
-					s57 = make([]specs.ZOSNamespace, 0)
+				if i56 == 0 {
+					s55 = make([]specs.ZOSNamespace, 0)
 				}
-				v.Namespaces = s57
+				v.Namespaces = s55
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -1199,8 +1199,8 @@ func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "devices":
@@ -1215,26 +1215,26 @@ func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s60 := v.Devices
-				i61 := 0
-				for ; d.next(']', i61); i61++ {
-					if i61 >= cap(s60) {
+				s58 := v.Devices
+				i59 := 0
+				for ; d.next(']', i59); i59++ {
+					if i59 >= cap(s58) {
 						var z specs.FreeBSDDevice
-						s60 = append(s60, z)
+						s58 = append(s58, z)
 					}
-					if i61 >= len(s60) {
-						s60 = s60[:i61+1]
+					if i59 >= len(s58) {
+						s58 = s58[:i59+1]
 					}
-					p62 := jpath{parent: &mpath, index: i61, kind: 'i'}
-					d.decFreeBSDDevice(&p62, &s60[i61])
+					p60 := jpath{parent: &mpath, index: i59, kind: 'i'}
+					d.decFreeBSDDevice(&p60, &s58[i59])
 				}
-				if i61 < len(s60) {
-					s60 = s60[:i61]
+				if i59 < len(s58) {
+					s58 = s58[:i59]
 				}
-				if i61 == 0 {
-					s60 = make([]specs.FreeBSDDevice, 0)
+				if i59 == 0 {
+					s58 = make([]specs.FreeBSDDevice, 0)
 				}
-				v.Devices = s60
+				v.Devices = s58
 			}
 		case 1:
 			if d.isNull() {
@@ -1259,8 +1259,8 @@ func (d *specDecoder) decBox(path *jpath, v *specs.Box) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "height":
@@ -1293,8 +1293,8 @@ func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "uid":
@@ -1334,28 +1334,28 @@ func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.AdditionalGids = nil
 			} else if open {
-				s63 := v.AdditionalGids
-				i64 := 0
-				for ; d.next(']', i64); i64++ {
-					if i64 >= cap(s63) {
+				s61 := v.AdditionalGids
+				i62 := 0
+				for ; d.next(']', i62); i62++ {
+					if i62 >= cap(s61) {
 						var z uint32
-						s63 = append(s63, z)
+						s61 = append(s61, z)
 					}
-					if i64 >= len(s63) {
-						s63 = s63[:i64+1]
+					if i62 >= len(s61) {
+						s61 = s61[:i62+1]
 					}
-					p65 := jpath{parent: &mpath, index: i64, kind: 'i'}
-					if n, ok := d.uint(&p65, "uint32", 32); ok {
-						s63[i64] = uint32(n)
+					p63 := jpath{parent: &mpath, index: i62, kind: 'i'}
+					if n, ok := d.uint(&p63, "uint32", 32); ok {
+						s61[i62] = uint32(n)
 					}
 				}
-				if i64 < len(s63) {
-					s63 = s63[:i64]
+				if i62 < len(s61) {
+					s61 = s61[:i62]
 				}
-				if i64 == 0 {
-					s63 = make([]uint32, 0)
+				if i62 == 0 {
+					s61 = make([]uint32, 0)
 				}
-				v.AdditionalGids = s63
+				v.AdditionalGids = s61
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -1375,8 +1375,8 @@ func (d *specDecoder) decLinuxCapabilities(path *jpath, v *specs.LinuxCapabiliti
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "bounding":
@@ -1417,8 +1417,8 @@ func (d *specDecoder) decPOSIXRlimit(path *jpath, v *specs.POSIXRlimit) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -1457,8 +1457,8 @@ func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "policy":
@@ -1495,28 +1495,28 @@ func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s66 := v.Flags
-				i67 := 0
-				for ; d.next(']', i67); i67++ {
-					if i67 >= cap(s66) {
+				s64 := v.Flags
+				i65 := 0
+				for ; d.next(']', i65); i65++ {
+					if i65 >= cap(s64) {
 						var z specs.LinuxSchedulerFlag
-						s66 = append(s66, z)
+						s64 = append(s64, z)
 					}
-					if i67 >= len(s66) {
-						s66 = s66[:i67+1]
+					if i65 >= len(s64) {
+						s64 = s64[:i65+1]
 					}
-					p68 := jpath{parent: &mpath, index: i67, kind: 'i'}
-					if s, ok := d.string(&p68, "string"); ok {
-						s66[i67] = specs.LinuxSchedulerFlag(s)
+					p66 := jpath{parent: &mpath, index: i65, kind: 'i'}
+					if s, ok := d.string(&p66, "string"); ok {
+						s64[i65] = specs.LinuxSchedulerFlag(s)
 					}
 				}
-				if i67 < len(s66) {
-					s66 = s66[:i67]
+				if i65 < len(s64) {
+					s64 = s64[:i65]
 				}
-				if i67 == 0 {
-					s66 = make([]specs.LinuxSchedulerFlag, 0)
+				if i65 == 0 {
+					s64 = make([]specs.LinuxSchedulerFlag, 0)
 				}
-				v.Flags = s66
+				v.Flags = s64
 			}
 		case 4:
 			if n, ok := d.uint(&mpath, "uint64", 64); ok {
@@ -1544,8 +1544,8 @@ func (d *specDecoder) decLinuxIOPriority(path *jpath, v *specs.LinuxIOPriority) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "class":
@@ -1578,8 +1578,8 @@ func (d *specDecoder) decCPUAffinity(path *jpath, v *specs.CPUAffinity) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "initial":
@@ -1612,8 +1612,8 @@ func (d *specDecoder) decLinuxIDMapping(path *jpath, v *specs.LinuxIDMapping) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "containerID":
@@ -1652,8 +1652,8 @@ func (d *specDecoder) decHook(path *jpath, v *specs.Hook) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -1701,8 +1701,8 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "devices":
@@ -1731,26 +1731,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s69 := v.Devices
-				i70 := 0
-				for ; d.next(']', i70); i70++ {
-					if i70 >= cap(s69) {
+				s67 := v.Devices
+				i68 := 0
+				for ; d.next(']', i68); i68++ {
+					if i68 >= cap(s67) {
 						var z specs.LinuxDeviceCgroup
-						s69 = append(s69, z)
+						s67 = append(s67, z)
 					}
-					if i70 >= len(s69) {
-						s69 = s69[:i70+1]
+					if i68 >= len(s67) {
+						s67 = s67[:i68+1]
 					}
-					p71 := jpath{parent: &mpath, index: i70, kind: 'i'}
-					d.decLinuxDeviceCgroup(&p71, &s69[i70])
+					p69 := jpath{parent: &mpath, index: i68, kind: 'i'}
+					d.decLinuxDeviceCgroup(&p69, &s67[i68])
 				}
-				if i70 < len(s69) {
-					s69 = s69[:i70]
+				if i68 < len(s67) {
+					s67 = s67[:i68]
 				}
-				if i70 == 0 {
-					s69 = make([]specs.LinuxDeviceCgroup, 0)
+				if i68 == 0 {
+					s67 = make([]specs.LinuxDeviceCgroup, 0)
 				}
-				v.Devices = s69
+				v.Devices = s67
 			}
 		case 1:
 			if d.isNull() {
@@ -1792,26 +1792,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.HugepageLimits = nil
 			} else if open {
-				s72 := v.HugepageLimits
-				i73 := 0
-				for ; d.next(']', i73); i73++ {
-					if i73 >= cap(s72) {
+				s70 := v.HugepageLimits
+				i71 := 0
+				for ; d.next(']', i71); i71++ {
+					if i71 >= cap(s70) {
 						var z specs.LinuxHugepageLimit
-						s72 = append(s72, z)
+						s70 = append(s70, z)
 					}
-					if i73 >= len(s72) {
-						s72 = s72[:i73+1]
+					if i71 >= len(s70) {
+						s70 = s70[:i71+1]
 					}
-					p74 := jpath{parent: &mpath, index: i73, kind: 'i'}
-					d.decLinuxHugepageLimit(&p74, &s72[i73])
+					p72 := jpath{parent: &mpath, index: i71, kind: 'i'}
+					d.decLinuxHugepageLimit(&p72, &s70[i71])
 				}
-				if i73 < len(s72) {
-					s72 = s72[:i73]
+				if i71 < len(s70) {
+					s70 = s70[:i71]
 				}
-				if i73 == 0 {
-					s72 = make([]specs.LinuxHugepageLimit, 0)
+				if i71 == 0 {
+					s70 = make([]specs.LinuxHugepageLimit, 0)
 				}
-				v.HugepageLimits = s72
+				v.HugepageLimits = s70
 			}
 		case 6:
 			if d.isNull() {
@@ -1829,11 +1829,11 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 				if v.Rdma == nil {
 					v.Rdma = make(map[string]specs.LinuxRdma)
 				}
-				for i75 := 0; d.next('}', i75); i75++ {
-					k76, p77 := d.mapKey(&mpath)
-					var e78 specs.LinuxRdma
-					d.decLinuxRdma(&jpath{parent: &mpath, name: p77, kind: 'k'}, &e78)
-					v.Rdma[k76] = e78
+				for i73 := 0; d.next('}', i73); i73++ {
+					k74 := d.mapKey(&mpath)
+					var e75 specs.LinuxRdma
+					d.decLinuxRdma(&jpath{parent: &mpath, name: k74, kind: 'k'}, &e75)
+					v.Rdma[k74] = e75
 				}
 			}
 		case 8:
@@ -1852,8 +1852,8 @@ func (d *specDecoder) decLinuxNamespace(path *jpath, v *specs.LinuxNamespace) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -1886,8 +1886,8 @@ func (d *specDecoder) decLinuxDevice(path *jpath, v *specs.LinuxDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -1971,8 +1971,8 @@ func (d *specDecoder) decLinuxNetDevice(path *jpath, v *specs.LinuxNetDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "name":
@@ -1999,8 +1999,8 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "defaultAction":
@@ -2040,11 +2040,38 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Architectures = nil
 			} else if open {
-				s79 := v.Architectures
+				s76 := v.Architectures
+				i77 := 0
+				for ; d.next(']', i77); i77++ {
+					if i77 >= cap(s76) {
+						var z specs.Arch
+						s76 = append(s76, z)
+					}
+					if i77 >= len(s76) {
+						s76 = s76[:i77+1]
+					}
+					p78 := jpath{parent: &mpath, index: i77, kind: 'i'}
+					if s, ok := d.string(&p78, "string"); ok {
+						s76[i77] = specs.Arch(s)
+					}
+				}
+				if i77 < len(s76) {
+					s76 = s76[:i77]
+				}
+				if i77 == 0 {
+					s76 = make([]specs.Arch, 0)
+				}
+				v.Architectures = s76
+			}
+		case 3:
+			if open, null := d.array(&mpath, "array of strings"); null {
+				v.Flags = nil
+			} else if open {
+				s79 := v.Flags
 				i80 := 0
 				for ; d.next(']', i80); i80++ {
 					if i80 >= cap(s79) {
-						var z specs.Arch
+						var z specs.LinuxSeccompFlag
 						s79 = append(s79, z)
 					}
 					if i80 >= len(s79) {
@@ -2052,43 +2079,16 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 					}
 					p81 := jpath{parent: &mpath, index: i80, kind: 'i'}
 					if s, ok := d.string(&p81, "string"); ok {
-						s79[i80] = specs.Arch(s)
+						s79[i80] = specs.LinuxSeccompFlag(s)
 					}
 				}
 				if i80 < len(s79) {
 					s79 = s79[:i80]
 				}
 				if i80 == 0 {
-					s79 = make([]specs.Arch, 0)
+					s79 = make([]specs.LinuxSeccompFlag, 0)
 				}
-				v.Architectures = s79
-			}
-		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Flags = nil
-			} else if open {
-				s82 := v.Flags
-				i83 := 0
-				for ; d.next(']', i83); i83++ {
-					if i83 >= cap(s82) {
-						var z specs.LinuxSeccompFlag
-						s82 = append(s82, z)
-					}
-					if i83 >= len(s82) {
-						s82 = s82[:i83+1]
-					}
-					p84 := jpath{parent: &mpath, index: i83, kind: 'i'}
-					if s, ok := d.string(&p84, "string"); ok {
-						s82[i83] = specs.LinuxSeccompFlag(s)
-					}
-				}
-				if i83 < len(s82) {
-					s82 = s82[:i83]
-				}
-				if i83 == 0 {
-					s82 = make([]specs.LinuxSeccompFlag, 0)
-				}
-				v.Flags = s82
+				v.Flags = s79
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -2102,26 +2102,26 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Syscalls = nil
 			} else if open {
-				s85 := v.Syscalls
-				i86 := 0
-				for ; d.next(']', i86); i86++ {
-					if i86 >= cap(s85) {
+				s82 := v.Syscalls
+				i83 := 0
+				for ; d.next(']', i83); i83++ {
+					if i83 >= cap(s82) {
 						var z specs.LinuxSyscall
-						s85 = append(s85, z)
+						s82 = append(s82, z)
 					}
-					if i86 >= len(s85) {
-						s85 = s85[:i86+1]
+					if i83 >= len(s82) {
+						s82 = s82[:i83+1]
 					}
-					p87 := jpath{parent: &mpath, index: i86, kind: 'i'}
-					d.decLinuxSyscall(&p87, &s85[i86])
+					p84 := jpath{parent: &mpath, index: i83, kind: 'i'}
+					d.decLinuxSyscall(&p84, &s82[i83])
 				}
-				if i86 < len(s85) {
-					s85 = s85[:i86]
+				if i83 < len(s82) {
+					s82 = s82[:i83]
 				}
-				if i86 == 0 {
-					s85 = make([]specs.LinuxSyscall, 0)
+				if i83 == 0 {
+					s82 = make([]specs.LinuxSyscall, 0)
 				}
-				v.Syscalls = s85
+				v.Syscalls = s82
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2137,8 +2137,8 @@ func (d *specDecoder) decLinuxIntelRdt(path *jpath, v *specs.LinuxIntelRdt) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "closID":
@@ -2187,8 +2187,8 @@ func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPoli
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "mode":
@@ -2213,28 +2213,28 @@ func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPoli
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s88 := v.Flags
-				i89 := 0
-				for ; d.next(']', i89); i89++ {
-					if i89 >= cap(s88) {
+				s85 := v.Flags
+				i86 := 0
+				for ; d.next(']', i86); i86++ {
+					if i86 >= cap(s85) {
 						var z specs.MemoryPolicyFlagType
-						s88 = append(s88, z)
+						s85 = append(s85, z)
 					}
-					if i89 >= len(s88) {
-						s88 = s88[:i89+1]
+					if i86 >= len(s85) {
+						s85 = s85[:i86+1]
 					}
-					p90 := jpath{parent: &mpath, index: i89, kind: 'i'}
-					if s, ok := d.string(&p90, "string"); ok {
-						s88[i89] = specs.MemoryPolicyFlagType(s)
+					p87 := jpath{parent: &mpath, index: i86, kind: 'i'}
+					if s, ok := d.string(&p87, "string"); ok {
+						s85[i86] = specs.MemoryPolicyFlagType(s)
 					}
 				}
-				if i89 < len(s88) {
-					s88 = s88[:i89]
+				if i86 < len(s85) {
+					s85 = s85[:i86]
 				}
-				if i89 == 0 {
-					s88 = make([]specs.MemoryPolicyFlagType, 0)
+				if i86 == 0 {
+					s85 = make([]specs.MemoryPolicyFlagType, 0)
 				}
-				v.Flags = s88
+				v.Flags = s85
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2250,8 +2250,8 @@ func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "domain":
@@ -2270,28 +2270,28 @@ func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s91 := v.Flags
-				i92 := 0
-				for ; d.next(']', i92); i92++ {
-					if i92 >= cap(s91) {
+				s88 := v.Flags
+				i89 := 0
+				for ; d.next(']', i89); i89++ {
+					if i89 >= cap(s88) {
 						var z specs.LinuxPersonalityFlag
-						s91 = append(s91, z)
+						s88 = append(s88, z)
 					}
-					if i92 >= len(s91) {
-						s91 = s91[:i92+1]
+					if i89 >= len(s88) {
+						s88 = s88[:i89+1]
 					}
-					p93 := jpath{parent: &mpath, index: i92, kind: 'i'}
-					if s, ok := d.string(&p93, "string"); ok {
-						s91[i92] = specs.LinuxPersonalityFlag(s)
+					p90 := jpath{parent: &mpath, index: i89, kind: 'i'}
+					if s, ok := d.string(&p90, "string"); ok {
+						s88[i89] = specs.LinuxPersonalityFlag(s)
 					}
 				}
-				if i92 < len(s91) {
-					s91 = s91[:i92]
+				if i89 < len(s88) {
+					s88 = s88[:i89]
 				}
-				if i92 == 0 {
-					s91 = make([]specs.LinuxPersonalityFlag, 0)
+				if i89 == 0 {
+					s88 = make([]specs.LinuxPersonalityFlag, 0)
 				}
-				v.Flags = s91
+				v.Flags = s88
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2307,8 +2307,8 @@ func (d *specDecoder) decLinuxTimeOffset(path *jpath, v *specs.LinuxTimeOffset) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "secs":
@@ -2341,8 +2341,8 @@ func (d *specDecoder) decSolarisAnet(path *jpath, v *specs.SolarisAnet) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "linkname":
@@ -2405,8 +2405,8 @@ func (d *specDecoder) decSolarisCappedCPU(path *jpath, v *specs.SolarisCappedCPU
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "ncpus":
@@ -2433,8 +2433,8 @@ func (d *specDecoder) decSolarisCappedMemory(path *jpath, v *specs.SolarisCapped
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "physical":
@@ -2467,8 +2467,8 @@ func (d *specDecoder) decWindowsDevice(path *jpath, v *specs.WindowsDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "id":
@@ -2501,8 +2501,8 @@ func (d *specDecoder) decWindowsResources(path *jpath, v *specs.WindowsResources
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "memory":
@@ -2556,8 +2556,8 @@ func (d *specDecoder) decWindowsHyperV(path *jpath, v *specs.WindowsHyperV) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "utilityVMPath":
@@ -2584,8 +2584,8 @@ func (d *specDecoder) decWindowsNetwork(path *jpath, v *specs.WindowsNetwork) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "endpointList":
@@ -2632,8 +2632,8 @@ func (d *specDecoder) decVMHypervisor(path *jpath, v *specs.VMHypervisor) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -2664,8 +2664,8 @@ func (d *specDecoder) decVMKernel(path *jpath, v *specs.VMKernel) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -2702,8 +2702,8 @@ func (d *specDecoder) decVMImage(path *jpath, v *specs.VMImage) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -2736,8 +2736,8 @@ func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "deviceTree":
@@ -2788,53 +2788,53 @@ func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.IOMems = nil
 			} else if open {
-				s94 := v.IOMems
+				s91 := v.IOMems
+				i92 := 0
+				for ; d.next(']', i92); i92++ {
+					if i92 >= cap(s91) {
+						var z specs.IOMems
+						s91 = append(s91, z)
+					}
+					if i92 >= len(s91) {
+						s91 = s91[:i92+1]
+					}
+					p93 := jpath{parent: &mpath, index: i92, kind: 'i'}
+					d.decIOMems(&p93, &s91[i92])
+				}
+				if i92 < len(s91) {
+					s91 = s91[:i92]
+				}
+				if i92 == 0 {
+					s91 = make([]specs.IOMems, 0)
+				}
+				v.IOMems = s91
+			}
+		case 5:
+			if open, null := d.array(&mpath, "array of uint32"); null {
+				v.Irqs = nil
+			} else if open {
+				s94 := v.Irqs
 				i95 := 0
 				for ; d.next(']', i95); i95++ {
 					if i95 >= cap(s94) {
-						var z specs.IOMems
+						var z uint32
 						s94 = append(s94, z)
 					}
 					if i95 >= len(s94) {
 						s94 = s94[:i95+1]
 					}
 					p96 := jpath{parent: &mpath, index: i95, kind: 'i'}
-					d.decIOMems(&p96, &s94[i95])
+					if n, ok := d.uint(&p96, "uint32", 32); ok {
+						s94[i95] = uint32(n)
+					}
 				}
 				if i95 < len(s94) {
 					s94 = s94[:i95]
 				}
 				if i95 == 0 {
-					s94 = make([]specs.IOMems, 0)
+					s94 = make([]uint32, 0)
 				}
-				v.IOMems = s94
-			}
-		case 5:
-			if open, null := d.array(&mpath, "array of uint32"); null {
-				v.Irqs = nil
-			} else if open {
-				s97 := v.Irqs
-				i98 := 0
-				for ; d.next(']', i98); i98++ {
-					if i98 >= cap(s97) {
-						var z uint32
-						s97 = append(s97, z)
-					}
-					if i98 >= len(s97) {
-						s97 = s97[:i98+1]
-					}
-					p99 := jpath{parent: &mpath, index: i98, kind: 'i'}
-					if n, ok := d.uint(&p99, "uint32", 32); ok {
-						s97[i98] = uint32(n)
-					}
-				}
-				if i98 < len(s97) {
-					s97 = s97[:i98]
-				}
-				if i98 == 0 {
-					s97 = make([]uint32, 0)
-				}
-				v.Irqs = s97
+				v.Irqs = s94
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2850,8 +2850,8 @@ func (d *specDecoder) decZOSNamespace(path *jpath, v *specs.ZOSNamespace) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "type":
@@ -2884,8 +2884,8 @@ func (d *specDecoder) decFreeBSDDevice(path *jpath, v *specs.FreeBSDDevice) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "path":
@@ -2925,8 +2925,8 @@ func (d *specDecoder) decFreeBSDJail(path *jpath, v *specs.FreeBSDJail) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "parent":
@@ -3037,8 +3037,8 @@ func (d *specDecoder) decLinuxDeviceCgroup(path *jpath, v *specs.LinuxDeviceCgro
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "allow":
@@ -3103,8 +3103,8 @@ func (d *specDecoder) decLinuxMemory(path *jpath, v *specs.LinuxMemory) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -3242,8 +3242,8 @@ func (d *specDecoder) decLinuxCPU(path *jpath, v *specs.LinuxCPU) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "shares":
@@ -3367,8 +3367,8 @@ func (d *specDecoder) decLinuxPids(path *jpath, v *specs.LinuxPids) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -3402,8 +3402,8 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "weight":
@@ -3450,32 +3450,57 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.WeightDevice = nil
 			} else if open {
-				s100 := v.WeightDevice
+				s97 := v.WeightDevice
+				i98 := 0
+				for ; d.next(']', i98); i98++ {
+					if i98 >= cap(s97) {
+						var z specs.LinuxWeightDevice
+						s97 = append(s97, z)
+					}
+					if i98 >= len(s97) {
+						s97 = s97[:i98+1]
+					}
+					p99 := jpath{parent: &mpath, index: i98, kind: 'i'}
+					d.decLinuxWeightDevice(&p99, &s97[i98])
+				}
+				if i98 < len(s97) {
+					s97 = s97[:i98]
+				}
+				if i98 == 0 {
+					s97 = make([]specs.LinuxWeightDevice, 0)
+				}
+				v.WeightDevice = s97
+			}
+		case 3:
+			if open, null := d.array(&mpath, "array of objects"); null {
+				v.ThrottleReadBpsDevice = nil
+			} else if open {
+				s100 := v.ThrottleReadBpsDevice
 				i101 := 0
 				for ; d.next(']', i101); i101++ {
 					if i101 >= cap(s100) {
-						var z specs.LinuxWeightDevice
+						var z specs.LinuxThrottleDevice
 						s100 = append(s100, z)
 					}
 					if i101 >= len(s100) {
 						s100 = s100[:i101+1]
 					}
 					p102 := jpath{parent: &mpath, index: i101, kind: 'i'}
-					d.decLinuxWeightDevice(&p102, &s100[i101])
+					d.decLinuxThrottleDevice(&p102, &s100[i101])
 				}
 				if i101 < len(s100) {
 					s100 = s100[:i101]
 				}
 				if i101 == 0 {
-					s100 = make([]specs.LinuxWeightDevice, 0)
+					s100 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.WeightDevice = s100
+				v.ThrottleReadBpsDevice = s100
 			}
-		case 3:
+		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleReadBpsDevice = nil
+				v.ThrottleWriteBpsDevice = nil
 			} else if open {
-				s103 := v.ThrottleReadBpsDevice
+				s103 := v.ThrottleWriteBpsDevice
 				i104 := 0
 				for ; d.next(']', i104); i104++ {
 					if i104 >= cap(s103) {
@@ -3494,13 +3519,13 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i104 == 0 {
 					s103 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadBpsDevice = s103
+				v.ThrottleWriteBpsDevice = s103
 			}
-		case 4:
+		case 5:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleWriteBpsDevice = nil
+				v.ThrottleReadIOPSDevice = nil
 			} else if open {
-				s106 := v.ThrottleWriteBpsDevice
+				s106 := v.ThrottleReadIOPSDevice
 				i107 := 0
 				for ; d.next(']', i107); i107++ {
 					if i107 >= cap(s106) {
@@ -3519,13 +3544,13 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i107 == 0 {
 					s106 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleWriteBpsDevice = s106
+				v.ThrottleReadIOPSDevice = s106
 			}
-		case 5:
+		case 6:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleReadIOPSDevice = nil
+				v.ThrottleWriteIOPSDevice = nil
 			} else if open {
-				s109 := v.ThrottleReadIOPSDevice
+				s109 := v.ThrottleWriteIOPSDevice
 				i110 := 0
 				for ; d.next(']', i110); i110++ {
 					if i110 >= cap(s109) {
@@ -3544,32 +3569,7 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i110 == 0 {
 					s109 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadIOPSDevice = s109
-			}
-		case 6:
-			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleWriteIOPSDevice = nil
-			} else if open {
-				s112 := v.ThrottleWriteIOPSDevice
-				i113 := 0
-				for ; d.next(']', i113); i113++ {
-					if i113 >= cap(s112) {
-						var z specs.LinuxThrottleDevice
-						s112 = append(s112, z)
-					}
-					if i113 >= len(s112) {
-						s112 = s112[:i113+1]
-					}
-					p114 := jpath{parent: &mpath, index: i113, kind: 'i'}
-					d.decLinuxThrottleDevice(&p114, &s112[i113])
-				}
-				if i113 < len(s112) {
-					s112 = s112[:i113]
-				}
-				if i113 == 0 {
-					s112 = make([]specs.LinuxThrottleDevice, 0)
-				}
-				v.ThrottleWriteIOPSDevice = s112
+				v.ThrottleWriteIOPSDevice = s109
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3585,8 +3585,8 @@ func (d *specDecoder) decLinuxHugepageLimit(path *jpath, v *specs.LinuxHugepageL
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "pageSize":
@@ -3619,8 +3619,8 @@ func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "classID":
@@ -3646,26 +3646,26 @@ func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Priorities = nil
 			} else if open {
-				s115 := v.Priorities
-				i116 := 0
-				for ; d.next(']', i116); i116++ {
-					if i116 >= cap(s115) {
+				s112 := v.Priorities
+				i113 := 0
+				for ; d.next(']', i113); i113++ {
+					if i113 >= cap(s112) {
 						var z specs.LinuxInterfacePriority
-						s115 = append(s115, z)
+						s112 = append(s112, z)
 					}
-					if i116 >= len(s115) {
-						s115 = s115[:i116+1]
+					if i113 >= len(s112) {
+						s112 = s112[:i113+1]
 					}
-					p117 := jpath{parent: &mpath, index: i116, kind: 'i'}
-					d.decLinuxInterfacePriority(&p117, &s115[i116])
+					p114 := jpath{parent: &mpath, index: i113, kind: 'i'}
+					d.decLinuxInterfacePriority(&p114, &s112[i113])
 				}
-				if i116 < len(s115) {
-					s115 = s115[:i116]
+				if i113 < len(s112) {
+					s112 = s112[:i113]
 				}
-				if i116 == 0 {
-					s115 = make([]specs.LinuxInterfacePriority, 0)
+				if i113 == 0 {
+					s112 = make([]specs.LinuxInterfacePriority, 0)
 				}
-				v.Priorities = s115
+				v.Priorities = s112
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3681,8 +3681,8 @@ func (d *specDecoder) decLinuxRdma(path *jpath, v *specs.LinuxRdma) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "hcaHandles":
@@ -3729,8 +3729,8 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "names":
@@ -3766,26 +3766,26 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Args = nil
 			} else if open {
-				s118 := v.Args
-				i119 := 0
-				for ; d.next(']', i119); i119++ {
-					if i119 >= cap(s118) {
+				s115 := v.Args
+				i116 := 0
+				for ; d.next(']', i116); i116++ {
+					if i116 >= cap(s115) {
 						var z specs.LinuxSeccompArg
-						s118 = append(s118, z)
+						s115 = append(s115, z)
 					}
-					if i119 >= len(s118) {
-						s118 = s118[:i119+1]
+					if i116 >= len(s115) {
+						s115 = s115[:i116+1]
 					}
-					p120 := jpath{parent: &mpath, index: i119, kind: 'i'}
-					d.decLinuxSeccompArg(&p120, &s118[i119])
+					p117 := jpath{parent: &mpath, index: i116, kind: 'i'}
+					d.decLinuxSeccompArg(&p117, &s115[i116])
 				}
-				if i119 < len(s118) {
-					s118 = s118[:i119]
+				if i116 < len(s115) {
+					s115 = s115[:i116]
 				}
-				if i119 == 0 {
-					s118 = make([]specs.LinuxSeccompArg, 0)
+				if i116 == 0 {
+					s115 = make([]specs.LinuxSeccompArg, 0)
 				}
-				v.Args = s118
+				v.Args = s115
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3801,8 +3801,8 @@ func (d *specDecoder) decWindowsMemoryResources(path *jpath, v *specs.WindowsMem
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "limit":
@@ -3836,8 +3836,8 @@ func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPURes
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "count":
@@ -3889,26 +3889,26 @@ func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPURes
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Affinity = nil
 			} else if open {
-				s121 := v.Affinity
-				i122 := 0
-				for ; d.next(']', i122); i122++ {
-					if i122 >= cap(s121) {
+				s118 := v.Affinity
+				i119 := 0
+				for ; d.next(']', i119); i119++ {
+					if i119 >= cap(s118) {
 						var z specs.WindowsCPUGroupAffinity
-						s121 = append(s121, z)
+						s118 = append(s118, z)
 					}
-					if i122 >= len(s121) {
-						s121 = s121[:i122+1]
+					if i119 >= len(s118) {
+						s118 = s118[:i119+1]
 					}
-					p123 := jpath{parent: &mpath, index: i122, kind: 'i'}
-					d.decWindowsCPUGroupAffinity(&p123, &s121[i122])
+					p120 := jpath{parent: &mpath, index: i119, kind: 'i'}
+					d.decWindowsCPUGroupAffinity(&p120, &s118[i119])
 				}
-				if i122 < len(s121) {
-					s121 = s121[:i122]
+				if i119 < len(s118) {
+					s118 = s118[:i119]
 				}
-				if i122 == 0 {
-					s121 = make([]specs.WindowsCPUGroupAffinity, 0)
+				if i119 == 0 {
+					s118 = make([]specs.WindowsCPUGroupAffinity, 0)
 				}
-				v.Affinity = s121
+				v.Affinity = s118
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3924,8 +3924,8 @@ func (d *specDecoder) decWindowsStorageResources(path *jpath, v *specs.WindowsSt
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "iops":
@@ -3985,8 +3985,8 @@ func (d *specDecoder) decIOMems(path *jpath, v *specs.IOMems) {
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "firstGFN":
@@ -4046,8 +4046,8 @@ func (d *specDecoder) decFreeBSDJailAllow(path *jpath, v *specs.FreeBSDJailAllow
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "setHostname":
@@ -4120,8 +4120,8 @@ func (d *specDecoder) decLinuxWeightDevice(path *jpath, v *specs.LinuxWeightDevi
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "major":
@@ -4180,8 +4180,8 @@ func (d *specDecoder) decLinuxThrottleDevice(path *jpath, v *specs.LinuxThrottle
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "major":
@@ -4220,8 +4220,8 @@ func (d *specDecoder) decLinuxInterfacePriority(path *jpath, v *specs.LinuxInter
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "name":
@@ -4254,8 +4254,8 @@ func (d *specDecoder) decLinuxSeccompArg(path *jpath, v *specs.LinuxSeccompArg) 
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "index":
@@ -4300,8 +4300,8 @@ func (d *specDecoder) decWindowsCPUGroupAffinity(path *jpath, v *specs.WindowsCP
 		return
 	}
 	for i := 0; d.next('}', i); i++ {
-		name, pname, end := d.name()
-		mpath := jpath{parent: path, name: pname, kind: '.'}
+		name, end := d.name()
+		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
 		switch name {
 		case "mask":

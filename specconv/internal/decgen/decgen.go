@@ -148,7 +148,7 @@ func (g *gen) structFunc(t reflect.Type) error {
 	g.printf("func (d *specDecoder) dec%s(path *jpath, v *%s) {\n", t.Name(), g.typeName(t))
 	g.printf("if open, _ := d.object(path, %q); !open { return }\n", jsontype.Describe(t))
 	g.printf("for i := 0; d.next('}', i); i++ {\n")
-	g.printf("name, pname, end := d.name()\nmpath := jpath{parent: path, name: pname, kind: '.'}\nvar f int\nswitch name {\n")
+	g.printf("name, end := d.name()\nmpath := jpath{parent: path, name: name, kind: '.'}\nvar f int\nswitch name {\n")
 	for i, f := range fs {
 		g.printf("case %q: f = %d\n", f.name, i)
 	}
@@ -269,13 +269,13 @@ func (g *gen) mapSlot(lv string, t reflect.Type, path, stack string) error {
 	if t.Key().Kind() != reflect.String {
 		return fmt.Errorf("decgen: %v: map keys other than strings are not supported", t)
 	}
-	i, k, p, e := g.newVar("i"), g.newVar("k"), g.newVar("p"), g.newVar("e")
+	i, k, e := g.newVar("i"), g.newVar("k"), g.newVar("e")
 	g.printf("if open, null := d.object(%s, %q); null { %s = nil } else if open {\n", path, jsontype.Describe(t), lv)
 	g.printf("if %s == nil { %s = make(%s) }\n", lv, lv, g.typeName(t))
 	g.printf("for %s := 0; d.next('}', %s); %s++ {\n", i, i, i)
-	g.printf("%s, %s := d.mapKey(%s)\n", k, p, path)
+	g.printf("%s := d.mapKey(%s)\n", k, path)
 	g.printf("var %s %s\n", e, g.typeName(t.Elem()))
-	if err := g.slot(e, t.Elem(), "&jpath{parent: "+path+", name: "+p+", kind: 'k'}", stack); err != nil {
+	if err := g.slot(e, t.Elem(), "&jpath{parent: "+path+", name: "+k+", kind: 'k'}", stack); err != nil {
 		return err
 	}
 	key := k

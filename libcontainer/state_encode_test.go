@@ -1,0 +1,54 @@
+package libcontainer
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+)
+
+// ociStateFields is OCIState without its MarshalJSON: what encoding/json
+// writes by reflection.
+type ociStateFields OCIState
+
+func ociStates() []OCIState {
+	at := time.Date(2026, 12, 7, 15, 2, 14, 88292060, time.UTC)
+	return []OCIState{
+		{},
+		{OCIVersion: "1.2.1", ID: "c1", Pid: 5782, Status: Running, Bundle: "/run/b", Rootfs: "/run/b/rootfs",
+			Created: at, Owner: "root"},
+		{ID: "c2", Pid: math.MaxInt, Status: Stopped, Created: at.In(time.FixedZone("", -7*3600)),
+			Annotations: map[string]string{}},
+		{ID: "c3", Pid: -1, Status: Created, Created: at.Truncate(time.Second),
+			Annotations: map[string]string{"b": "2", "a": "1", "": "", "<&>": "\"\\\x00\n\u2028\xff", "é": "😀",
+				"org.opencontainers.image.ref.name": "busybox"}},
+		{ID: "x\ty", Bundle: "/tmp/b <1> & \"2\"", Rootfs: "\xc3\x28", Owner: "\u2029", Status: Paused,
+			Annotations: map[string]string{"k": ""}},
+	}
+}
+
+// The state berth prints is what encoding/json wrote for it: by
+// MarshalIndent (state) and by an Encoder (list --format json).
+func TestOCIStateJSON(t *testing.T) {
+	for _, s := range ociStates() {
+		got, err := json.MarshalIndent(s, "", "  ")
+		want, werr := json.MarshalIndent(ociStateFields(s), "", "  ")
+		if err != nil || werr != nil || !bytes.Equal(got, want) {
+			t.Errorf("state %s (%v)\nencoding/json by reflection:\n%s (%v)", got, err, want, werr)
+		}
+	}
+	var got, want bytes.Buffer
+	list := ociStates()
+	fields := make([]ociStateFields, len(list))
+	for i, s := range list {
+		fields[i] = ociStateFields(s)
+	}
+	if err := json.NewEncoder(&got).Encode(list); err != nil {
+		t.Fatal(err)
+	}
+	json.NewEncoder(&want).Encode(fields)
+	if got.String() != want.String() {
+		t.Errorf("list\n%s\nencoding/json by reflection:\n%s", got.String(), want.String())
+	}
+}
