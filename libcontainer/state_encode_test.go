@@ -6,6 +6,11 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/specconv"
 )
 
 // ociStateFields is OCIState without its MarshalJSON: what encoding/json
@@ -50,5 +55,29 @@ func TestOCIStateJSON(t *testing.T) {
 	json.NewEncoder(&want).Encode(fields)
 	if got.String() != want.String() {
 		t.Errorf("list\n%s\nencoding/json by reflection:\n%s", got.String(), want.String())
+	}
+}
+
+// The state record is written as json.Marshal writes it, the config by
+// specconv's generated encoder (whose own tests compare it with
+// json.Marshal on every config they decode).
+func TestEncodeState(t *testing.T) {
+	full := specconv.Example()
+	full.Annotations = map[string]string{"b<>&": "\u2028\xff", "a": ""}
+	full.Windows = &specs.Windows{CredentialSpec: map[string]any{"x": []any{1.5, "y", nil}}}
+	for _, config := range []*specs.Spec{nil, {}, specconv.Example(), full} {
+		s := &State{ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", Status: Created, Created: time.Unix(1, 2).UTC(),
+			InitPid: 7, InitStartTime: 9, Cgroup: &cgroups.State{}, Rootless: true, Config: config}
+		got, err := encodeState(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("state record:\n got %s\nwant %s", got, want)
+		}
 	}
 }

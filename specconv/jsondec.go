@@ -1,10 +1,15 @@
 package specconv
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // specDecoder reads config.json (or process.json) in one pass over its
@@ -680,4 +685,35 @@ func (d *specDecoder) end() {
 	if d.off < len(d.data) {
 		d.syntax = true
 	}
+}
+
+// specEncoder writes the runtime-spec's structs as json.Marshal does,
+// through the code generated into specdec_gen.go (no reflection but for
+// an interface's value: windows.credentialSpec).
+type specEncoder struct {
+	err error
+}
+
+// AppendSpec appends s as json.Marshal(s) writes it.
+func AppendSpec(b []byte, s *specs.Spec) ([]byte, error) {
+	if s == nil {
+		return append(b, "null"...), nil
+	}
+	var e specEncoder
+	b = e.encSpec(b, s)
+	return b, e.err
+}
+
+// any appends an interface's value with encoding/json.
+func (e *specEncoder) any(b []byte, v any) []byte {
+	raw, err := json.Marshal(v)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return append(b, raw...)
+}
+
+// sortedKeys are a map's keys in encoding/json's order.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -4,8 +4,11 @@ package specconv
 
 import (
 	"io/fs"
+	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/internal/jsontok"
 )
 
 var namesSpec = []string{"ociVersion", "process", "root", "hostname", "domainname", "mounts", "hooks", "annotations", "linux", "solaris", "windows", "vm", "zos", "freebsd"}
@@ -4324,4 +4327,3372 @@ func (d *specDecoder) decWindowsCPUGroupAffinity(path *jpath, v *specs.WindowsCP
 			d.unknownMember(&mpath, name, end)
 		}
 	}
+}
+
+// encSpec appends a specs.Spec as json.Marshal writes it.
+func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"ociVersion\":"...)
+	b = jsontok.AppendString(b, string(v.Version))
+	if !(v.Process == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"process\":"...)
+		if v.Process == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encProcess(b, v.Process)
+		}
+	}
+	if !(v.Root == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"root\":"...)
+		if v.Root == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encRoot(b, v.Root)
+		}
+	}
+	if !(len(v.Hostname) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hostname\":"...)
+		b = jsontok.AppendString(b, string(v.Hostname))
+	}
+	if !(len(v.Domainname) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"domainname\":"...)
+		b = jsontok.AppendString(b, string(v.Domainname))
+	}
+	if !(len(v.Mounts) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mounts\":"...)
+		if v.Mounts == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i121 := range v.Mounts {
+				if i121 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encMount(b, &v.Mounts[i121])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Hooks == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hooks\":"...)
+		if v.Hooks == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encHooks(b, v.Hooks)
+		}
+	}
+	if !(len(v.Annotations) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"annotations\":"...)
+		if v.Annotations == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j123, k122 := range sortedKeys(v.Annotations) {
+				if j123 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k122)), ':')
+				x124 := v.Annotations[k122]
+				b = jsontok.AppendString(b, string(x124))
+			}
+			b = append(b, '}')
+		}
+	}
+	if !(v.Linux == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"linux\":"...)
+		if v.Linux == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinux(b, v.Linux)
+		}
+	}
+	if !(v.Solaris == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"solaris\":"...)
+		if v.Solaris == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encSolaris(b, v.Solaris)
+		}
+	}
+	if !(v.Windows == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"windows\":"...)
+		if v.Windows == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindows(b, v.Windows)
+		}
+	}
+	if !(v.VM == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"vm\":"...)
+		if v.VM == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encVM(b, v.VM)
+		}
+	}
+	if !(v.ZOS == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"zos\":"...)
+		if v.ZOS == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encZOS(b, v.ZOS)
+		}
+	}
+	if !(v.FreeBSD == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"freebsd\":"...)
+		if v.FreeBSD == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encFreeBSD(b, v.FreeBSD)
+		}
+	}
+	return append(b, '}')
+}
+
+// encProcess appends a specs.Process as json.Marshal writes it.
+func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(!v.Terminal) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"terminal\":"...)
+		b = strconv.AppendBool(b, bool(v.Terminal))
+	}
+	if !(v.ConsoleSize == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"consoleSize\":"...)
+		if v.ConsoleSize == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encBox(b, v.ConsoleSize)
+		}
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"user\":"...)
+	b = e.encUser(b, &v.User)
+	if !(len(v.Args) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"args\":"...)
+		if v.Args == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i125 := range v.Args {
+				if i125 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Args[i125]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.CommandLine) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"commandLine\":"...)
+		b = jsontok.AppendString(b, string(v.CommandLine))
+	}
+	if !(len(v.Env) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"env\":"...)
+		if v.Env == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i126 := range v.Env {
+				if i126 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Env[i126]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"cwd\":"...)
+	b = jsontok.AppendString(b, string(v.Cwd))
+	if !(v.Capabilities == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"capabilities\":"...)
+		if v.Capabilities == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxCapabilities(b, v.Capabilities)
+		}
+	}
+	if !(len(v.Rlimits) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"rlimits\":"...)
+		if v.Rlimits == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i127 := range v.Rlimits {
+				if i127 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encPOSIXRlimit(b, &v.Rlimits[i127])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(!v.NoNewPrivileges) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"noNewPrivileges\":"...)
+		b = strconv.AppendBool(b, bool(v.NoNewPrivileges))
+	}
+	if !(len(v.ApparmorProfile) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"apparmorProfile\":"...)
+		b = jsontok.AppendString(b, string(v.ApparmorProfile))
+	}
+	if !(v.OOMScoreAdj == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"oomScoreAdj\":"...)
+		if v.OOMScoreAdj == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.OOMScoreAdj)), 10)
+		}
+	}
+	if !(v.Scheduler == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"scheduler\":"...)
+		if v.Scheduler == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encScheduler(b, v.Scheduler)
+		}
+	}
+	if !(len(v.SelinuxLabel) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"selinuxLabel\":"...)
+		b = jsontok.AppendString(b, string(v.SelinuxLabel))
+	}
+	if !(v.IOPriority == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ioPriority\":"...)
+		if v.IOPriority == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxIOPriority(b, v.IOPriority)
+		}
+	}
+	if !(v.ExecCPUAffinity == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"execCPUAffinity\":"...)
+		if v.ExecCPUAffinity == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encCPUAffinity(b, v.ExecCPUAffinity)
+		}
+	}
+	return append(b, '}')
+}
+
+// encRoot appends a specs.Root as json.Marshal writes it.
+func (e *specEncoder) encRoot(b []byte, v *specs.Root) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if !(!v.Readonly) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"readonly\":"...)
+		b = strconv.AppendBool(b, bool(v.Readonly))
+	}
+	return append(b, '}')
+}
+
+// encMount appends a specs.Mount as json.Marshal writes it.
+func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"destination\":"...)
+	b = jsontok.AppendString(b, string(v.Destination))
+	if !(len(v.Type) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"type\":"...)
+		b = jsontok.AppendString(b, string(v.Type))
+	}
+	if !(len(v.Source) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"source\":"...)
+		b = jsontok.AppendString(b, string(v.Source))
+	}
+	if !(len(v.Options) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"options\":"...)
+		if v.Options == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i128 := range v.Options {
+				if i128 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Options[i128]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.UIDMappings) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"uidMappings\":"...)
+		if v.UIDMappings == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i129 := range v.UIDMappings {
+				if i129 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxIDMapping(b, &v.UIDMappings[i129])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.GIDMappings) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"gidMappings\":"...)
+		if v.GIDMappings == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i130 := range v.GIDMappings {
+				if i130 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxIDMapping(b, &v.GIDMappings[i130])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encHooks appends a specs.Hooks as json.Marshal writes it.
+func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Prestart) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"prestart\":"...)
+		if v.Prestart == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i131 := range v.Prestart {
+				if i131 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.Prestart[i131])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.CreateRuntime) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"createRuntime\":"...)
+		if v.CreateRuntime == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i132 := range v.CreateRuntime {
+				if i132 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.CreateRuntime[i132])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.CreateContainer) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"createContainer\":"...)
+		if v.CreateContainer == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i133 := range v.CreateContainer {
+				if i133 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.CreateContainer[i133])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.StartContainer) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"startContainer\":"...)
+		if v.StartContainer == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i134 := range v.StartContainer {
+				if i134 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.StartContainer[i134])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Poststart) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"poststart\":"...)
+		if v.Poststart == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i135 := range v.Poststart {
+				if i135 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.Poststart[i135])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Poststop) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"poststop\":"...)
+		if v.Poststop == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i136 := range v.Poststop {
+				if i136 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encHook(b, &v.Poststop[i136])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinux appends a specs.Linux as json.Marshal writes it.
+func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.UIDMappings) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"uidMappings\":"...)
+		if v.UIDMappings == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i137 := range v.UIDMappings {
+				if i137 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxIDMapping(b, &v.UIDMappings[i137])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.GIDMappings) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"gidMappings\":"...)
+		if v.GIDMappings == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i138 := range v.GIDMappings {
+				if i138 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxIDMapping(b, &v.GIDMappings[i138])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Sysctl) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sysctl\":"...)
+		if v.Sysctl == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j140, k139 := range sortedKeys(v.Sysctl) {
+				if j140 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k139)), ':')
+				x141 := v.Sysctl[k139]
+				b = jsontok.AppendString(b, string(x141))
+			}
+			b = append(b, '}')
+		}
+	}
+	if !(v.Resources == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"resources\":"...)
+		if v.Resources == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxResources(b, v.Resources)
+		}
+	}
+	if !(len(v.CgroupsPath) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cgroupsPath\":"...)
+		b = jsontok.AppendString(b, string(v.CgroupsPath))
+	}
+	if !(len(v.Namespaces) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"namespaces\":"...)
+		if v.Namespaces == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i142 := range v.Namespaces {
+				if i142 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxNamespace(b, &v.Namespaces[i142])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Devices) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"devices\":"...)
+		if v.Devices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i143 := range v.Devices {
+				if i143 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxDevice(b, &v.Devices[i143])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.NetDevices) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"netDevices\":"...)
+		if v.NetDevices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j145, k144 := range sortedKeys(v.NetDevices) {
+				if j145 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k144)), ':')
+				x146 := v.NetDevices[k144]
+				b = e.encLinuxNetDevice(b, &x146)
+			}
+			b = append(b, '}')
+		}
+	}
+	if !(v.Seccomp == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"seccomp\":"...)
+		if v.Seccomp == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxSeccomp(b, v.Seccomp)
+		}
+	}
+	if !(len(v.RootfsPropagation) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"rootfsPropagation\":"...)
+		b = jsontok.AppendString(b, string(v.RootfsPropagation))
+	}
+	if !(len(v.MaskedPaths) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"maskedPaths\":"...)
+		if v.MaskedPaths == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i147 := range v.MaskedPaths {
+				if i147 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.MaskedPaths[i147]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ReadonlyPaths) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"readonlyPaths\":"...)
+		if v.ReadonlyPaths == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i148 := range v.ReadonlyPaths {
+				if i148 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.ReadonlyPaths[i148]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.MountLabel) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mountLabel\":"...)
+		b = jsontok.AppendString(b, string(v.MountLabel))
+	}
+	if !(v.IntelRdt == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"intelRdt\":"...)
+		if v.IntelRdt == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxIntelRdt(b, v.IntelRdt)
+		}
+	}
+	if !(v.MemoryPolicy == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"memoryPolicy\":"...)
+		if v.MemoryPolicy == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxMemoryPolicy(b, v.MemoryPolicy)
+		}
+	}
+	if !(v.Personality == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"personality\":"...)
+		if v.Personality == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxPersonality(b, v.Personality)
+		}
+	}
+	if !(len(v.TimeOffsets) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"timeOffsets\":"...)
+		if v.TimeOffsets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j150, k149 := range sortedKeys(v.TimeOffsets) {
+				if j150 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k149)), ':')
+				x151 := v.TimeOffsets[k149]
+				b = e.encLinuxTimeOffset(b, &x151)
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}')
+}
+
+// encSolaris appends a specs.Solaris as json.Marshal writes it.
+func (e *specEncoder) encSolaris(b []byte, v *specs.Solaris) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Milestone) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"milestone\":"...)
+		b = jsontok.AppendString(b, string(v.Milestone))
+	}
+	if !(len(v.LimitPriv) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"limitpriv\":"...)
+		b = jsontok.AppendString(b, string(v.LimitPriv))
+	}
+	if !(len(v.MaxShmMemory) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"maxShmMemory\":"...)
+		b = jsontok.AppendString(b, string(v.MaxShmMemory))
+	}
+	if !(len(v.Anet) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"anet\":"...)
+		if v.Anet == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i152 := range v.Anet {
+				if i152 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encSolarisAnet(b, &v.Anet[i152])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.CappedCPU == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cappedCPU\":"...)
+		if v.CappedCPU == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encSolarisCappedCPU(b, v.CappedCPU)
+		}
+	}
+	if !(v.CappedMemory == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cappedMemory\":"...)
+		if v.CappedMemory == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encSolarisCappedMemory(b, v.CappedMemory)
+		}
+	}
+	return append(b, '}')
+}
+
+// encWindows appends a specs.Windows as json.Marshal writes it.
+func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"layerFolders\":"...)
+	if v.LayerFolders == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i153 := range v.LayerFolders {
+			if i153 > 0 {
+				b = append(b, ',')
+			}
+			b = jsontok.AppendString(b, string(v.LayerFolders[i153]))
+		}
+		b = append(b, ']')
+	}
+	if !(len(v.Devices) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"devices\":"...)
+		if v.Devices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i154 := range v.Devices {
+				if i154 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encWindowsDevice(b, &v.Devices[i154])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Resources == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"resources\":"...)
+		if v.Resources == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsResources(b, v.Resources)
+		}
+	}
+	if !(v.CredentialSpec == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"credentialSpec\":"...)
+		b = e.any(b, v.CredentialSpec)
+	}
+	if !(!v.Servicing) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"servicing\":"...)
+		b = strconv.AppendBool(b, bool(v.Servicing))
+	}
+	if !(!v.IgnoreFlushesDuringBoot) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ignoreFlushesDuringBoot\":"...)
+		b = strconv.AppendBool(b, bool(v.IgnoreFlushesDuringBoot))
+	}
+	if !(v.HyperV == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hyperv\":"...)
+		if v.HyperV == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsHyperV(b, v.HyperV)
+		}
+	}
+	if !(v.Network == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"network\":"...)
+		if v.Network == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsNetwork(b, v.Network)
+		}
+	}
+	return append(b, '}')
+}
+
+// encVM appends a specs.VM as json.Marshal writes it.
+func (e *specEncoder) encVM(b []byte, v *specs.VM) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"hypervisor\":"...)
+	b = e.encVMHypervisor(b, &v.Hypervisor)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"kernel\":"...)
+	b = e.encVMKernel(b, &v.Kernel)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"image\":"...)
+	b = e.encVMImage(b, &v.Image)
+	if !(v.HwConfig == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hwconfig\":"...)
+		if v.HwConfig == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encHWConfig(b, v.HwConfig)
+		}
+	}
+	return append(b, '}')
+}
+
+// encZOS appends a specs.ZOS as json.Marshal writes it.
+func (e *specEncoder) encZOS(b []byte, v *specs.ZOS) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Namespaces) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"namespaces\":"...)
+		if v.Namespaces == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i155 := range v.Namespaces {
+				if i155 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encZOSNamespace(b, &v.Namespaces[i155])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encFreeBSD appends a specs.FreeBSD as json.Marshal writes it.
+func (e *specEncoder) encFreeBSD(b []byte, v *specs.FreeBSD) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Devices) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"devices\":"...)
+		if v.Devices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i156 := range v.Devices {
+				if i156 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encFreeBSDDevice(b, &v.Devices[i156])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Jail == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"jail\":"...)
+		if v.Jail == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encFreeBSDJail(b, v.Jail)
+		}
+	}
+	return append(b, '}')
+}
+
+// encBox appends a specs.Box as json.Marshal writes it.
+func (e *specEncoder) encBox(b []byte, v *specs.Box) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"height\":"...)
+	b = strconv.AppendUint(b, uint64(v.Height), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"width\":"...)
+	b = strconv.AppendUint(b, uint64(v.Width), 10)
+	return append(b, '}')
+}
+
+// encUser appends a specs.User as json.Marshal writes it.
+func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"uid\":"...)
+	b = strconv.AppendUint(b, uint64(v.UID), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"gid\":"...)
+	b = strconv.AppendUint(b, uint64(v.GID), 10)
+	if !(v.Umask == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"umask\":"...)
+		if v.Umask == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Umask)), 10)
+		}
+	}
+	if !(len(v.AdditionalGids) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"additionalGids\":"...)
+		if v.AdditionalGids == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i157 := range v.AdditionalGids {
+				if i157 > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendUint(b, uint64(v.AdditionalGids[i157]), 10)
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Username) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"username\":"...)
+		b = jsontok.AppendString(b, string(v.Username))
+	}
+	return append(b, '}')
+}
+
+// encLinuxCapabilities appends a specs.LinuxCapabilities as json.Marshal writes it.
+func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Bounding) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"bounding\":"...)
+		if v.Bounding == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i158 := range v.Bounding {
+				if i158 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Bounding[i158]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Effective) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"effective\":"...)
+		if v.Effective == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i159 := range v.Effective {
+				if i159 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Effective[i159]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Inheritable) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"inheritable\":"...)
+		if v.Inheritable == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i160 := range v.Inheritable {
+				if i160 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Inheritable[i160]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Permitted) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"permitted\":"...)
+		if v.Permitted == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i161 := range v.Permitted {
+				if i161 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Permitted[i161]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Ambient) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ambient\":"...)
+		if v.Ambient == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i162 := range v.Ambient {
+				if i162 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Ambient[i162]))
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encPOSIXRlimit appends a specs.POSIXRlimit as json.Marshal writes it.
+func (e *specEncoder) encPOSIXRlimit(b []byte, v *specs.POSIXRlimit) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"type\":"...)
+	b = jsontok.AppendString(b, string(v.Type))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"hard\":"...)
+	b = strconv.AppendUint(b, uint64(v.Hard), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"soft\":"...)
+	b = strconv.AppendUint(b, uint64(v.Soft), 10)
+	return append(b, '}')
+}
+
+// encScheduler appends a specs.Scheduler as json.Marshal writes it.
+func (e *specEncoder) encScheduler(b []byte, v *specs.Scheduler) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"policy\":"...)
+	b = jsontok.AppendString(b, string(v.Policy))
+	if !(v.Nice == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nice\":"...)
+		b = strconv.AppendInt(b, int64(v.Nice), 10)
+	}
+	if !(v.Priority == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"priority\":"...)
+		b = strconv.AppendInt(b, int64(v.Priority), 10)
+	}
+	if !(len(v.Flags) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"flags\":"...)
+		if v.Flags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i163 := range v.Flags {
+				if i163 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Flags[i163]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Runtime == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"runtime\":"...)
+		b = strconv.AppendUint(b, uint64(v.Runtime), 10)
+	}
+	if !(v.Deadline == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"deadline\":"...)
+		b = strconv.AppendUint(b, uint64(v.Deadline), 10)
+	}
+	if !(v.Period == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"period\":"...)
+		b = strconv.AppendUint(b, uint64(v.Period), 10)
+	}
+	return append(b, '}')
+}
+
+// encLinuxIOPriority appends a specs.LinuxIOPriority as json.Marshal writes it.
+func (e *specEncoder) encLinuxIOPriority(b []byte, v *specs.LinuxIOPriority) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"class\":"...)
+	b = jsontok.AppendString(b, string(v.Class))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"priority\":"...)
+	b = strconv.AppendInt(b, int64(v.Priority), 10)
+	return append(b, '}')
+}
+
+// encCPUAffinity appends a specs.CPUAffinity as json.Marshal writes it.
+func (e *specEncoder) encCPUAffinity(b []byte, v *specs.CPUAffinity) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Initial) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"initial\":"...)
+		b = jsontok.AppendString(b, string(v.Initial))
+	}
+	if !(len(v.Final) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"final\":"...)
+		b = jsontok.AppendString(b, string(v.Final))
+	}
+	return append(b, '}')
+}
+
+// encLinuxIDMapping appends a specs.LinuxIDMapping as json.Marshal writes it.
+func (e *specEncoder) encLinuxIDMapping(b []byte, v *specs.LinuxIDMapping) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"containerID\":"...)
+	b = strconv.AppendUint(b, uint64(v.ContainerID), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"hostID\":"...)
+	b = strconv.AppendUint(b, uint64(v.HostID), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"size\":"...)
+	b = strconv.AppendUint(b, uint64(v.Size), 10)
+	return append(b, '}')
+}
+
+// encHook appends a specs.Hook as json.Marshal writes it.
+func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if !(len(v.Args) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"args\":"...)
+		if v.Args == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i164 := range v.Args {
+				if i164 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Args[i164]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Env) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"env\":"...)
+		if v.Env == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i165 := range v.Env {
+				if i165 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Env[i165]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Timeout == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"timeout\":"...)
+		if v.Timeout == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Timeout)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxResources appends a specs.LinuxResources as json.Marshal writes it.
+func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Devices) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"devices\":"...)
+		if v.Devices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i166 := range v.Devices {
+				if i166 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxDeviceCgroup(b, &v.Devices[i166])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Memory == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"memory\":"...)
+		if v.Memory == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxMemory(b, v.Memory)
+		}
+	}
+	if !(v.CPU == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cpu\":"...)
+		if v.CPU == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxCPU(b, v.CPU)
+		}
+	}
+	if !(v.Pids == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"pids\":"...)
+		if v.Pids == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxPids(b, v.Pids)
+		}
+	}
+	if !(v.BlockIO == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"blockIO\":"...)
+		if v.BlockIO == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxBlockIO(b, v.BlockIO)
+		}
+	}
+	if !(len(v.HugepageLimits) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hugepageLimits\":"...)
+		if v.HugepageLimits == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i167 := range v.HugepageLimits {
+				if i167 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxHugepageLimit(b, &v.HugepageLimits[i167])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(v.Network == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"network\":"...)
+		if v.Network == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encLinuxNetwork(b, v.Network)
+		}
+	}
+	if !(len(v.Rdma) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"rdma\":"...)
+		if v.Rdma == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j169, k168 := range sortedKeys(v.Rdma) {
+				if j169 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k168)), ':')
+				x170 := v.Rdma[k168]
+				b = e.encLinuxRdma(b, &x170)
+			}
+			b = append(b, '}')
+		}
+	}
+	if !(len(v.Unified) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"unified\":"...)
+		if v.Unified == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for j172, k171 := range sortedKeys(v.Unified) {
+				if j172 > 0 {
+					b = append(b, ',')
+				}
+				b = append(jsontok.AppendString(b, string(k171)), ':')
+				x173 := v.Unified[k171]
+				b = jsontok.AppendString(b, string(x173))
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxNamespace appends a specs.LinuxNamespace as json.Marshal writes it.
+func (e *specEncoder) encLinuxNamespace(b []byte, v *specs.LinuxNamespace) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"type\":"...)
+	b = jsontok.AppendString(b, string(v.Type))
+	if !(len(v.Path) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"path\":"...)
+		b = jsontok.AppendString(b, string(v.Path))
+	}
+	return append(b, '}')
+}
+
+// encLinuxDevice appends a specs.LinuxDevice as json.Marshal writes it.
+func (e *specEncoder) encLinuxDevice(b []byte, v *specs.LinuxDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"type\":"...)
+	b = jsontok.AppendString(b, string(v.Type))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"major\":"...)
+	b = strconv.AppendInt(b, int64(v.Major), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"minor\":"...)
+	b = strconv.AppendInt(b, int64(v.Minor), 10)
+	if !(v.FileMode == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"fileMode\":"...)
+		if v.FileMode == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.FileMode)), 10)
+		}
+	}
+	if !(v.UID == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"uid\":"...)
+		if v.UID == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.UID)), 10)
+		}
+	}
+	if !(v.GID == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"gid\":"...)
+		if v.GID == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.GID)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxNetDevice appends a specs.LinuxNetDevice as json.Marshal writes it.
+func (e *specEncoder) encLinuxNetDevice(b []byte, v *specs.LinuxNetDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Name) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"name\":"...)
+		b = jsontok.AppendString(b, string(v.Name))
+	}
+	return append(b, '}')
+}
+
+// encLinuxSeccomp appends a specs.LinuxSeccomp as json.Marshal writes it.
+func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"defaultAction\":"...)
+	b = jsontok.AppendString(b, string(v.DefaultAction))
+	if !(v.DefaultErrnoRet == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"defaultErrnoRet\":"...)
+		if v.DefaultErrnoRet == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.DefaultErrnoRet)), 10)
+		}
+	}
+	if !(len(v.Architectures) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"architectures\":"...)
+		if v.Architectures == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i174 := range v.Architectures {
+				if i174 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Architectures[i174]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Flags) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"flags\":"...)
+		if v.Flags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i175 := range v.Flags {
+				if i175 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Flags[i175]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ListenerPath) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"listenerPath\":"...)
+		b = jsontok.AppendString(b, string(v.ListenerPath))
+	}
+	if !(len(v.ListenerMetadata) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"listenerMetadata\":"...)
+		b = jsontok.AppendString(b, string(v.ListenerMetadata))
+	}
+	if !(len(v.Syscalls) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"syscalls\":"...)
+		if v.Syscalls == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i176 := range v.Syscalls {
+				if i176 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxSyscall(b, &v.Syscalls[i176])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxIntelRdt appends a specs.LinuxIntelRdt as json.Marshal writes it.
+func (e *specEncoder) encLinuxIntelRdt(b []byte, v *specs.LinuxIntelRdt) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.ClosID) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"closID\":"...)
+		b = jsontok.AppendString(b, string(v.ClosID))
+	}
+	if !(len(v.Schemata) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"schemata\":"...)
+		if v.Schemata == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i177 := range v.Schemata {
+				if i177 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Schemata[i177]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.L3CacheSchema) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"l3CacheSchema\":"...)
+		b = jsontok.AppendString(b, string(v.L3CacheSchema))
+	}
+	if !(len(v.MemBwSchema) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"memBwSchema\":"...)
+		b = jsontok.AppendString(b, string(v.MemBwSchema))
+	}
+	if !(!v.EnableMonitoring) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"enableMonitoring\":"...)
+		b = strconv.AppendBool(b, bool(v.EnableMonitoring))
+	}
+	return append(b, '}')
+}
+
+// encLinuxMemoryPolicy appends a specs.LinuxMemoryPolicy as json.Marshal writes it.
+func (e *specEncoder) encLinuxMemoryPolicy(b []byte, v *specs.LinuxMemoryPolicy) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"mode\":"...)
+	b = jsontok.AppendString(b, string(v.Mode))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"nodes\":"...)
+	b = jsontok.AppendString(b, string(v.Nodes))
+	if !(len(v.Flags) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"flags\":"...)
+		if v.Flags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i178 := range v.Flags {
+				if i178 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Flags[i178]))
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxPersonality appends a specs.LinuxPersonality as json.Marshal writes it.
+func (e *specEncoder) encLinuxPersonality(b []byte, v *specs.LinuxPersonality) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"domain\":"...)
+	b = jsontok.AppendString(b, string(v.Domain))
+	if !(len(v.Flags) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"flags\":"...)
+		if v.Flags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i179 := range v.Flags {
+				if i179 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Flags[i179]))
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxTimeOffset appends a specs.LinuxTimeOffset as json.Marshal writes it.
+func (e *specEncoder) encLinuxTimeOffset(b []byte, v *specs.LinuxTimeOffset) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Secs == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"secs\":"...)
+		b = strconv.AppendInt(b, int64(v.Secs), 10)
+	}
+	if !(v.Nanosecs == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nanosecs\":"...)
+		b = strconv.AppendUint(b, uint64(v.Nanosecs), 10)
+	}
+	return append(b, '}')
+}
+
+// encSolarisAnet appends a specs.SolarisAnet as json.Marshal writes it.
+func (e *specEncoder) encSolarisAnet(b []byte, v *specs.SolarisAnet) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Linkname) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"linkname\":"...)
+		b = jsontok.AppendString(b, string(v.Linkname))
+	}
+	if !(len(v.Lowerlink) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"lowerLink\":"...)
+		b = jsontok.AppendString(b, string(v.Lowerlink))
+	}
+	if !(len(v.Allowedaddr) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"allowedAddress\":"...)
+		b = jsontok.AppendString(b, string(v.Allowedaddr))
+	}
+	if !(len(v.Configallowedaddr) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"configureAllowedAddress\":"...)
+		b = jsontok.AppendString(b, string(v.Configallowedaddr))
+	}
+	if !(len(v.Defrouter) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"defrouter\":"...)
+		b = jsontok.AppendString(b, string(v.Defrouter))
+	}
+	if !(len(v.Linkprotection) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"linkProtection\":"...)
+		b = jsontok.AppendString(b, string(v.Linkprotection))
+	}
+	if !(len(v.Macaddress) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"macAddress\":"...)
+		b = jsontok.AppendString(b, string(v.Macaddress))
+	}
+	return append(b, '}')
+}
+
+// encSolarisCappedCPU appends a specs.SolarisCappedCPU as json.Marshal writes it.
+func (e *specEncoder) encSolarisCappedCPU(b []byte, v *specs.SolarisCappedCPU) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Ncpus) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ncpus\":"...)
+		b = jsontok.AppendString(b, string(v.Ncpus))
+	}
+	return append(b, '}')
+}
+
+// encSolarisCappedMemory appends a specs.SolarisCappedMemory as json.Marshal writes it.
+func (e *specEncoder) encSolarisCappedMemory(b []byte, v *specs.SolarisCappedMemory) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Physical) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"physical\":"...)
+		b = jsontok.AppendString(b, string(v.Physical))
+	}
+	if !(len(v.Swap) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"swap\":"...)
+		b = jsontok.AppendString(b, string(v.Swap))
+	}
+	return append(b, '}')
+}
+
+// encWindowsDevice appends a specs.WindowsDevice as json.Marshal writes it.
+func (e *specEncoder) encWindowsDevice(b []byte, v *specs.WindowsDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"id\":"...)
+	b = jsontok.AppendString(b, string(v.ID))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"idType\":"...)
+	b = jsontok.AppendString(b, string(v.IDType))
+	return append(b, '}')
+}
+
+// encWindowsResources appends a specs.WindowsResources as json.Marshal writes it.
+func (e *specEncoder) encWindowsResources(b []byte, v *specs.WindowsResources) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Memory == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"memory\":"...)
+		if v.Memory == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsMemoryResources(b, v.Memory)
+		}
+	}
+	if !(v.CPU == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cpu\":"...)
+		if v.CPU == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsCPUResources(b, v.CPU)
+		}
+	}
+	if !(v.Storage == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"storage\":"...)
+		if v.Storage == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encWindowsStorageResources(b, v.Storage)
+		}
+	}
+	return append(b, '}')
+}
+
+// encWindowsHyperV appends a specs.WindowsHyperV as json.Marshal writes it.
+func (e *specEncoder) encWindowsHyperV(b []byte, v *specs.WindowsHyperV) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.UtilityVMPath) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"utilityVMPath\":"...)
+		b = jsontok.AppendString(b, string(v.UtilityVMPath))
+	}
+	return append(b, '}')
+}
+
+// encWindowsNetwork appends a specs.WindowsNetwork as json.Marshal writes it.
+func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.EndpointList) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"endpointList\":"...)
+		if v.EndpointList == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i180 := range v.EndpointList {
+				if i180 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.EndpointList[i180]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(!v.AllowUnqualifiedDNSQuery) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"allowUnqualifiedDNSQuery\":"...)
+		b = strconv.AppendBool(b, bool(v.AllowUnqualifiedDNSQuery))
+	}
+	if !(len(v.DNSSearchList) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DNSSearchList\":"...)
+		if v.DNSSearchList == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i181 := range v.DNSSearchList {
+				if i181 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.DNSSearchList[i181]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.NetworkSharedContainerName) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"networkSharedContainerName\":"...)
+		b = jsontok.AppendString(b, string(v.NetworkSharedContainerName))
+	}
+	if !(len(v.NetworkNamespace) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"networkNamespace\":"...)
+		b = jsontok.AppendString(b, string(v.NetworkNamespace))
+	}
+	return append(b, '}')
+}
+
+// encVMHypervisor appends a specs.VMHypervisor as json.Marshal writes it.
+func (e *specEncoder) encVMHypervisor(b []byte, v *specs.VMHypervisor) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if !(len(v.Parameters) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"parameters\":"...)
+		if v.Parameters == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i182 := range v.Parameters {
+				if i182 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Parameters[i182]))
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encVMKernel appends a specs.VMKernel as json.Marshal writes it.
+func (e *specEncoder) encVMKernel(b []byte, v *specs.VMKernel) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if !(len(v.Parameters) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"parameters\":"...)
+		if v.Parameters == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i183 := range v.Parameters {
+				if i183 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Parameters[i183]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.InitRD) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"initrd\":"...)
+		b = jsontok.AppendString(b, string(v.InitRD))
+	}
+	return append(b, '}')
+}
+
+// encVMImage appends a specs.VMImage as json.Marshal writes it.
+func (e *specEncoder) encVMImage(b []byte, v *specs.VMImage) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"format\":"...)
+	b = jsontok.AppendString(b, string(v.Format))
+	return append(b, '}')
+}
+
+// encHWConfig appends a specs.HWConfig as json.Marshal writes it.
+func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.DeviceTree) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"deviceTree\":"...)
+		b = jsontok.AppendString(b, string(v.DeviceTree))
+	}
+	if !(v.VCPUs == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"vcpus\":"...)
+		if v.VCPUs == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.VCPUs)), 10)
+		}
+	}
+	if !(v.Memory == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"memory\":"...)
+		if v.Memory == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Memory)), 10)
+		}
+	}
+	if !(len(v.DtDevs) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"dtdevs\":"...)
+		if v.DtDevs == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i184 := range v.DtDevs {
+				if i184 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.DtDevs[i184]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.IOMems) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"iomems\":"...)
+		if v.IOMems == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i185 := range v.IOMems {
+				if i185 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encIOMems(b, &v.IOMems[i185])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Irqs) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"irqs\":"...)
+		if v.Irqs == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i186 := range v.Irqs {
+				if i186 > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendUint(b, uint64(v.Irqs[i186]), 10)
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encZOSNamespace appends a specs.ZOSNamespace as json.Marshal writes it.
+func (e *specEncoder) encZOSNamespace(b []byte, v *specs.ZOSNamespace) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"type\":"...)
+	b = jsontok.AppendString(b, string(v.Type))
+	if !(len(v.Path) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"path\":"...)
+		b = jsontok.AppendString(b, string(v.Path))
+	}
+	return append(b, '}')
+}
+
+// encFreeBSDDevice appends a specs.FreeBSDDevice as json.Marshal writes it.
+func (e *specEncoder) encFreeBSDDevice(b []byte, v *specs.FreeBSDDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"path\":"...)
+	b = jsontok.AppendString(b, string(v.Path))
+	if !(v.Mode == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mode\":"...)
+		if v.Mode == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Mode)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encFreeBSDJail appends a specs.FreeBSDJail as json.Marshal writes it.
+func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(len(v.Parent) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"parent\":"...)
+		b = jsontok.AppendString(b, string(v.Parent))
+	}
+	if !(len(v.Host) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"host\":"...)
+		b = jsontok.AppendString(b, string(v.Host))
+	}
+	if !(len(v.Ip4) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ip4\":"...)
+		b = jsontok.AppendString(b, string(v.Ip4))
+	}
+	if !(len(v.Ip4Addr) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ip4Addr\":"...)
+		if v.Ip4Addr == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i187 := range v.Ip4Addr {
+				if i187 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Ip4Addr[i187]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Ip6) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ip6\":"...)
+		b = jsontok.AppendString(b, string(v.Ip6))
+	}
+	if !(len(v.Ip6Addr) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ip6Addr\":"...)
+		if v.Ip6Addr == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i188 := range v.Ip6Addr {
+				if i188 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Ip6Addr[i188]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.Vnet) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"vnet\":"...)
+		b = jsontok.AppendString(b, string(v.Vnet))
+	}
+	if !(len(v.Interface) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"interface\":"...)
+		b = jsontok.AppendString(b, string(v.Interface))
+	}
+	if !(len(v.VnetInterfaces) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"vnetInterfaces\":"...)
+		if v.VnetInterfaces == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i189 := range v.VnetInterfaces {
+				if i189 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.VnetInterfaces[i189]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.SysVMsg) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sysvmsg\":"...)
+		b = jsontok.AppendString(b, string(v.SysVMsg))
+	}
+	if !(len(v.SysVSem) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sysvsem\":"...)
+		b = jsontok.AppendString(b, string(v.SysVSem))
+	}
+	if !(len(v.SysVShm) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sysvshm\":"...)
+		b = jsontok.AppendString(b, string(v.SysVShm))
+	}
+	if !(v.EnforceStatfs == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"enforceStatfs\":"...)
+		if v.EnforceStatfs == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.EnforceStatfs)), 10)
+		}
+	}
+	if !(v.Allow == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"allow\":"...)
+		if v.Allow == nil {
+			b = append(b, "null"...)
+		} else {
+			b = e.encFreeBSDJailAllow(b, v.Allow)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxDeviceCgroup appends a specs.LinuxDeviceCgroup as json.Marshal writes it.
+func (e *specEncoder) encLinuxDeviceCgroup(b []byte, v *specs.LinuxDeviceCgroup) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"allow\":"...)
+	b = strconv.AppendBool(b, bool(v.Allow))
+	if !(len(v.Type) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"type\":"...)
+		b = jsontok.AppendString(b, string(v.Type))
+	}
+	if !(v.Major == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"major\":"...)
+		if v.Major == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Major)), 10)
+		}
+	}
+	if !(v.Minor == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"minor\":"...)
+		if v.Minor == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Minor)), 10)
+		}
+	}
+	if !(len(v.Access) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"access\":"...)
+		b = jsontok.AppendString(b, string(v.Access))
+	}
+	return append(b, '}')
+}
+
+// encLinuxMemory appends a specs.LinuxMemory as json.Marshal writes it.
+func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Limit == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"limit\":"...)
+		if v.Limit == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Limit)), 10)
+		}
+	}
+	if !(v.Reservation == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"reservation\":"...)
+		if v.Reservation == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Reservation)), 10)
+		}
+	}
+	if !(v.Swap == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"swap\":"...)
+		if v.Swap == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Swap)), 10)
+		}
+	}
+	if !(v.Kernel == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"kernel\":"...)
+		if v.Kernel == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Kernel)), 10)
+		}
+	}
+	if !(v.KernelTCP == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"kernelTCP\":"...)
+		if v.KernelTCP == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.KernelTCP)), 10)
+		}
+	}
+	if !(v.Swappiness == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"swappiness\":"...)
+		if v.Swappiness == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Swappiness)), 10)
+		}
+	}
+	if !(v.DisableOOMKiller == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"disableOOMKiller\":"...)
+		if v.DisableOOMKiller == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendBool(b, bool((*v.DisableOOMKiller)))
+		}
+	}
+	if !(v.UseHierarchy == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"useHierarchy\":"...)
+		if v.UseHierarchy == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendBool(b, bool((*v.UseHierarchy)))
+		}
+	}
+	if !(v.CheckBeforeUpdate == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"checkBeforeUpdate\":"...)
+		if v.CheckBeforeUpdate == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendBool(b, bool((*v.CheckBeforeUpdate)))
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxCPU appends a specs.LinuxCPU as json.Marshal writes it.
+func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Shares == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"shares\":"...)
+		if v.Shares == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Shares)), 10)
+		}
+	}
+	if !(v.Quota == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"quota\":"...)
+		if v.Quota == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Quota)), 10)
+		}
+	}
+	if !(v.Burst == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"burst\":"...)
+		if v.Burst == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Burst)), 10)
+		}
+	}
+	if !(v.Period == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"period\":"...)
+		if v.Period == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Period)), 10)
+		}
+	}
+	if !(v.RealtimeRuntime == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"realtimeRuntime\":"...)
+		if v.RealtimeRuntime == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.RealtimeRuntime)), 10)
+		}
+	}
+	if !(v.RealtimePeriod == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"realtimePeriod\":"...)
+		if v.RealtimePeriod == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.RealtimePeriod)), 10)
+		}
+	}
+	if !(len(v.Cpus) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"cpus\":"...)
+		b = jsontok.AppendString(b, string(v.Cpus))
+	}
+	if !(len(v.Mems) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mems\":"...)
+		b = jsontok.AppendString(b, string(v.Mems))
+	}
+	if !(v.Idle == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"idle\":"...)
+		if v.Idle == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Idle)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxPids appends a specs.LinuxPids as json.Marshal writes it.
+func (e *specEncoder) encLinuxPids(b []byte, v *specs.LinuxPids) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Limit == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"limit\":"...)
+		if v.Limit == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendInt(b, int64((*v.Limit)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxBlockIO appends a specs.LinuxBlockIO as json.Marshal writes it.
+func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Weight == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"weight\":"...)
+		if v.Weight == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Weight)), 10)
+		}
+	}
+	if !(v.LeafWeight == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"leafWeight\":"...)
+		if v.LeafWeight == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.LeafWeight)), 10)
+		}
+	}
+	if !(len(v.WeightDevice) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"weightDevice\":"...)
+		if v.WeightDevice == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i190 := range v.WeightDevice {
+				if i190 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxWeightDevice(b, &v.WeightDevice[i190])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ThrottleReadBpsDevice) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"throttleReadBpsDevice\":"...)
+		if v.ThrottleReadBpsDevice == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i191 := range v.ThrottleReadBpsDevice {
+				if i191 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadBpsDevice[i191])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ThrottleWriteBpsDevice) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"throttleWriteBpsDevice\":"...)
+		if v.ThrottleWriteBpsDevice == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i192 := range v.ThrottleWriteBpsDevice {
+				if i192 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteBpsDevice[i192])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ThrottleReadIOPSDevice) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"throttleReadIOPSDevice\":"...)
+		if v.ThrottleReadIOPSDevice == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i193 := range v.ThrottleReadIOPSDevice {
+				if i193 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadIOPSDevice[i193])
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(len(v.ThrottleWriteIOPSDevice) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"throttleWriteIOPSDevice\":"...)
+		if v.ThrottleWriteIOPSDevice == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i194 := range v.ThrottleWriteIOPSDevice {
+				if i194 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteIOPSDevice[i194])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxHugepageLimit appends a specs.LinuxHugepageLimit as json.Marshal writes it.
+func (e *specEncoder) encLinuxHugepageLimit(b []byte, v *specs.LinuxHugepageLimit) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"pageSize\":"...)
+	b = jsontok.AppendString(b, string(v.Pagesize))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"limit\":"...)
+	b = strconv.AppendUint(b, uint64(v.Limit), 10)
+	return append(b, '}')
+}
+
+// encLinuxNetwork appends a specs.LinuxNetwork as json.Marshal writes it.
+func (e *specEncoder) encLinuxNetwork(b []byte, v *specs.LinuxNetwork) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.ClassID == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"classID\":"...)
+		if v.ClassID == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.ClassID)), 10)
+		}
+	}
+	if !(len(v.Priorities) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"priorities\":"...)
+		if v.Priorities == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i195 := range v.Priorities {
+				if i195 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxInterfacePriority(b, &v.Priorities[i195])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxRdma appends a specs.LinuxRdma as json.Marshal writes it.
+func (e *specEncoder) encLinuxRdma(b []byte, v *specs.LinuxRdma) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.HcaHandles == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hcaHandles\":"...)
+		if v.HcaHandles == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.HcaHandles)), 10)
+		}
+	}
+	if !(v.HcaObjects == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"hcaObjects\":"...)
+		if v.HcaObjects == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.HcaObjects)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxSyscall appends a specs.LinuxSyscall as json.Marshal writes it.
+func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"names\":"...)
+	if v.Names == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i196 := range v.Names {
+			if i196 > 0 {
+				b = append(b, ',')
+			}
+			b = jsontok.AppendString(b, string(v.Names[i196]))
+		}
+		b = append(b, ']')
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"action\":"...)
+	b = jsontok.AppendString(b, string(v.Action))
+	if !(v.ErrnoRet == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"errnoRet\":"...)
+		if v.ErrnoRet == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.ErrnoRet)), 10)
+		}
+	}
+	if !(len(v.Args) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"args\":"...)
+		if v.Args == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i197 := range v.Args {
+				if i197 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encLinuxSeccompArg(b, &v.Args[i197])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encWindowsMemoryResources appends a specs.WindowsMemoryResources as json.Marshal writes it.
+func (e *specEncoder) encWindowsMemoryResources(b []byte, v *specs.WindowsMemoryResources) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Limit == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"limit\":"...)
+		if v.Limit == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Limit)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encWindowsCPUResources appends a specs.WindowsCPUResources as json.Marshal writes it.
+func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResources) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Count == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"count\":"...)
+		if v.Count == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Count)), 10)
+		}
+	}
+	if !(v.Shares == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"shares\":"...)
+		if v.Shares == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Shares)), 10)
+		}
+	}
+	if !(v.Maximum == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"maximum\":"...)
+		if v.Maximum == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Maximum)), 10)
+		}
+	}
+	if !(len(v.Affinity) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"affinity\":"...)
+		if v.Affinity == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i198 := range v.Affinity {
+				if i198 > 0 {
+					b = append(b, ',')
+				}
+				b = e.encWindowsCPUGroupAffinity(b, &v.Affinity[i198])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}')
+}
+
+// encWindowsStorageResources appends a specs.WindowsStorageResources as json.Marshal writes it.
+func (e *specEncoder) encWindowsStorageResources(b []byte, v *specs.WindowsStorageResources) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Iops == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"iops\":"...)
+		if v.Iops == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Iops)), 10)
+		}
+	}
+	if !(v.Bps == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"bps\":"...)
+		if v.Bps == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Bps)), 10)
+		}
+	}
+	if !(v.SandboxSize == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sandboxSize\":"...)
+		if v.SandboxSize == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.SandboxSize)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encIOMems appends a specs.IOMems as json.Marshal writes it.
+func (e *specEncoder) encIOMems(b []byte, v *specs.IOMems) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.FirstGFN == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"firstGFN\":"...)
+		if v.FirstGFN == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.FirstGFN)), 10)
+		}
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"firstMFN\":"...)
+	if v.FirstMFN == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendUint(b, uint64((*v.FirstMFN)), 10)
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"nrMFNs\":"...)
+	if v.NrMFNs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendUint(b, uint64((*v.NrMFNs)), 10)
+	}
+	return append(b, '}')
+}
+
+// encFreeBSDJailAllow appends a specs.FreeBSDJailAllow as json.Marshal writes it.
+func (e *specEncoder) encFreeBSDJailAllow(b []byte, v *specs.FreeBSDJailAllow) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(!v.SetHostname) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"setHostname\":"...)
+		b = strconv.AppendBool(b, bool(v.SetHostname))
+	}
+	if !(!v.RawSockets) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"rawSockets\":"...)
+		b = strconv.AppendBool(b, bool(v.RawSockets))
+	}
+	if !(!v.Chflags) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"chflags\":"...)
+		b = strconv.AppendBool(b, bool(v.Chflags))
+	}
+	if !(len(v.Mount) == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mount\":"...)
+		if v.Mount == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i199 := range v.Mount {
+				if i199 > 0 {
+					b = append(b, ',')
+				}
+				b = jsontok.AppendString(b, string(v.Mount[i199]))
+			}
+			b = append(b, ']')
+		}
+	}
+	if !(!v.Quotas) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"quotas\":"...)
+		b = strconv.AppendBool(b, bool(v.Quotas))
+	}
+	if !(!v.SocketAf) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"socketAf\":"...)
+		b = strconv.AppendBool(b, bool(v.SocketAf))
+	}
+	if !(!v.Mlock) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mlock\":"...)
+		b = strconv.AppendBool(b, bool(v.Mlock))
+	}
+	if !(!v.ReservedPorts) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"reservedPorts\":"...)
+		b = strconv.AppendBool(b, bool(v.ReservedPorts))
+	}
+	if !(!v.Suser) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"suser\":"...)
+		b = strconv.AppendBool(b, bool(v.Suser))
+	}
+	return append(b, '}')
+}
+
+// encLinuxWeightDevice appends a specs.LinuxWeightDevice as json.Marshal writes it.
+func (e *specEncoder) encLinuxWeightDevice(b []byte, v *specs.LinuxWeightDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"major\":"...)
+	b = strconv.AppendInt(b, int64(v.Major), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"minor\":"...)
+	b = strconv.AppendInt(b, int64(v.Minor), 10)
+	if !(v.Weight == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"weight\":"...)
+		if v.Weight == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.Weight)), 10)
+		}
+	}
+	if !(v.LeafWeight == nil) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"leafWeight\":"...)
+		if v.LeafWeight == nil {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendUint(b, uint64((*v.LeafWeight)), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// encLinuxThrottleDevice appends a specs.LinuxThrottleDevice as json.Marshal writes it.
+func (e *specEncoder) encLinuxThrottleDevice(b []byte, v *specs.LinuxThrottleDevice) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"major\":"...)
+	b = strconv.AppendInt(b, int64(v.Major), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"minor\":"...)
+	b = strconv.AppendInt(b, int64(v.Minor), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"rate\":"...)
+	b = strconv.AppendUint(b, uint64(v.Rate), 10)
+	return append(b, '}')
+}
+
+// encLinuxInterfacePriority appends a specs.LinuxInterfacePriority as json.Marshal writes it.
+func (e *specEncoder) encLinuxInterfacePriority(b []byte, v *specs.LinuxInterfacePriority) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"name\":"...)
+	b = jsontok.AppendString(b, string(v.Name))
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"priority\":"...)
+	b = strconv.AppendUint(b, uint64(v.Priority), 10)
+	return append(b, '}')
+}
+
+// encLinuxSeccompArg appends a specs.LinuxSeccompArg as json.Marshal writes it.
+func (e *specEncoder) encLinuxSeccompArg(b []byte, v *specs.LinuxSeccompArg) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"index\":"...)
+	b = strconv.AppendUint(b, uint64(v.Index), 10)
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"value\":"...)
+	b = strconv.AppendUint(b, uint64(v.Value), 10)
+	if !(v.ValueTwo == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"valueTwo\":"...)
+		b = strconv.AppendUint(b, uint64(v.ValueTwo), 10)
+	}
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	b = append(b, "\"op\":"...)
+	b = jsontok.AppendString(b, string(v.Op))
+	return append(b, '}')
+}
+
+// encWindowsCPUGroupAffinity appends a specs.WindowsCPUGroupAffinity as json.Marshal writes it.
+func (e *specEncoder) encWindowsCPUGroupAffinity(b []byte, v *specs.WindowsCPUGroupAffinity) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if !(v.Mask == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"mask\":"...)
+		b = strconv.AppendUint(b, uint64(v.Mask), 10)
+	}
+	if !(v.Group == 0) {
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, "\"group\":"...)
+		b = strconv.AppendUint(b, uint64(v.Group), 10)
+	}
+	return append(b, '}')
 }

@@ -61,6 +61,19 @@ func diffDecodeInto(t *testing.T, data []byte, mk func() any) {
 		w, _ := json.Marshal(want)
 		t.Fatalf("%T from %q:\ndecoded  %s\nwanted   %s\n(%#v\nvs %#v)", got, data, g, w, got, want)
 	}
+	if s, ok := got.(*specs.Spec); ok && errGot == nil {
+		diffEncode(t, s)
+	}
+}
+
+// diffEncode compares AppendSpec with json.Marshal on s.
+func diffEncode(t *testing.T, s *specs.Spec) {
+	t.Helper()
+	got, errGot := AppendSpec(nil, s)
+	want, errWant := json.Marshal(s)
+	if errText(errGot) != errText(errWant) || errGot == nil && !bytes.Equal(got, want) {
+		t.Fatalf("encoding:\n got %s (%v)\nwant %s (%v)", got, errGot, want, errWant)
+	}
 }
 
 func errText(err error) string {
