@@ -4338,7 +4338,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 	}
 	b = append(b, "\"ociVersion\":"...)
 	b = jsontok.AppendString(b, string(v.Version))
-	if !(v.Process == nil) {
+	if v.Process != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4349,7 +4349,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encProcess(b, v.Process)
 		}
 	}
-	if !(v.Root == nil) {
+	if v.Root != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4360,21 +4360,21 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encRoot(b, v.Root)
 		}
 	}
-	if !(len(v.Hostname) == 0) {
+	if len(v.Hostname) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"hostname\":"...)
 		b = jsontok.AppendString(b, string(v.Hostname))
 	}
-	if !(len(v.Domainname) == 0) {
+	if len(v.Domainname) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"domainname\":"...)
 		b = jsontok.AppendString(b, string(v.Domainname))
 	}
-	if !(len(v.Mounts) == 0) {
+	if len(v.Mounts) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4392,7 +4392,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.Hooks == nil) {
+	if v.Hooks != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4403,7 +4403,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encHooks(b, v.Hooks)
 		}
 	}
-	if !(len(v.Annotations) == 0) {
+	if len(v.Annotations) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4423,7 +4423,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = append(b, '}')
 		}
 	}
-	if !(v.Linux == nil) {
+	if v.Linux != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4434,7 +4434,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encLinux(b, v.Linux)
 		}
 	}
-	if !(v.Solaris == nil) {
+	if v.Solaris != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4445,7 +4445,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encSolaris(b, v.Solaris)
 		}
 	}
-	if !(v.Windows == nil) {
+	if v.Windows != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4456,7 +4456,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encWindows(b, v.Windows)
 		}
 	}
-	if !(v.VM == nil) {
+	if v.VM != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4467,7 +4467,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encVM(b, v.VM)
 		}
 	}
-	if !(v.ZOS == nil) {
+	if v.ZOS != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4478,7 +4478,7 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = e.encZOS(b, v.ZOS)
 		}
 	}
-	if !(v.FreeBSD == nil) {
+	if v.FreeBSD != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4496,14 +4496,14 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(!v.Terminal) {
+	if v.Terminal {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"terminal\":"...)
 		b = strconv.AppendBool(b, bool(v.Terminal))
 	}
-	if !(v.ConsoleSize == nil) {
+	if v.ConsoleSize != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4519,7 +4519,7 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 	}
 	b = append(b, "\"user\":"...)
 	b = e.encUser(b, &v.User)
-	if !(len(v.Args) == 0) {
+	if len(v.Args) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4537,14 +4537,14 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.CommandLine) == 0) {
+	if len(v.CommandLine) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"commandLine\":"...)
 		b = jsontok.AppendString(b, string(v.CommandLine))
 	}
-	if !(len(v.Env) == 0) {
+	if len(v.Env) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4567,7 +4567,7 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 	}
 	b = append(b, "\"cwd\":"...)
 	b = jsontok.AppendString(b, string(v.Cwd))
-	if !(v.Capabilities == nil) {
+	if v.Capabilities != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4578,7 +4578,7 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = e.encLinuxCapabilities(b, v.Capabilities)
 		}
 	}
-	if !(len(v.Rlimits) == 0) {
+	if len(v.Rlimits) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4596,21 +4596,21 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(!v.NoNewPrivileges) {
+	if v.NoNewPrivileges {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"noNewPrivileges\":"...)
 		b = strconv.AppendBool(b, bool(v.NoNewPrivileges))
 	}
-	if !(len(v.ApparmorProfile) == 0) {
+	if len(v.ApparmorProfile) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"apparmorProfile\":"...)
 		b = jsontok.AppendString(b, string(v.ApparmorProfile))
 	}
-	if !(v.OOMScoreAdj == nil) {
+	if v.OOMScoreAdj != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4621,7 +4621,7 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = strconv.AppendInt(b, int64((*v.OOMScoreAdj)), 10)
 		}
 	}
-	if !(v.Scheduler == nil) {
+	if v.Scheduler != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4632,14 +4632,14 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = e.encScheduler(b, v.Scheduler)
 		}
 	}
-	if !(len(v.SelinuxLabel) == 0) {
+	if len(v.SelinuxLabel) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"selinuxLabel\":"...)
 		b = jsontok.AppendString(b, string(v.SelinuxLabel))
 	}
-	if !(v.IOPriority == nil) {
+	if v.IOPriority != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4650,7 +4650,7 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = e.encLinuxIOPriority(b, v.IOPriority)
 		}
 	}
-	if !(v.ExecCPUAffinity == nil) {
+	if v.ExecCPUAffinity != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4673,7 +4673,7 @@ func (e *specEncoder) encRoot(b []byte, v *specs.Root) []byte {
 	}
 	b = append(b, "\"path\":"...)
 	b = jsontok.AppendString(b, string(v.Path))
-	if !(!v.Readonly) {
+	if v.Readonly {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4692,21 +4692,21 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 	}
 	b = append(b, "\"destination\":"...)
 	b = jsontok.AppendString(b, string(v.Destination))
-	if !(len(v.Type) == 0) {
+	if len(v.Type) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"type\":"...)
 		b = jsontok.AppendString(b, string(v.Type))
 	}
-	if !(len(v.Source) == 0) {
+	if len(v.Source) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"source\":"...)
 		b = jsontok.AppendString(b, string(v.Source))
 	}
-	if !(len(v.Options) == 0) {
+	if len(v.Options) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4724,7 +4724,7 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.UIDMappings) == 0) {
+	if len(v.UIDMappings) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4742,7 +4742,7 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.GIDMappings) == 0) {
+	if len(v.GIDMappings) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4767,7 +4767,7 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Prestart) == 0) {
+	if len(v.Prestart) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4785,7 +4785,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.CreateRuntime) == 0) {
+	if len(v.CreateRuntime) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4803,7 +4803,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.CreateContainer) == 0) {
+	if len(v.CreateContainer) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4821,7 +4821,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.StartContainer) == 0) {
+	if len(v.StartContainer) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4839,7 +4839,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Poststart) == 0) {
+	if len(v.Poststart) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4857,7 +4857,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Poststop) == 0) {
+	if len(v.Poststop) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4882,7 +4882,7 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.UIDMappings) == 0) {
+	if len(v.UIDMappings) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4900,7 +4900,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.GIDMappings) == 0) {
+	if len(v.GIDMappings) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4918,7 +4918,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Sysctl) == 0) {
+	if len(v.Sysctl) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4938,7 +4938,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, '}')
 		}
 	}
-	if !(v.Resources == nil) {
+	if v.Resources != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4949,14 +4949,14 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = e.encLinuxResources(b, v.Resources)
 		}
 	}
-	if !(len(v.CgroupsPath) == 0) {
+	if len(v.CgroupsPath) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"cgroupsPath\":"...)
 		b = jsontok.AppendString(b, string(v.CgroupsPath))
 	}
-	if !(len(v.Namespaces) == 0) {
+	if len(v.Namespaces) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4974,7 +4974,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Devices) == 0) {
+	if len(v.Devices) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -4992,7 +4992,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.NetDevices) == 0) {
+	if len(v.NetDevices) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5012,7 +5012,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, '}')
 		}
 	}
-	if !(v.Seccomp == nil) {
+	if v.Seccomp != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5023,14 +5023,14 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = e.encLinuxSeccomp(b, v.Seccomp)
 		}
 	}
-	if !(len(v.RootfsPropagation) == 0) {
+	if len(v.RootfsPropagation) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"rootfsPropagation\":"...)
 		b = jsontok.AppendString(b, string(v.RootfsPropagation))
 	}
-	if !(len(v.MaskedPaths) == 0) {
+	if len(v.MaskedPaths) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5048,7 +5048,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ReadonlyPaths) == 0) {
+	if len(v.ReadonlyPaths) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5066,14 +5066,14 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.MountLabel) == 0) {
+	if len(v.MountLabel) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"mountLabel\":"...)
 		b = jsontok.AppendString(b, string(v.MountLabel))
 	}
-	if !(v.IntelRdt == nil) {
+	if v.IntelRdt != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5084,7 +5084,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = e.encLinuxIntelRdt(b, v.IntelRdt)
 		}
 	}
-	if !(v.MemoryPolicy == nil) {
+	if v.MemoryPolicy != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5095,7 +5095,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = e.encLinuxMemoryPolicy(b, v.MemoryPolicy)
 		}
 	}
-	if !(v.Personality == nil) {
+	if v.Personality != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5106,7 +5106,7 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = e.encLinuxPersonality(b, v.Personality)
 		}
 	}
-	if !(len(v.TimeOffsets) == 0) {
+	if len(v.TimeOffsets) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5133,28 +5133,28 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 func (e *specEncoder) encSolaris(b []byte, v *specs.Solaris) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Milestone) == 0) {
+	if len(v.Milestone) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"milestone\":"...)
 		b = jsontok.AppendString(b, string(v.Milestone))
 	}
-	if !(len(v.LimitPriv) == 0) {
+	if len(v.LimitPriv) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"limitpriv\":"...)
 		b = jsontok.AppendString(b, string(v.LimitPriv))
 	}
-	if !(len(v.MaxShmMemory) == 0) {
+	if len(v.MaxShmMemory) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"maxShmMemory\":"...)
 		b = jsontok.AppendString(b, string(v.MaxShmMemory))
 	}
-	if !(len(v.Anet) == 0) {
+	if len(v.Anet) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5172,7 +5172,7 @@ func (e *specEncoder) encSolaris(b []byte, v *specs.Solaris) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.CappedCPU == nil) {
+	if v.CappedCPU != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5183,7 +5183,7 @@ func (e *specEncoder) encSolaris(b []byte, v *specs.Solaris) []byte {
 			b = e.encSolarisCappedCPU(b, v.CappedCPU)
 		}
 	}
-	if !(v.CappedMemory == nil) {
+	if v.CappedMemory != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5217,7 +5217,7 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 		}
 		b = append(b, ']')
 	}
-	if !(len(v.Devices) == 0) {
+	if len(v.Devices) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5235,7 +5235,7 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.Resources == nil) {
+	if v.Resources != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5246,28 +5246,28 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 			b = e.encWindowsResources(b, v.Resources)
 		}
 	}
-	if !(v.CredentialSpec == nil) {
+	if v.CredentialSpec != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"credentialSpec\":"...)
 		b = e.any(b, v.CredentialSpec)
 	}
-	if !(!v.Servicing) {
+	if v.Servicing {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"servicing\":"...)
 		b = strconv.AppendBool(b, bool(v.Servicing))
 	}
-	if !(!v.IgnoreFlushesDuringBoot) {
+	if v.IgnoreFlushesDuringBoot {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"ignoreFlushesDuringBoot\":"...)
 		b = strconv.AppendBool(b, bool(v.IgnoreFlushesDuringBoot))
 	}
-	if !(v.HyperV == nil) {
+	if v.HyperV != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5278,7 +5278,7 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 			b = e.encWindowsHyperV(b, v.HyperV)
 		}
 	}
-	if !(v.Network == nil) {
+	if v.Network != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5311,7 +5311,7 @@ func (e *specEncoder) encVM(b []byte, v *specs.VM) []byte {
 	}
 	b = append(b, "\"image\":"...)
 	b = e.encVMImage(b, &v.Image)
-	if !(v.HwConfig == nil) {
+	if v.HwConfig != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5329,7 +5329,7 @@ func (e *specEncoder) encVM(b []byte, v *specs.VM) []byte {
 func (e *specEncoder) encZOS(b []byte, v *specs.ZOS) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Namespaces) == 0) {
+	if len(v.Namespaces) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5354,7 +5354,7 @@ func (e *specEncoder) encZOS(b []byte, v *specs.ZOS) []byte {
 func (e *specEncoder) encFreeBSD(b []byte, v *specs.FreeBSD) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Devices) == 0) {
+	if len(v.Devices) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5372,7 +5372,7 @@ func (e *specEncoder) encFreeBSD(b []byte, v *specs.FreeBSD) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.Jail == nil) {
+	if v.Jail != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5417,7 +5417,7 @@ func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
 	}
 	b = append(b, "\"gid\":"...)
 	b = strconv.AppendUint(b, uint64(v.GID), 10)
-	if !(v.Umask == nil) {
+	if v.Umask != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5428,7 +5428,7 @@ func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Umask)), 10)
 		}
 	}
-	if !(len(v.AdditionalGids) == 0) {
+	if len(v.AdditionalGids) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5446,7 +5446,7 @@ func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Username) == 0) {
+	if len(v.Username) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5460,7 +5460,7 @@ func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
 func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Bounding) == 0) {
+	if len(v.Bounding) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5478,7 +5478,7 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Effective) == 0) {
+	if len(v.Effective) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5496,7 +5496,7 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Inheritable) == 0) {
+	if len(v.Inheritable) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5514,7 +5514,7 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Permitted) == 0) {
+	if len(v.Permitted) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5532,7 +5532,7 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Ambient) == 0) {
+	if len(v.Ambient) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5584,21 +5584,21 @@ func (e *specEncoder) encScheduler(b []byte, v *specs.Scheduler) []byte {
 	}
 	b = append(b, "\"policy\":"...)
 	b = jsontok.AppendString(b, string(v.Policy))
-	if !(v.Nice == 0) {
+	if v.Nice != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"nice\":"...)
 		b = strconv.AppendInt(b, int64(v.Nice), 10)
 	}
-	if !(v.Priority == 0) {
+	if v.Priority != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"priority\":"...)
 		b = strconv.AppendInt(b, int64(v.Priority), 10)
 	}
-	if !(len(v.Flags) == 0) {
+	if len(v.Flags) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5616,21 +5616,21 @@ func (e *specEncoder) encScheduler(b []byte, v *specs.Scheduler) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.Runtime == 0) {
+	if v.Runtime != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"runtime\":"...)
 		b = strconv.AppendUint(b, uint64(v.Runtime), 10)
 	}
-	if !(v.Deadline == 0) {
+	if v.Deadline != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"deadline\":"...)
 		b = strconv.AppendUint(b, uint64(v.Deadline), 10)
 	}
-	if !(v.Period == 0) {
+	if v.Period != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5661,14 +5661,14 @@ func (e *specEncoder) encLinuxIOPriority(b []byte, v *specs.LinuxIOPriority) []b
 func (e *specEncoder) encCPUAffinity(b []byte, v *specs.CPUAffinity) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Initial) == 0) {
+	if len(v.Initial) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"initial\":"...)
 		b = jsontok.AppendString(b, string(v.Initial))
 	}
-	if !(len(v.Final) == 0) {
+	if len(v.Final) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5709,7 +5709,7 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 	}
 	b = append(b, "\"path\":"...)
 	b = jsontok.AppendString(b, string(v.Path))
-	if !(len(v.Args) == 0) {
+	if len(v.Args) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5727,7 +5727,7 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Env) == 0) {
+	if len(v.Env) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5745,7 +5745,7 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(v.Timeout == nil) {
+	if v.Timeout != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5763,7 +5763,7 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Devices) == 0) {
+	if len(v.Devices) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5781,7 +5781,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, ']')
 		}
 	}
-	if !(v.Memory == nil) {
+	if v.Memory != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5792,7 +5792,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = e.encLinuxMemory(b, v.Memory)
 		}
 	}
-	if !(v.CPU == nil) {
+	if v.CPU != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5803,7 +5803,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = e.encLinuxCPU(b, v.CPU)
 		}
 	}
-	if !(v.Pids == nil) {
+	if v.Pids != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5814,7 +5814,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = e.encLinuxPids(b, v.Pids)
 		}
 	}
-	if !(v.BlockIO == nil) {
+	if v.BlockIO != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5825,7 +5825,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = e.encLinuxBlockIO(b, v.BlockIO)
 		}
 	}
-	if !(len(v.HugepageLimits) == 0) {
+	if len(v.HugepageLimits) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5843,7 +5843,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, ']')
 		}
 	}
-	if !(v.Network == nil) {
+	if v.Network != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5854,7 +5854,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = e.encLinuxNetwork(b, v.Network)
 		}
 	}
-	if !(len(v.Rdma) == 0) {
+	if len(v.Rdma) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5874,7 +5874,7 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, '}')
 		}
 	}
-	if !(len(v.Unified) == 0) {
+	if len(v.Unified) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5906,7 +5906,7 @@ func (e *specEncoder) encLinuxNamespace(b []byte, v *specs.LinuxNamespace) []byt
 	}
 	b = append(b, "\"type\":"...)
 	b = jsontok.AppendString(b, string(v.Type))
-	if !(len(v.Path) == 0) {
+	if len(v.Path) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5940,7 +5940,7 @@ func (e *specEncoder) encLinuxDevice(b []byte, v *specs.LinuxDevice) []byte {
 	}
 	b = append(b, "\"minor\":"...)
 	b = strconv.AppendInt(b, int64(v.Minor), 10)
-	if !(v.FileMode == nil) {
+	if v.FileMode != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5951,7 +5951,7 @@ func (e *specEncoder) encLinuxDevice(b []byte, v *specs.LinuxDevice) []byte {
 			b = strconv.AppendUint(b, uint64((*v.FileMode)), 10)
 		}
 	}
-	if !(v.UID == nil) {
+	if v.UID != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5962,7 +5962,7 @@ func (e *specEncoder) encLinuxDevice(b []byte, v *specs.LinuxDevice) []byte {
 			b = strconv.AppendUint(b, uint64((*v.UID)), 10)
 		}
 	}
-	if !(v.GID == nil) {
+	if v.GID != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5980,7 +5980,7 @@ func (e *specEncoder) encLinuxDevice(b []byte, v *specs.LinuxDevice) []byte {
 func (e *specEncoder) encLinuxNetDevice(b []byte, v *specs.LinuxNetDevice) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Name) == 0) {
+	if len(v.Name) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -5999,7 +5999,7 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 	}
 	b = append(b, "\"defaultAction\":"...)
 	b = jsontok.AppendString(b, string(v.DefaultAction))
-	if !(v.DefaultErrnoRet == nil) {
+	if v.DefaultErrnoRet != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6010,7 +6010,7 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = strconv.AppendUint(b, uint64((*v.DefaultErrnoRet)), 10)
 		}
 	}
-	if !(len(v.Architectures) == 0) {
+	if len(v.Architectures) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6028,7 +6028,7 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Flags) == 0) {
+	if len(v.Flags) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6046,21 +6046,21 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ListenerPath) == 0) {
+	if len(v.ListenerPath) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"listenerPath\":"...)
 		b = jsontok.AppendString(b, string(v.ListenerPath))
 	}
-	if !(len(v.ListenerMetadata) == 0) {
+	if len(v.ListenerMetadata) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"listenerMetadata\":"...)
 		b = jsontok.AppendString(b, string(v.ListenerMetadata))
 	}
-	if !(len(v.Syscalls) == 0) {
+	if len(v.Syscalls) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6085,14 +6085,14 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 func (e *specEncoder) encLinuxIntelRdt(b []byte, v *specs.LinuxIntelRdt) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.ClosID) == 0) {
+	if len(v.ClosID) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"closID\":"...)
 		b = jsontok.AppendString(b, string(v.ClosID))
 	}
-	if !(len(v.Schemata) == 0) {
+	if len(v.Schemata) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6110,21 +6110,21 @@ func (e *specEncoder) encLinuxIntelRdt(b []byte, v *specs.LinuxIntelRdt) []byte 
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.L3CacheSchema) == 0) {
+	if len(v.L3CacheSchema) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"l3CacheSchema\":"...)
 		b = jsontok.AppendString(b, string(v.L3CacheSchema))
 	}
-	if !(len(v.MemBwSchema) == 0) {
+	if len(v.MemBwSchema) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"memBwSchema\":"...)
 		b = jsontok.AppendString(b, string(v.MemBwSchema))
 	}
-	if !(!v.EnableMonitoring) {
+	if v.EnableMonitoring {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6148,7 +6148,7 @@ func (e *specEncoder) encLinuxMemoryPolicy(b []byte, v *specs.LinuxMemoryPolicy)
 	}
 	b = append(b, "\"nodes\":"...)
 	b = jsontok.AppendString(b, string(v.Nodes))
-	if !(len(v.Flags) == 0) {
+	if len(v.Flags) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6178,7 +6178,7 @@ func (e *specEncoder) encLinuxPersonality(b []byte, v *specs.LinuxPersonality) [
 	}
 	b = append(b, "\"domain\":"...)
 	b = jsontok.AppendString(b, string(v.Domain))
-	if !(len(v.Flags) == 0) {
+	if len(v.Flags) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6203,14 +6203,14 @@ func (e *specEncoder) encLinuxPersonality(b []byte, v *specs.LinuxPersonality) [
 func (e *specEncoder) encLinuxTimeOffset(b []byte, v *specs.LinuxTimeOffset) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Secs == 0) {
+	if v.Secs != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"secs\":"...)
 		b = strconv.AppendInt(b, int64(v.Secs), 10)
 	}
-	if !(v.Nanosecs == 0) {
+	if v.Nanosecs != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6224,49 +6224,49 @@ func (e *specEncoder) encLinuxTimeOffset(b []byte, v *specs.LinuxTimeOffset) []b
 func (e *specEncoder) encSolarisAnet(b []byte, v *specs.SolarisAnet) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Linkname) == 0) {
+	if len(v.Linkname) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"linkname\":"...)
 		b = jsontok.AppendString(b, string(v.Linkname))
 	}
-	if !(len(v.Lowerlink) == 0) {
+	if len(v.Lowerlink) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"lowerLink\":"...)
 		b = jsontok.AppendString(b, string(v.Lowerlink))
 	}
-	if !(len(v.Allowedaddr) == 0) {
+	if len(v.Allowedaddr) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"allowedAddress\":"...)
 		b = jsontok.AppendString(b, string(v.Allowedaddr))
 	}
-	if !(len(v.Configallowedaddr) == 0) {
+	if len(v.Configallowedaddr) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"configureAllowedAddress\":"...)
 		b = jsontok.AppendString(b, string(v.Configallowedaddr))
 	}
-	if !(len(v.Defrouter) == 0) {
+	if len(v.Defrouter) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"defrouter\":"...)
 		b = jsontok.AppendString(b, string(v.Defrouter))
 	}
-	if !(len(v.Linkprotection) == 0) {
+	if len(v.Linkprotection) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"linkProtection\":"...)
 		b = jsontok.AppendString(b, string(v.Linkprotection))
 	}
-	if !(len(v.Macaddress) == 0) {
+	if len(v.Macaddress) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6280,7 +6280,7 @@ func (e *specEncoder) encSolarisAnet(b []byte, v *specs.SolarisAnet) []byte {
 func (e *specEncoder) encSolarisCappedCPU(b []byte, v *specs.SolarisCappedCPU) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Ncpus) == 0) {
+	if len(v.Ncpus) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6294,14 +6294,14 @@ func (e *specEncoder) encSolarisCappedCPU(b []byte, v *specs.SolarisCappedCPU) [
 func (e *specEncoder) encSolarisCappedMemory(b []byte, v *specs.SolarisCappedMemory) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Physical) == 0) {
+	if len(v.Physical) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"physical\":"...)
 		b = jsontok.AppendString(b, string(v.Physical))
 	}
-	if !(len(v.Swap) == 0) {
+	if len(v.Swap) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6332,7 +6332,7 @@ func (e *specEncoder) encWindowsDevice(b []byte, v *specs.WindowsDevice) []byte 
 func (e *specEncoder) encWindowsResources(b []byte, v *specs.WindowsResources) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Memory == nil) {
+	if v.Memory != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6343,7 +6343,7 @@ func (e *specEncoder) encWindowsResources(b []byte, v *specs.WindowsResources) [
 			b = e.encWindowsMemoryResources(b, v.Memory)
 		}
 	}
-	if !(v.CPU == nil) {
+	if v.CPU != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6354,7 +6354,7 @@ func (e *specEncoder) encWindowsResources(b []byte, v *specs.WindowsResources) [
 			b = e.encWindowsCPUResources(b, v.CPU)
 		}
 	}
-	if !(v.Storage == nil) {
+	if v.Storage != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6372,7 +6372,7 @@ func (e *specEncoder) encWindowsResources(b []byte, v *specs.WindowsResources) [
 func (e *specEncoder) encWindowsHyperV(b []byte, v *specs.WindowsHyperV) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.UtilityVMPath) == 0) {
+	if len(v.UtilityVMPath) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6386,7 +6386,7 @@ func (e *specEncoder) encWindowsHyperV(b []byte, v *specs.WindowsHyperV) []byte 
 func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.EndpointList) == 0) {
+	if len(v.EndpointList) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6404,14 +6404,14 @@ func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byt
 			b = append(b, ']')
 		}
 	}
-	if !(!v.AllowUnqualifiedDNSQuery) {
+	if v.AllowUnqualifiedDNSQuery {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"allowUnqualifiedDNSQuery\":"...)
 		b = strconv.AppendBool(b, bool(v.AllowUnqualifiedDNSQuery))
 	}
-	if !(len(v.DNSSearchList) == 0) {
+	if len(v.DNSSearchList) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6429,14 +6429,14 @@ func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byt
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.NetworkSharedContainerName) == 0) {
+	if len(v.NetworkSharedContainerName) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"networkSharedContainerName\":"...)
 		b = jsontok.AppendString(b, string(v.NetworkSharedContainerName))
 	}
-	if !(len(v.NetworkNamespace) == 0) {
+	if len(v.NetworkNamespace) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6455,7 +6455,7 @@ func (e *specEncoder) encVMHypervisor(b []byte, v *specs.VMHypervisor) []byte {
 	}
 	b = append(b, "\"path\":"...)
 	b = jsontok.AppendString(b, string(v.Path))
-	if !(len(v.Parameters) == 0) {
+	if len(v.Parameters) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6485,7 +6485,7 @@ func (e *specEncoder) encVMKernel(b []byte, v *specs.VMKernel) []byte {
 	}
 	b = append(b, "\"path\":"...)
 	b = jsontok.AppendString(b, string(v.Path))
-	if !(len(v.Parameters) == 0) {
+	if len(v.Parameters) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6503,7 +6503,7 @@ func (e *specEncoder) encVMKernel(b []byte, v *specs.VMKernel) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.InitRD) == 0) {
+	if len(v.InitRD) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6534,14 +6534,14 @@ func (e *specEncoder) encVMImage(b []byte, v *specs.VMImage) []byte {
 func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.DeviceTree) == 0) {
+	if len(v.DeviceTree) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"deviceTree\":"...)
 		b = jsontok.AppendString(b, string(v.DeviceTree))
 	}
-	if !(v.VCPUs == nil) {
+	if v.VCPUs != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6552,7 +6552,7 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = strconv.AppendUint(b, uint64((*v.VCPUs)), 10)
 		}
 	}
-	if !(v.Memory == nil) {
+	if v.Memory != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6563,7 +6563,7 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Memory)), 10)
 		}
 	}
-	if !(len(v.DtDevs) == 0) {
+	if len(v.DtDevs) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6581,7 +6581,7 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.IOMems) == 0) {
+	if len(v.IOMems) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6599,7 +6599,7 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Irqs) == 0) {
+	if len(v.Irqs) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6629,7 +6629,7 @@ func (e *specEncoder) encZOSNamespace(b []byte, v *specs.ZOSNamespace) []byte {
 	}
 	b = append(b, "\"type\":"...)
 	b = jsontok.AppendString(b, string(v.Type))
-	if !(len(v.Path) == 0) {
+	if len(v.Path) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6648,7 +6648,7 @@ func (e *specEncoder) encFreeBSDDevice(b []byte, v *specs.FreeBSDDevice) []byte 
 	}
 	b = append(b, "\"path\":"...)
 	b = jsontok.AppendString(b, string(v.Path))
-	if !(v.Mode == nil) {
+	if v.Mode != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6666,28 +6666,28 @@ func (e *specEncoder) encFreeBSDDevice(b []byte, v *specs.FreeBSDDevice) []byte 
 func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(len(v.Parent) == 0) {
+	if len(v.Parent) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"parent\":"...)
 		b = jsontok.AppendString(b, string(v.Parent))
 	}
-	if !(len(v.Host) == 0) {
+	if len(v.Host) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"host\":"...)
 		b = jsontok.AppendString(b, string(v.Host))
 	}
-	if !(len(v.Ip4) == 0) {
+	if len(v.Ip4) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"ip4\":"...)
 		b = jsontok.AppendString(b, string(v.Ip4))
 	}
-	if !(len(v.Ip4Addr) == 0) {
+	if len(v.Ip4Addr) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6705,14 +6705,14 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Ip6) == 0) {
+	if len(v.Ip6) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"ip6\":"...)
 		b = jsontok.AppendString(b, string(v.Ip6))
 	}
-	if !(len(v.Ip6Addr) == 0) {
+	if len(v.Ip6Addr) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6730,21 +6730,21 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.Vnet) == 0) {
+	if len(v.Vnet) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"vnet\":"...)
 		b = jsontok.AppendString(b, string(v.Vnet))
 	}
-	if !(len(v.Interface) == 0) {
+	if len(v.Interface) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"interface\":"...)
 		b = jsontok.AppendString(b, string(v.Interface))
 	}
-	if !(len(v.VnetInterfaces) == 0) {
+	if len(v.VnetInterfaces) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6762,28 +6762,28 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.SysVMsg) == 0) {
+	if len(v.SysVMsg) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"sysvmsg\":"...)
 		b = jsontok.AppendString(b, string(v.SysVMsg))
 	}
-	if !(len(v.SysVSem) == 0) {
+	if len(v.SysVSem) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"sysvsem\":"...)
 		b = jsontok.AppendString(b, string(v.SysVSem))
 	}
-	if !(len(v.SysVShm) == 0) {
+	if len(v.SysVShm) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"sysvshm\":"...)
 		b = jsontok.AppendString(b, string(v.SysVShm))
 	}
-	if !(v.EnforceStatfs == nil) {
+	if v.EnforceStatfs != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6794,7 +6794,7 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = strconv.AppendInt(b, int64((*v.EnforceStatfs)), 10)
 		}
 	}
-	if !(v.Allow == nil) {
+	if v.Allow != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6817,14 +6817,14 @@ func (e *specEncoder) encLinuxDeviceCgroup(b []byte, v *specs.LinuxDeviceCgroup)
 	}
 	b = append(b, "\"allow\":"...)
 	b = strconv.AppendBool(b, bool(v.Allow))
-	if !(len(v.Type) == 0) {
+	if len(v.Type) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"type\":"...)
 		b = jsontok.AppendString(b, string(v.Type))
 	}
-	if !(v.Major == nil) {
+	if v.Major != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6835,7 +6835,7 @@ func (e *specEncoder) encLinuxDeviceCgroup(b []byte, v *specs.LinuxDeviceCgroup)
 			b = strconv.AppendInt(b, int64((*v.Major)), 10)
 		}
 	}
-	if !(v.Minor == nil) {
+	if v.Minor != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6846,7 +6846,7 @@ func (e *specEncoder) encLinuxDeviceCgroup(b []byte, v *specs.LinuxDeviceCgroup)
 			b = strconv.AppendInt(b, int64((*v.Minor)), 10)
 		}
 	}
-	if !(len(v.Access) == 0) {
+	if len(v.Access) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6860,7 +6860,7 @@ func (e *specEncoder) encLinuxDeviceCgroup(b []byte, v *specs.LinuxDeviceCgroup)
 func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Limit == nil) {
+	if v.Limit != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6871,7 +6871,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendInt(b, int64((*v.Limit)), 10)
 		}
 	}
-	if !(v.Reservation == nil) {
+	if v.Reservation != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6882,7 +6882,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendInt(b, int64((*v.Reservation)), 10)
 		}
 	}
-	if !(v.Swap == nil) {
+	if v.Swap != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6893,7 +6893,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendInt(b, int64((*v.Swap)), 10)
 		}
 	}
-	if !(v.Kernel == nil) {
+	if v.Kernel != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6904,7 +6904,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendInt(b, int64((*v.Kernel)), 10)
 		}
 	}
-	if !(v.KernelTCP == nil) {
+	if v.KernelTCP != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6915,7 +6915,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendInt(b, int64((*v.KernelTCP)), 10)
 		}
 	}
-	if !(v.Swappiness == nil) {
+	if v.Swappiness != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6926,7 +6926,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Swappiness)), 10)
 		}
 	}
-	if !(v.DisableOOMKiller == nil) {
+	if v.DisableOOMKiller != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6937,7 +6937,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendBool(b, bool((*v.DisableOOMKiller)))
 		}
 	}
-	if !(v.UseHierarchy == nil) {
+	if v.UseHierarchy != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6948,7 +6948,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 			b = strconv.AppendBool(b, bool((*v.UseHierarchy)))
 		}
 	}
-	if !(v.CheckBeforeUpdate == nil) {
+	if v.CheckBeforeUpdate != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6966,7 +6966,7 @@ func (e *specEncoder) encLinuxMemory(b []byte, v *specs.LinuxMemory) []byte {
 func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Shares == nil) {
+	if v.Shares != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6977,7 +6977,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Shares)), 10)
 		}
 	}
-	if !(v.Quota == nil) {
+	if v.Quota != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6988,7 +6988,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendInt(b, int64((*v.Quota)), 10)
 		}
 	}
-	if !(v.Burst == nil) {
+	if v.Burst != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -6999,7 +6999,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Burst)), 10)
 		}
 	}
-	if !(v.Period == nil) {
+	if v.Period != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7010,7 +7010,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Period)), 10)
 		}
 	}
-	if !(v.RealtimeRuntime == nil) {
+	if v.RealtimeRuntime != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7021,7 +7021,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendInt(b, int64((*v.RealtimeRuntime)), 10)
 		}
 	}
-	if !(v.RealtimePeriod == nil) {
+	if v.RealtimePeriod != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7032,21 +7032,21 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 			b = strconv.AppendUint(b, uint64((*v.RealtimePeriod)), 10)
 		}
 	}
-	if !(len(v.Cpus) == 0) {
+	if len(v.Cpus) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"cpus\":"...)
 		b = jsontok.AppendString(b, string(v.Cpus))
 	}
-	if !(len(v.Mems) == 0) {
+	if len(v.Mems) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"mems\":"...)
 		b = jsontok.AppendString(b, string(v.Mems))
 	}
-	if !(v.Idle == nil) {
+	if v.Idle != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7064,7 +7064,7 @@ func (e *specEncoder) encLinuxCPU(b []byte, v *specs.LinuxCPU) []byte {
 func (e *specEncoder) encLinuxPids(b []byte, v *specs.LinuxPids) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Limit == nil) {
+	if v.Limit != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7082,7 +7082,7 @@ func (e *specEncoder) encLinuxPids(b []byte, v *specs.LinuxPids) []byte {
 func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Weight == nil) {
+	if v.Weight != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7093,7 +7093,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = strconv.AppendUint(b, uint64((*v.Weight)), 10)
 		}
 	}
-	if !(v.LeafWeight == nil) {
+	if v.LeafWeight != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7104,7 +7104,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = strconv.AppendUint(b, uint64((*v.LeafWeight)), 10)
 		}
 	}
-	if !(len(v.WeightDevice) == 0) {
+	if len(v.WeightDevice) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7122,7 +7122,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ThrottleReadBpsDevice) == 0) {
+	if len(v.ThrottleReadBpsDevice) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7140,7 +7140,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ThrottleWriteBpsDevice) == 0) {
+	if len(v.ThrottleWriteBpsDevice) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7158,7 +7158,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ThrottleReadIOPSDevice) == 0) {
+	if len(v.ThrottleReadIOPSDevice) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7176,7 +7176,7 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, ']')
 		}
 	}
-	if !(len(v.ThrottleWriteIOPSDevice) == 0) {
+	if len(v.ThrottleWriteIOPSDevice) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7218,7 +7218,7 @@ func (e *specEncoder) encLinuxHugepageLimit(b []byte, v *specs.LinuxHugepageLimi
 func (e *specEncoder) encLinuxNetwork(b []byte, v *specs.LinuxNetwork) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.ClassID == nil) {
+	if v.ClassID != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7229,7 +7229,7 @@ func (e *specEncoder) encLinuxNetwork(b []byte, v *specs.LinuxNetwork) []byte {
 			b = strconv.AppendUint(b, uint64((*v.ClassID)), 10)
 		}
 	}
-	if !(len(v.Priorities) == 0) {
+	if len(v.Priorities) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7254,7 +7254,7 @@ func (e *specEncoder) encLinuxNetwork(b []byte, v *specs.LinuxNetwork) []byte {
 func (e *specEncoder) encLinuxRdma(b []byte, v *specs.LinuxRdma) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.HcaHandles == nil) {
+	if v.HcaHandles != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7265,7 +7265,7 @@ func (e *specEncoder) encLinuxRdma(b []byte, v *specs.LinuxRdma) []byte {
 			b = strconv.AppendUint(b, uint64((*v.HcaHandles)), 10)
 		}
 	}
-	if !(v.HcaObjects == nil) {
+	if v.HcaObjects != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7304,7 +7304,7 @@ func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
 	}
 	b = append(b, "\"action\":"...)
 	b = jsontok.AppendString(b, string(v.Action))
-	if !(v.ErrnoRet == nil) {
+	if v.ErrnoRet != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7315,7 +7315,7 @@ func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
 			b = strconv.AppendUint(b, uint64((*v.ErrnoRet)), 10)
 		}
 	}
-	if !(len(v.Args) == 0) {
+	if len(v.Args) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7340,7 +7340,7 @@ func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
 func (e *specEncoder) encWindowsMemoryResources(b []byte, v *specs.WindowsMemoryResources) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Limit == nil) {
+	if v.Limit != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7358,7 +7358,7 @@ func (e *specEncoder) encWindowsMemoryResources(b []byte, v *specs.WindowsMemory
 func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResources) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Count == nil) {
+	if v.Count != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7369,7 +7369,7 @@ func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResour
 			b = strconv.AppendUint(b, uint64((*v.Count)), 10)
 		}
 	}
-	if !(v.Shares == nil) {
+	if v.Shares != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7380,7 +7380,7 @@ func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResour
 			b = strconv.AppendUint(b, uint64((*v.Shares)), 10)
 		}
 	}
-	if !(v.Maximum == nil) {
+	if v.Maximum != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7391,7 +7391,7 @@ func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResour
 			b = strconv.AppendUint(b, uint64((*v.Maximum)), 10)
 		}
 	}
-	if !(len(v.Affinity) == 0) {
+	if len(v.Affinity) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7416,7 +7416,7 @@ func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResour
 func (e *specEncoder) encWindowsStorageResources(b []byte, v *specs.WindowsStorageResources) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Iops == nil) {
+	if v.Iops != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7427,7 +7427,7 @@ func (e *specEncoder) encWindowsStorageResources(b []byte, v *specs.WindowsStora
 			b = strconv.AppendUint(b, uint64((*v.Iops)), 10)
 		}
 	}
-	if !(v.Bps == nil) {
+	if v.Bps != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7438,7 +7438,7 @@ func (e *specEncoder) encWindowsStorageResources(b []byte, v *specs.WindowsStora
 			b = strconv.AppendUint(b, uint64((*v.Bps)), 10)
 		}
 	}
-	if !(v.SandboxSize == nil) {
+	if v.SandboxSize != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7456,7 +7456,7 @@ func (e *specEncoder) encWindowsStorageResources(b []byte, v *specs.WindowsStora
 func (e *specEncoder) encIOMems(b []byte, v *specs.IOMems) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.FirstGFN == nil) {
+	if v.FirstGFN != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7492,28 +7492,28 @@ func (e *specEncoder) encIOMems(b []byte, v *specs.IOMems) []byte {
 func (e *specEncoder) encFreeBSDJailAllow(b []byte, v *specs.FreeBSDJailAllow) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(!v.SetHostname) {
+	if v.SetHostname {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"setHostname\":"...)
 		b = strconv.AppendBool(b, bool(v.SetHostname))
 	}
-	if !(!v.RawSockets) {
+	if v.RawSockets {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"rawSockets\":"...)
 		b = strconv.AppendBool(b, bool(v.RawSockets))
 	}
-	if !(!v.Chflags) {
+	if v.Chflags {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"chflags\":"...)
 		b = strconv.AppendBool(b, bool(v.Chflags))
 	}
-	if !(len(v.Mount) == 0) {
+	if len(v.Mount) > 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7531,35 +7531,35 @@ func (e *specEncoder) encFreeBSDJailAllow(b []byte, v *specs.FreeBSDJailAllow) [
 			b = append(b, ']')
 		}
 	}
-	if !(!v.Quotas) {
+	if v.Quotas {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"quotas\":"...)
 		b = strconv.AppendBool(b, bool(v.Quotas))
 	}
-	if !(!v.SocketAf) {
+	if v.SocketAf {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"socketAf\":"...)
 		b = strconv.AppendBool(b, bool(v.SocketAf))
 	}
-	if !(!v.Mlock) {
+	if v.Mlock {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"mlock\":"...)
 		b = strconv.AppendBool(b, bool(v.Mlock))
 	}
-	if !(!v.ReservedPorts) {
+	if v.ReservedPorts {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"reservedPorts\":"...)
 		b = strconv.AppendBool(b, bool(v.ReservedPorts))
 	}
-	if !(!v.Suser) {
+	if v.Suser {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7583,7 +7583,7 @@ func (e *specEncoder) encLinuxWeightDevice(b []byte, v *specs.LinuxWeightDevice)
 	}
 	b = append(b, "\"minor\":"...)
 	b = strconv.AppendInt(b, int64(v.Minor), 10)
-	if !(v.Weight == nil) {
+	if v.Weight != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7594,7 +7594,7 @@ func (e *specEncoder) encLinuxWeightDevice(b []byte, v *specs.LinuxWeightDevice)
 			b = strconv.AppendUint(b, uint64((*v.Weight)), 10)
 		}
 	}
-	if !(v.LeafWeight == nil) {
+	if v.LeafWeight != nil {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7661,7 +7661,7 @@ func (e *specEncoder) encLinuxSeccompArg(b []byte, v *specs.LinuxSeccompArg) []b
 	}
 	b = append(b, "\"value\":"...)
 	b = strconv.AppendUint(b, uint64(v.Value), 10)
-	if !(v.ValueTwo == 0) {
+	if v.ValueTwo != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
@@ -7680,14 +7680,14 @@ func (e *specEncoder) encLinuxSeccompArg(b []byte, v *specs.LinuxSeccompArg) []b
 func (e *specEncoder) encWindowsCPUGroupAffinity(b []byte, v *specs.WindowsCPUGroupAffinity) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if !(v.Mask == 0) {
+	if v.Mask != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, "\"mask\":"...)
 		b = strconv.AppendUint(b, uint64(v.Mask), 10)
 	}
-	if !(v.Group == 0) {
+	if v.Group != 0 {
 		if len(b) > n {
 			b = append(b, ',')
 		}

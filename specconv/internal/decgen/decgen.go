@@ -339,13 +339,13 @@ func (g *gen) encFunc(t reflect.Type) error {
 		_, opts, _ := strings.Cut(f.f.Tag.Get("json"), ",")
 		omit := ""
 		if strings.Contains(","+opts+",", ",omitempty,") {
-			omit = emptyTest(lv, f.f.Type)
+			omit = nonEmptyTest(lv, f.f.Type)
 		}
 		if strings.Contains(","+opts+",", ",omitzero,") {
 			return fmt.Errorf("decgen: %v.%s: omitzero not supported", t, f.f.Name)
 		}
 		if omit != "" {
-			g.printf("if !(%s) {\n", omit)
+			g.printf("if %s {\n", omit)
 		}
 		g.printf("if len(b) > n { b = append(b, ',') }\n")
 		g.printf("b = append(b, %q...)\n", fmt.Sprintf("%q:", f.name))
@@ -360,19 +360,19 @@ func (g *gen) encFunc(t reflect.Type) error {
 	return nil
 }
 
-// emptyTest is encoding/json's isEmptyValue for lv of type t, "" for a
-// struct (never empty).
-func emptyTest(lv string, t reflect.Type) string {
+// nonEmptyTest is the negation of encoding/json's isEmptyValue for lv of
+// type t, "" for a struct (never empty).
+func nonEmptyTest(lv string, t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String, reflect.Slice, reflect.Map:
-		return "len(" + lv + ") == 0"
+		return "len(" + lv + ") > 0"
 	case reflect.Bool:
-		return "!" + lv
+		return lv
 	case reflect.Pointer, reflect.Interface:
-		return lv + " == nil"
+		return lv + " != nil"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return lv + " == 0"
+		return lv + " != 0"
 	}
 	return ""
 }
