@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,9 +67,15 @@ func TestEncodeState(t *testing.T) {
 	full := specconv.Example()
 	full.Annotations = map[string]string{"b<>&": "\u2028\xff", "a": ""}
 	full.Windows = &specs.Windows{CredentialSpec: map[string]any{"x": []any{1.5, "y", nil}}}
+	var states []*State
 	for _, config := range []*specs.Spec{nil, {}, specconv.Example(), full} {
-		s := &State{ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", Status: Created, Created: time.Unix(1, 2).UTC(),
-			InitPid: 7, InitStartTime: 9, Cgroup: &cgroups.State{}, Rootless: true, Config: config}
+		states = append(states, &State{ID: "c1<&>\xff", Bundle: "/b", Rootfs: "/b/rootfs", Status: Created,
+			Created: time.Date(2026, 12, 7, 15, 2, 14, 88292060, time.UTC), Owner: "root",
+			InitPid: 7, InitStartTime: 9, Cgroup: &cgroups.State{Paths: map[string]string{"": "/x"}},
+			Rootless: true, RootfsMountBefore: 3, Config: config})
+	}
+	states = append(states, &State{}, &State{Created: time.Unix(1, 2).In(time.FixedZone("x", 3600))})
+	for _, s := range states {
 		got, err := encodeState(s)
 		if err != nil {
 			t.Fatal(err)
@@ -79,5 +87,18 @@ func TestEncodeState(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("state record:\n got %s\nwant %s", got, want)
 		}
+	}
+	// encodeState knows these fields: a new one must be added to it
+	var names []string
+	for f := range reflect.TypeFor[State]().Fields() {
+		names = append(names, f.Name+" "+string(f.Tag))
+	}
+	want := []string{`ID json:"id"`, `Bundle json:"bundle"`, `Rootfs json:"rootfs"`, `Status json:"status"`,
+		`Created json:"created"`, `Owner json:"owner"`, `InitPid json:"init_pid"`,
+		`InitStartTime json:"init_start_time"`, `Cgroup json:"cgroup,omitempty"`,
+		`Rootless json:"rootless,omitempty"`, `RootfsMountBefore json:"rootfs_mount_before,omitempty"`,
+		`Config json:"config"`}
+	if !slices.Equal(names, want) {
+		t.Errorf("State's fields changed: %q; update encodeState", names)
 	}
 }
