@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth-oci/berth/internal/jsontok"
 )
 
 // specDecoder reads config.json (or process.json) in one pass over its
@@ -28,9 +28,9 @@ import (
 //   - else the first string or member name holding a NUL byte;
 //   - and the unknown members met before it, as warnings.
 type specDecoder struct {
-	data  []byte
-	off   int
-	depth int
+	// r reads the tokens (its Peek chooses what to decode).
+	r    jsontok.Reader
+	data []byte
 	// syntax: the bytes are not JSON; decoding stops.
 	syntax bool
 	// mismatch is the first value of the wrong type.
@@ -40,6 +40,13 @@ type specDecoder struct {
 	// warnings are the unknown members before nul.
 	warnings []string
 	file     string
+}
+
+// init makes d decode data (d is not copied after: its reader points
+// into itself).
+func (d *specDecoder) init(data []byte, file string) {
+	d.r.Reset(data)
+	d.data, d.file = data, file
 }
 
 // jpath is the path of a value, built into a string ("mounts[3].options")
@@ -78,321 +85,134 @@ func (p *jpath) appendTo(b []byte) []byte {
 	return append(b, p.name...)
 }
 
-// maxJSONDepth is encoding/json's nesting limit ("exceeded max depth").
-const maxJSONDepth = 10000
-
-// ws passes white space.
-func (d *specDecoder) ws() {
-	for d.off < len(d.data) {
-		switch d.data[d.off] {
-		case ' ', '\t', '\n', '\r':
-			d.off++
-		default:
-			return
-		}
-	}
-}
-
-// peek is the next byte after white space, 0 at the end or after a
-// syntax error.
-func (d *specDecoder) peek() byte {
-	d.ws()
-	if d.syntax || d.off >= len(d.data) {
-		d.syntax = true
+// peek is the kind of the next token, 0 at the end, where none may start
+// or after a syntax error.
+func (d *specDecoder) peek() jsontok.Kind {
+	if d.syntax {
 		return 0
 	}
-	return d.data[d.off]
-}
-
-// open enters the array or object whose first byte is next.
-func (d *specDecoder) open() {
-	d.off++
-	if d.depth++; d.depth > maxJSONDepth {
+	k := d.r.Peek()
+	if k == 0 {
 		d.syntax = true
 	}
+	return k
 }
 
-// next tells whether the array or object entered has an element i: it
-// passes the ',' before any but the first, and the closing end.
-func (d *specDecoder) next(end byte, i int) bool {
-	c := d.peek()
+// read reads the next token; kind 0 after a syntax error.
+func (d *specDecoder) read() (jsontok.Kind, []byte) {
 	if d.syntax {
-		return false
+		return 0, nil
 	}
-	if c == end {
-		d.off++
-		d.depth--
-		return false
+	k, tok, err := d.r.Next()
+	if err != nil {
+		d.syntax = true
+		return 0, nil
 	}
-	if i > 0 {
-		if c != ',' {
-			d.syntax = true
-			return false
-		}
-		d.off++
+	return k, tok
+}
+
+// offset is the offset just past the last token read.
+func (d *specDecoder) offset() int64 { return d.r.Offset() }
+
+// next tells whether the array or object entered has another element;
+// at its end it reads the ']' or '}'.
+func (d *specDecoder) next() bool {
+	switch d.peek() {
+	case 0:
+		return false
+	case jsontok.ArrayEnd, jsontok.ObjectEnd:
+		d.read()
+		return false
 	}
 	return true
 }
 
-// name reads an object's member name and its ':'; end is the offset just
-// past the name.
-func (d *specDecoder) name() (name string, end int) {
-	if d.peek() != '"' {
+// name reads an object's member name; end is the offset just past it.
+func (d *specDecoder) name() (name string, end int64) {
+	k, tok := d.read()
+	if k != jsontok.String {
 		d.syntax = true
 		return "", 0
 	}
-	name = d.str()
-	end = d.off
-	if d.peek() != ':' {
-		d.syntax = true
-		return "", 0
-	}
-	d.off++
-	return name, end
+	return jsontok.Unquote(tok), d.offset()
 }
 
-// str reads a string, the next byte being its '"', and decodes it as
-// encoding/json does: escapes, surrogate pairs, and U+FFFD for a lone
-// surrogate and for each byte of invalid UTF-8.
+// str reads a string value: "" after a syntax error.
 func (d *specDecoder) str() string {
-	start := d.off + 1
-	i := start
-	for ; i < len(d.data); i++ {
-		c := d.data[i]
-		if c == '"' {
-			d.off = i + 1
-			return string(d.data[start:i])
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
+	if _, tok := d.read(); !d.syntax {
+		return jsontok.Unquote(tok)
 	}
-	var b strings.Builder
-	b.Write(d.data[start:i])
-	for i < len(d.data) {
-		c := d.data[i]
-		switch {
-		case c == '"':
-			d.off = i + 1
-			return b.String()
-		case c < 0x20:
-			d.syntax = true
-			return ""
-		case c == '\\':
-			n := d.escape(&b, i)
-			if n == 0 {
-				d.syntax = true
-				return ""
-			}
-			i += n
-		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(d.data[i:])
-			b.WriteRune(r)
-			i += size
-		}
-	}
-	d.syntax = true
 	return ""
 }
 
-// escape decodes the escape at data[i] ('\\') into b and gives its length,
-// 0 when it is not JSON.
-func (d *specDecoder) escape(b *strings.Builder, i int) int {
-	if i+1 >= len(d.data) {
-		return 0
-	}
-	switch c := d.data[i+1]; c {
-	case '"', '\\', '/':
-		b.WriteByte(c)
-	case 'b':
-		b.WriteByte('\b')
-	case 'f':
-		b.WriteByte('\f')
-	case 'n':
-		b.WriteByte('\n')
-	case 'r':
-		b.WriteByte('\r')
-	case 't':
-		b.WriteByte('\t')
-	case 'u':
-		r, ok := hex4(d.data[i+2:])
-		if !ok {
-			return 0
-		}
-		if utf16.IsSurrogate(r) {
-			if len(d.data) >= i+8 && d.data[i+6] == '\\' && d.data[i+7] == 'u' {
-				if r2, ok := hex4(d.data[i+8:]); ok {
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						b.WriteRune(dec)
-						return 12
-					}
-				}
-			}
-			r = utf8.RuneError
-		}
-		b.WriteRune(r)
-		return 6
-	default:
-		return 0
-	}
-	return 2
-}
-
-// hex4 reads the 4 hexadecimal digits of a \u escape.
-func hex4(s []byte) (rune, bool) {
-	if len(s) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range s[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r*16 + rune(c)
-	}
-	return r, true
-}
-
-// literal reads a number, true, false or null (the next byte its first)
-// and gives its bytes.
-func (d *specDecoder) literal() []byte {
-	start := d.off
-	switch d.data[d.off] {
-	case 't':
-		d.word("true")
-	case 'f':
-		d.word("false")
-	case 'n':
-		d.word("null")
-	default:
-		d.number()
-	}
-	return d.data[start:d.off]
-}
-
-func (d *specDecoder) word(w string) {
-	if len(d.data)-d.off < len(w) || string(d.data[d.off:d.off+len(w)]) != w {
+// skipRest passes the rest of a value whose first token was k.
+func (d *specDecoder) skipRest(k jsontok.Kind) {
+	if !d.syntax && d.r.Skip(k) != nil {
 		d.syntax = true
-		return
 	}
-	d.off += len(w)
-}
-
-// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func (d *specDecoder) number() {
-	if d.at('-') {
-		d.off++
-	}
-	switch {
-	case d.at('0'):
-		d.off++
-	case d.off < len(d.data) && '1' <= d.data[d.off] && d.data[d.off] <= '9':
-		d.digits()
-	default:
-		d.syntax = true
-		return
-	}
-	if d.at('.') {
-		d.off++
-		if !d.digits() {
-			return
-		}
-	}
-	if d.at('e') || d.at('E') {
-		d.off++
-		if d.at('+') || d.at('-') {
-			d.off++
-		}
-		d.digits()
-	}
-}
-
-func (d *specDecoder) at(c byte) bool { return d.off < len(d.data) && d.data[d.off] == c }
-
-// digits reads one or more digits.
-func (d *specDecoder) digits() bool {
-	start := d.off
-	for d.off < len(d.data) && '0' <= d.data[d.off] && d.data[d.off] <= '9' {
-		d.off++
-	}
-	if d.off == start {
-		d.syntax = true
-		return false
-	}
-	return true
 }
 
 // wrong records a value of the wrong type at path (want: the Go type in
 // JSON's words) and passes it. encoding/json's offset of an array or
 // object is just past its '[' or '{', of a scalar just past it.
 func (d *specDecoder) wrong(path *jpath, want string) {
+	k, _ := d.read()
 	var got string
-	switch d.data[d.off] {
-	case '[', '{':
+	switch k {
+	case 0:
+		return
+	case jsontok.ArrayStart, jsontok.ObjectStart:
 		got = "array"
-		if d.data[d.off] == '{' {
+		if k == jsontok.ObjectStart {
 			got = "object"
 		}
-		d.mismatchAt(d.off+1, path.String(), want, got)
-		d.pass()
+		d.mismatchAt(d.offset(), path.String(), want, got)
+		d.skipRest(k)
 		return
-	case '"':
+	case jsontok.String:
 		got = "string"
-		d.str()
-	case 't', 'f':
+	case jsontok.True, jsontok.False:
 		got = "bool"
-		d.literal()
 	default:
 		got = "number"
-		d.literal()
 	}
-	d.mismatchAt(d.off, path.String(), want, got)
+	d.mismatchAt(d.offset(), path.String(), want, got)
 }
 
-func (d *specDecoder) mismatchAt(off int, path, want, got string) {
+func (d *specDecoder) mismatchAt(off int64, path, want, got string) {
 	if d.mismatch == nil && !d.syntax {
-		d.mismatch = &ConfigError{File: d.file, Line: lineAt(d.data, int64(off)), Field: path,
+		d.mismatch = &ConfigError{File: d.file, Line: lineAt(d.data, off), Field: path,
 			Msg: "expected " + want + ", got " + got}
 	}
 }
 
 // checkNUL refuses a string holding a NUL byte (the init's strings end at
 // the first NUL); end is the offset just past it.
-func (d *specDecoder) checkNUL(path *jpath, s string, end int) {
+func (d *specDecoder) checkNUL(path *jpath, s string, end int64) {
 	if d.nul == nil && strings.IndexByte(s, 0) >= 0 {
 		d.nulAt(path.String(), s, end)
 	}
 }
 
-func (d *specDecoder) nulAt(path, s string, end int) {
+func (d *specDecoder) nulAt(path, s string, end int64) {
 	if d.nul == nil && strings.IndexByte(s, 0) >= 0 {
-		d.nul = &ConfigError{File: d.file, Line: lineAt(d.data, int64(end)), Field: path,
+		d.nul = &ConfigError{File: d.file, Line: lineAt(d.data, end), Field: path,
 			Msg: `a NUL byte (\u0000) cannot be passed to the container`}
 	}
 }
 
 // unknown warns of a member the type has no field for.
-func (d *specDecoder) unknown(path *jpath, end int) {
+func (d *specDecoder) unknown(path *jpath, end int64) {
 	if d.nul == nil {
-		d.warnings = append(d.warnings, (&ConfigError{File: d.file, Line: lineAt(d.data, int64(end)),
+		d.warnings = append(d.warnings, (&ConfigError{File: d.file, Line: lineAt(d.data, end),
 			Field: path.String(), Msg: "unknown field, ignored"}).Error())
 	}
 }
 
 // isNull passes a null, the next value.
 func (d *specDecoder) isNull() bool {
-	if d.peek() == 'n' {
-		d.word("null")
+	if d.peek() == jsontok.Null {
+		d.read()
 		return !d.syntax
 	}
 	return false
@@ -403,49 +223,27 @@ func (d *specDecoder) isNull() bool {
 func (d *specDecoder) skip(path string) {
 	switch d.peek() {
 	case 0:
-	case '"':
-		d.nulAt(path, d.str(), d.off)
-	case '[':
-		d.open()
-		for i := 0; d.next(']', i); i++ {
+	case jsontok.String:
+		d.nulAt(path, d.str(), d.offset())
+	case jsontok.ArrayStart:
+		d.read()
+		for i := 0; d.next(); i++ {
 			d.skip(index(path, i))
 		}
-	case '{':
-		d.open()
-		for i := 0; d.next('}', i); i++ {
+	case jsontok.ObjectStart:
+		d.read()
+		for d.next() {
 			name, end := d.name()
 			d.nulAt(field(path, name), name, end)
 			d.skip(field(path, name))
 		}
 	default:
-		d.literal()
-	}
-}
-
-// pass passes a value of the wrong type (then its NULs do not matter).
-func (d *specDecoder) pass() {
-	switch d.peek() {
-	case 0:
-	case '"':
-		d.str()
-	case '[':
-		d.open()
-		for i := 0; d.next(']', i); i++ {
-			d.pass()
-		}
-	case '{':
-		d.open()
-		for i := 0; d.next('}', i); i++ {
-			d.name()
-			d.pass()
-		}
-	default:
-		d.literal()
+		d.read()
 	}
 }
 
 // unknownMember passes a member a struct has no field for.
-func (d *specDecoder) unknownMember(path *jpath, name string, end int) {
+func (d *specDecoder) unknownMember(path *jpath, name string, end int64) {
 	d.unknown(path, end)
 	d.checkNUL(path, name, end)
 	d.skip(path.String())
@@ -465,21 +263,21 @@ func foldMatch(name string, names []string) int {
 // object enters an object decoded into a struct or map at path: open is
 // false for null (null true) and for another type (recorded, passed).
 func (d *specDecoder) object(path *jpath, want string) (open, null bool) {
-	return d.enter('{', path, want)
+	return d.enter(jsontok.ObjectStart, path, want)
 }
 
 // array enters an array decoded into a slice, as object does.
 func (d *specDecoder) array(path *jpath, want string) (open, null bool) {
-	return d.enter('[', path, want)
+	return d.enter(jsontok.ArrayStart, path, want)
 }
 
-func (d *specDecoder) enter(c byte, path *jpath, want string) (open, null bool) {
+func (d *specDecoder) enter(k jsontok.Kind, path *jpath, want string) (open, null bool) {
 	switch d.peek() {
-	case c:
-		d.open()
-		return true, false
-	case 'n':
-		d.literal()
+	case k:
+		d.read()
+		return !d.syntax, false
+	case jsontok.Null:
+		d.read()
 		return false, !d.syntax
 	case 0:
 	default:
@@ -500,7 +298,7 @@ func (d *specDecoder) strings(path *jpath, want string, v *[]string) {
 		return
 	}
 	s, i := *v, 0
-	for ; d.next(']', i); i++ {
+	for ; d.next(); i++ {
 		if i >= cap(s) {
 			s = append(s, "")
 		}
@@ -533,7 +331,7 @@ func (d *specDecoder) stringMap(path *jpath, want string, v *map[string]string) 
 	if *v == nil {
 		*v = make(map[string]string)
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		k := d.mapKey(path)
 		str, _ := d.string(&jpath{parent: path, name: k, kind: 'k'}, "string")
 		(*v)[k] = str
@@ -551,12 +349,12 @@ func (d *specDecoder) mapKey(path *jpath) string {
 // type.
 func (d *specDecoder) string(path *jpath, want string) (string, bool) {
 	switch d.peek() {
-	case '"':
+	case jsontok.String:
 		s := d.str()
-		d.checkNUL(path, s, d.off)
+		d.checkNUL(path, s, d.offset())
 		return s, !d.syntax
-	case 'n':
-		d.literal()
+	case jsontok.Null:
+		d.read()
 	case 0:
 	default:
 		d.wrong(path, want)
@@ -567,11 +365,11 @@ func (d *specDecoder) string(path *jpath, want string) (string, bool) {
 // bool decodes true or false.
 func (d *specDecoder) bool(path *jpath, want string) (bool, bool) {
 	switch d.peek() {
-	case 't', 'f':
-		lit := d.literal()
-		return !d.syntax && lit[0] == 't', !d.syntax
-	case 'n':
-		d.literal()
+	case jsontok.True, jsontok.False:
+		k, _ := d.read()
+		return k == jsontok.True, !d.syntax
+	case jsontok.Null:
+		d.read()
 	case 0:
 	default:
 		d.wrong(path, want)
@@ -579,48 +377,46 @@ func (d *specDecoder) bool(path *jpath, want string) (bool, bool) {
 	return false, false
 }
 
-// numberLiteral reads a number value; ok is false for null and for
-// another type.
-func (d *specDecoder) numberLiteral(path *jpath, want string) (string, bool) {
-	switch c := d.peek(); {
-	case c == '-' || ('0' <= c && c <= '9'):
-		lit := d.literal()
-		return string(lit), !d.syntax
-	case c == 'n':
-		d.literal()
-	case c == 0:
+// number reads a number value; ok is false for null and for another
+// type.
+func (d *specDecoder) number(path *jpath, want string) ([]byte, bool) {
+	switch d.peek() {
+	case jsontok.Number:
+		_, tok := d.read()
+		return tok, !d.syntax
+	case jsontok.Null:
+		d.read()
+	case 0:
 	default:
 		d.wrong(path, want)
 	}
-	return "", false
+	return nil, false
 }
 
 // int decodes an integer of bits bits.
 func (d *specDecoder) int(path *jpath, want string, bits int) (int64, bool) {
-	lit, ok := d.numberLiteral(path, want)
+	tok, ok := d.number(path, want)
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(lit, 10, 64)
-	if err != nil || (bits < 64 && (n < -1<<(bits-1) || n > 1<<(bits-1)-1)) {
-		d.mismatchAt(d.off, path.String(), want, "number "+lit)
-		return 0, false
+	n, ok := jsontok.ParseInt(tok, bits)
+	if !ok {
+		d.mismatchAt(d.offset(), path.String(), want, "number "+string(tok))
 	}
-	return n, true
+	return n, ok
 }
 
 // uint decodes an unsigned integer of bits bits.
 func (d *specDecoder) uint(path *jpath, want string, bits int) (uint64, bool) {
-	lit, ok := d.numberLiteral(path, want)
+	tok, ok := d.number(path, want)
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(lit, 10, 64)
-	if err != nil || (bits < 64 && n > 1<<bits-1) {
-		d.mismatchAt(d.off, path.String(), want, "number "+lit)
-		return 0, false
+	n, ok := jsontok.ParseUint(tok, bits)
+	if !ok {
+		d.mismatchAt(d.offset(), path.String(), want, "number "+string(tok))
 	}
-	return n, true
+	return n, ok
 }
 
 // any decodes a value into an interface{} as encoding/json does: objects
@@ -632,57 +428,51 @@ func (d *specDecoder) any(path *jpath, stack string) any {
 }
 
 func (d *specDecoder) anyAt(path, stack string) any {
-	switch c := d.peek(); c {
+	switch d.peek() {
 	case 0:
 		return nil
-	case '"':
+	case jsontok.String:
 		s := d.str()
-		d.nulAt(path, s, d.off)
+		d.nulAt(path, s, d.offset())
 		return s
-	case '[':
-		d.open()
+	case jsontok.ArrayStart:
+		d.read()
 		a := make([]any, 0)
-		for i := 0; d.next(']', i); i++ {
+		for i := 0; d.next(); i++ {
 			a = append(a, d.anyAt(index(path, i), stack))
 		}
 		return a
-	case '{':
-		d.open()
+	case jsontok.ObjectStart:
+		d.read()
 		m := make(map[string]any)
-		for i := 0; d.next('}', i); i++ {
+		for d.next() {
 			name, end := d.name()
 			d.nulAt(field(path, name), name, end)
 			m[name] = d.anyAt(field(path, name), stack)
 		}
 		return m
 	}
-	lit := d.literal()
-	if d.syntax {
-		return nil
-	}
-	switch lit[0] {
-	case 't':
+	switch k, tok := d.read(); k {
+	case jsontok.True:
 		return true
-	case 'f':
+	case jsontok.False:
 		return false
-	case 'n':
-		return nil
-	default:
-		n, err := strconv.ParseFloat(string(lit), 64)
+	case jsontok.Number:
+		n, err := strconv.ParseFloat(string(tok), 64)
 		if err != nil {
 			// encoding/json's offset here is one past the number's end,
 			// where no value's path is found: it names the field.
-			d.mismatchAt(d.off+1, stack, "number", "number "+string(lit))
+			d.mismatchAt(d.offset()+1, stack, "number", "number "+string(tok))
 			return nil
 		}
 		return n
 	}
+	return nil
 }
 
 // end checks that nothing but white space follows the top-level value.
 func (d *specDecoder) end() {
-	d.ws()
-	if d.off < len(d.data) {
+	if !d.syntax && !d.r.End() {
 		d.syntax = true
 	}
 }

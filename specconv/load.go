@@ -67,7 +67,8 @@ func LoadProcess(path string, data []byte, opts Options) (Process, []string, err
 // becomes a ConfigError with the line and the field path; each unknown
 // field is a warning.
 func (c *checker) decode(data []byte, v any, root string) error {
-	d := &specDecoder{data: data, file: c.file}
+	d := new(specDecoder)
+	d.init(data, c.file)
 	path := &jpath{name: root}
 	switch v := v.(type) {
 	case *specs.Spec:

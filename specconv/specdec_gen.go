@@ -18,7 +18,7 @@ func (d *specDecoder) decSpec(path *jpath, v *specs.Spec) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -91,7 +91,7 @@ func (d *specDecoder) decSpec(path *jpath, v *specs.Spec) {
 			} else if open {
 				s1 := v.Mounts
 				i2 := 0
-				for ; d.next(']', i2); i2++ {
+				for ; d.next(); i2++ {
 					if i2 >= cap(s1) {
 						var z specs.Mount
 						s1 = append(s1, z)
@@ -188,7 +188,7 @@ func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -271,7 +271,7 @@ func (d *specDecoder) decProcess(path *jpath, v *specs.Process) {
 			} else if open {
 				s4 := v.Rlimits
 				i5 := 0
-				for ; d.next(']', i5); i5++ {
+				for ; d.next(); i5++ {
 					if i5 >= cap(s4) {
 						var z specs.POSIXRlimit
 						s4 = append(s4, z)
@@ -353,7 +353,7 @@ func (d *specDecoder) decRoot(path *jpath, v *specs.Root) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -387,7 +387,7 @@ func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -428,7 +428,7 @@ func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 			} else if open {
 				s7 := v.UIDMappings
 				i8 := 0
-				for ; d.next(']', i8); i8++ {
+				for ; d.next(); i8++ {
 					if i8 >= cap(s7) {
 						var z specs.LinuxIDMapping
 						s7 = append(s7, z)
@@ -453,7 +453,7 @@ func (d *specDecoder) decMount(path *jpath, v *specs.Mount) {
 			} else if open {
 				s10 := v.GIDMappings
 				i11 := 0
-				for ; d.next(']', i11); i11++ {
+				for ; d.next(); i11++ {
 					if i11 >= cap(s10) {
 						var z specs.LinuxIDMapping
 						s10 = append(s10, z)
@@ -485,7 +485,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -512,7 +512,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s13 := v.Prestart
 				i14 := 0
-				for ; d.next(']', i14); i14++ {
+				for ; d.next(); i14++ {
 					if i14 >= cap(s13) {
 						var z specs.Hook
 						s13 = append(s13, z)
@@ -537,7 +537,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s16 := v.CreateRuntime
 				i17 := 0
-				for ; d.next(']', i17); i17++ {
+				for ; d.next(); i17++ {
 					if i17 >= cap(s16) {
 						var z specs.Hook
 						s16 = append(s16, z)
@@ -562,7 +562,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s19 := v.CreateContainer
 				i20 := 0
-				for ; d.next(']', i20); i20++ {
+				for ; d.next(); i20++ {
 					if i20 >= cap(s19) {
 						var z specs.Hook
 						s19 = append(s19, z)
@@ -587,7 +587,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s22 := v.StartContainer
 				i23 := 0
-				for ; d.next(']', i23); i23++ {
+				for ; d.next(); i23++ {
 					if i23 >= cap(s22) {
 						var z specs.Hook
 						s22 = append(s22, z)
@@ -612,7 +612,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s25 := v.Poststart
 				i26 := 0
-				for ; d.next(']', i26); i26++ {
+				for ; d.next(); i26++ {
 					if i26 >= cap(s25) {
 						var z specs.Hook
 						s25 = append(s25, z)
@@ -637,7 +637,7 @@ func (d *specDecoder) decHooks(path *jpath, v *specs.Hooks) {
 			} else if open {
 				s28 := v.Poststop
 				i29 := 0
-				for ; d.next(']', i29); i29++ {
+				for ; d.next(); i29++ {
 					if i29 >= cap(s28) {
 						var z specs.Hook
 						s28 = append(s28, z)
@@ -669,7 +669,7 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -718,7 +718,7 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			} else if open {
 				s31 := v.UIDMappings
 				i32 := 0
-				for ; d.next(']', i32); i32++ {
+				for ; d.next(); i32++ {
 					if i32 >= cap(s31) {
 						var z specs.LinuxIDMapping
 						s31 = append(s31, z)
@@ -743,7 +743,7 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			} else if open {
 				s34 := v.GIDMappings
 				i35 := 0
-				for ; d.next(']', i35); i35++ {
+				for ; d.next(); i35++ {
 					if i35 >= cap(s34) {
 						var z specs.LinuxIDMapping
 						s34 = append(s34, z)
@@ -783,7 +783,7 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			} else if open {
 				s37 := v.Namespaces
 				i38 := 0
-				for ; d.next(']', i38); i38++ {
+				for ; d.next(); i38++ {
 					if i38 >= cap(s37) {
 						var z specs.LinuxNamespace
 						s37 = append(s37, z)
@@ -808,7 +808,7 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 			} else if open {
 				s40 := v.Devices
 				i41 := 0
-				for ; d.next(']', i41); i41++ {
+				for ; d.next(); i41++ {
 					if i41 >= cap(s40) {
 						var z specs.LinuxDevice
 						s40 = append(s40, z)
@@ -834,11 +834,11 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				if v.NetDevices == nil {
 					v.NetDevices = make(map[string]specs.LinuxNetDevice)
 				}
-				for i43 := 0; d.next('}', i43); i43++ {
-					k44 := d.mapKey(&mpath)
-					var e45 specs.LinuxNetDevice
-					d.decLinuxNetDevice(&jpath{parent: &mpath, name: k44, kind: 'k'}, &e45)
-					v.NetDevices[k44] = e45
+				for d.next() {
+					k43 := d.mapKey(&mpath)
+					var e44 specs.LinuxNetDevice
+					d.decLinuxNetDevice(&jpath{parent: &mpath, name: k43, kind: 'k'}, &e44)
+					v.NetDevices[k43] = e44
 				}
 			}
 		case 8:
@@ -896,11 +896,11 @@ func (d *specDecoder) decLinux(path *jpath, v *specs.Linux) {
 				if v.TimeOffsets == nil {
 					v.TimeOffsets = make(map[string]specs.LinuxTimeOffset)
 				}
-				for i46 := 0; d.next('}', i46); i46++ {
-					k47 := d.mapKey(&mpath)
-					var e48 specs.LinuxTimeOffset
-					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: k47, kind: 'k'}, &e48)
-					v.TimeOffsets[k47] = e48
+				for d.next() {
+					k45 := d.mapKey(&mpath)
+					var e46 specs.LinuxTimeOffset
+					d.decLinuxTimeOffset(&jpath{parent: &mpath, name: k45, kind: 'k'}, &e46)
+					v.TimeOffsets[k45] = e46
 				}
 			}
 		default:
@@ -916,7 +916,7 @@ func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -953,26 +953,26 @@ func (d *specDecoder) decSolaris(path *jpath, v *specs.Solaris) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Anet = nil
 			} else if open {
-				s49 := v.Anet
-				i50 := 0
-				for ; d.next(']', i50); i50++ {
-					if i50 >= cap(s49) {
+				s47 := v.Anet
+				i48 := 0
+				for ; d.next(); i48++ {
+					if i48 >= cap(s47) {
 						var z specs.SolarisAnet
-						s49 = append(s49, z)
+						s47 = append(s47, z)
 					}
-					if i50 >= len(s49) {
-						s49 = s49[:i50+1]
+					if i48 >= len(s47) {
+						s47 = s47[:i48+1]
 					}
-					p51 := jpath{parent: &mpath, index: i50, kind: 'i'}
-					d.decSolarisAnet(&p51, &s49[i50])
+					p49 := jpath{parent: &mpath, index: i48, kind: 'i'}
+					d.decSolarisAnet(&p49, &s47[i48])
 				}
-				if i50 < len(s49) {
-					s49 = s49[:i50]
+				if i48 < len(s47) {
+					s47 = s47[:i48]
 				}
-				if i50 == 0 {
-					s49 = make([]specs.SolarisAnet, 0)
+				if i48 == 0 {
+					s47 = make([]specs.SolarisAnet, 0)
 				}
-				v.Anet = s49
+				v.Anet = s47
 			}
 		case 4:
 			if d.isNull() {
@@ -1005,7 +1005,7 @@ func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1036,26 +1036,26 @@ func (d *specDecoder) decWindows(path *jpath, v *specs.Windows) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s52 := v.Devices
-				i53 := 0
-				for ; d.next(']', i53); i53++ {
-					if i53 >= cap(s52) {
+				s50 := v.Devices
+				i51 := 0
+				for ; d.next(); i51++ {
+					if i51 >= cap(s50) {
 						var z specs.WindowsDevice
-						s52 = append(s52, z)
+						s50 = append(s50, z)
 					}
-					if i53 >= len(s52) {
-						s52 = s52[:i53+1]
+					if i51 >= len(s50) {
+						s50 = s50[:i51+1]
 					}
-					p54 := jpath{parent: &mpath, index: i53, kind: 'i'}
-					d.decWindowsDevice(&p54, &s52[i53])
+					p52 := jpath{parent: &mpath, index: i51, kind: 'i'}
+					d.decWindowsDevice(&p52, &s50[i51])
 				}
-				if i53 < len(s52) {
-					s52 = s52[:i53]
+				if i51 < len(s50) {
+					s50 = s50[:i51]
 				}
-				if i53 == 0 {
-					s52 = make([]specs.WindowsDevice, 0)
+				if i51 == 0 {
+					s50 = make([]specs.WindowsDevice, 0)
 				}
-				v.Devices = s52
+				v.Devices = s50
 			}
 		case 2:
 			if d.isNull() {
@@ -1107,7 +1107,7 @@ func (d *specDecoder) decVM(path *jpath, v *specs.VM) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1152,7 +1152,7 @@ func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1167,26 +1167,26 @@ func (d *specDecoder) decZOS(path *jpath, v *specs.ZOS) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Namespaces = nil
 			} else if open {
-				s55 := v.Namespaces
-				i56 := 0
-				for ; d.next(']', i56); i56++ {
-					if i56 >= cap(s55) {
+				s53 := v.Namespaces
+				i54 := 0
+				for ; d.next(); i54++ {
+					if i54 >= cap(s53) {
 						var z specs.ZOSNamespace
-						s55 = append(s55, z)
+						s53 = append(s53, z)
 					}
-					if i56 >= len(s55) {
-						s55 = s55[:i56+1]
+					if i54 >= len(s53) {
+						s53 = s53[:i54+1]
 					}
-					p57 := jpath{parent: &mpath, index: i56, kind: 'i'}
-					d.decZOSNamespace(&p57, &s55[i56])
+					p55 := jpath{parent: &mpath, index: i54, kind: 'i'}
+					d.decZOSNamespace(&p55, &s53[i54])
 				}
-				if i56 < len(s55) {
-					s55 = s55[:i56]
+				if i54 < len(s53) {
+					s53 = s53[:i54]
 				}
-				if i56 == 0 {
-					s55 = make([]specs.ZOSNamespace, 0)
+				if i54 == 0 {
+					s53 = make([]specs.ZOSNamespace, 0)
 				}
-				v.Namespaces = s55
+				v.Namespaces = s53
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -1201,7 +1201,7 @@ func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1218,26 +1218,26 @@ func (d *specDecoder) decFreeBSD(path *jpath, v *specs.FreeBSD) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s58 := v.Devices
-				i59 := 0
-				for ; d.next(']', i59); i59++ {
-					if i59 >= cap(s58) {
+				s56 := v.Devices
+				i57 := 0
+				for ; d.next(); i57++ {
+					if i57 >= cap(s56) {
 						var z specs.FreeBSDDevice
-						s58 = append(s58, z)
+						s56 = append(s56, z)
 					}
-					if i59 >= len(s58) {
-						s58 = s58[:i59+1]
+					if i57 >= len(s56) {
+						s56 = s56[:i57+1]
 					}
-					p60 := jpath{parent: &mpath, index: i59, kind: 'i'}
-					d.decFreeBSDDevice(&p60, &s58[i59])
+					p58 := jpath{parent: &mpath, index: i57, kind: 'i'}
+					d.decFreeBSDDevice(&p58, &s56[i57])
 				}
-				if i59 < len(s58) {
-					s58 = s58[:i59]
+				if i57 < len(s56) {
+					s56 = s56[:i57]
 				}
-				if i59 == 0 {
-					s58 = make([]specs.FreeBSDDevice, 0)
+				if i57 == 0 {
+					s56 = make([]specs.FreeBSDDevice, 0)
 				}
-				v.Devices = s58
+				v.Devices = s56
 			}
 		case 1:
 			if d.isNull() {
@@ -1261,7 +1261,7 @@ func (d *specDecoder) decBox(path *jpath, v *specs.Box) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1295,7 +1295,7 @@ func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1337,28 +1337,28 @@ func (d *specDecoder) decUser(path *jpath, v *specs.User) {
 			if open, null := d.array(&mpath, "array of uint32"); null {
 				v.AdditionalGids = nil
 			} else if open {
-				s61 := v.AdditionalGids
-				i62 := 0
-				for ; d.next(']', i62); i62++ {
-					if i62 >= cap(s61) {
+				s59 := v.AdditionalGids
+				i60 := 0
+				for ; d.next(); i60++ {
+					if i60 >= cap(s59) {
 						var z uint32
-						s61 = append(s61, z)
+						s59 = append(s59, z)
 					}
-					if i62 >= len(s61) {
-						s61 = s61[:i62+1]
+					if i60 >= len(s59) {
+						s59 = s59[:i60+1]
 					}
-					p63 := jpath{parent: &mpath, index: i62, kind: 'i'}
-					if n, ok := d.uint(&p63, "uint32", 32); ok {
-						s61[i62] = uint32(n)
+					p61 := jpath{parent: &mpath, index: i60, kind: 'i'}
+					if n, ok := d.uint(&p61, "uint32", 32); ok {
+						s59[i60] = uint32(n)
 					}
 				}
-				if i62 < len(s61) {
-					s61 = s61[:i62]
+				if i60 < len(s59) {
+					s59 = s59[:i60]
 				}
-				if i62 == 0 {
-					s61 = make([]uint32, 0)
+				if i60 == 0 {
+					s59 = make([]uint32, 0)
 				}
-				v.AdditionalGids = s61
+				v.AdditionalGids = s59
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -1377,7 +1377,7 @@ func (d *specDecoder) decLinuxCapabilities(path *jpath, v *specs.LinuxCapabiliti
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1419,7 +1419,7 @@ func (d *specDecoder) decPOSIXRlimit(path *jpath, v *specs.POSIXRlimit) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1459,7 +1459,7 @@ func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1498,28 +1498,28 @@ func (d *specDecoder) decScheduler(path *jpath, v *specs.Scheduler) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s64 := v.Flags
-				i65 := 0
-				for ; d.next(']', i65); i65++ {
-					if i65 >= cap(s64) {
+				s62 := v.Flags
+				i63 := 0
+				for ; d.next(); i63++ {
+					if i63 >= cap(s62) {
 						var z specs.LinuxSchedulerFlag
-						s64 = append(s64, z)
+						s62 = append(s62, z)
 					}
-					if i65 >= len(s64) {
-						s64 = s64[:i65+1]
+					if i63 >= len(s62) {
+						s62 = s62[:i63+1]
 					}
-					p66 := jpath{parent: &mpath, index: i65, kind: 'i'}
-					if s, ok := d.string(&p66, "string"); ok {
-						s64[i65] = specs.LinuxSchedulerFlag(s)
+					p64 := jpath{parent: &mpath, index: i63, kind: 'i'}
+					if s, ok := d.string(&p64, "string"); ok {
+						s62[i63] = specs.LinuxSchedulerFlag(s)
 					}
 				}
-				if i65 < len(s64) {
-					s64 = s64[:i65]
+				if i63 < len(s62) {
+					s62 = s62[:i63]
 				}
-				if i65 == 0 {
-					s64 = make([]specs.LinuxSchedulerFlag, 0)
+				if i63 == 0 {
+					s62 = make([]specs.LinuxSchedulerFlag, 0)
 				}
-				v.Flags = s64
+				v.Flags = s62
 			}
 		case 4:
 			if n, ok := d.uint(&mpath, "uint64", 64); ok {
@@ -1546,7 +1546,7 @@ func (d *specDecoder) decLinuxIOPriority(path *jpath, v *specs.LinuxIOPriority) 
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1580,7 +1580,7 @@ func (d *specDecoder) decCPUAffinity(path *jpath, v *specs.CPUAffinity) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1614,7 +1614,7 @@ func (d *specDecoder) decLinuxIDMapping(path *jpath, v *specs.LinuxIDMapping) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1654,7 +1654,7 @@ func (d *specDecoder) decHook(path *jpath, v *specs.Hook) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1703,7 +1703,7 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1734,26 +1734,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Devices = nil
 			} else if open {
-				s67 := v.Devices
-				i68 := 0
-				for ; d.next(']', i68); i68++ {
-					if i68 >= cap(s67) {
+				s65 := v.Devices
+				i66 := 0
+				for ; d.next(); i66++ {
+					if i66 >= cap(s65) {
 						var z specs.LinuxDeviceCgroup
-						s67 = append(s67, z)
+						s65 = append(s65, z)
 					}
-					if i68 >= len(s67) {
-						s67 = s67[:i68+1]
+					if i66 >= len(s65) {
+						s65 = s65[:i66+1]
 					}
-					p69 := jpath{parent: &mpath, index: i68, kind: 'i'}
-					d.decLinuxDeviceCgroup(&p69, &s67[i68])
+					p67 := jpath{parent: &mpath, index: i66, kind: 'i'}
+					d.decLinuxDeviceCgroup(&p67, &s65[i66])
 				}
-				if i68 < len(s67) {
-					s67 = s67[:i68]
+				if i66 < len(s65) {
+					s65 = s65[:i66]
 				}
-				if i68 == 0 {
-					s67 = make([]specs.LinuxDeviceCgroup, 0)
+				if i66 == 0 {
+					s65 = make([]specs.LinuxDeviceCgroup, 0)
 				}
-				v.Devices = s67
+				v.Devices = s65
 			}
 		case 1:
 			if d.isNull() {
@@ -1795,26 +1795,26 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.HugepageLimits = nil
 			} else if open {
-				s70 := v.HugepageLimits
-				i71 := 0
-				for ; d.next(']', i71); i71++ {
-					if i71 >= cap(s70) {
+				s68 := v.HugepageLimits
+				i69 := 0
+				for ; d.next(); i69++ {
+					if i69 >= cap(s68) {
 						var z specs.LinuxHugepageLimit
-						s70 = append(s70, z)
+						s68 = append(s68, z)
 					}
-					if i71 >= len(s70) {
-						s70 = s70[:i71+1]
+					if i69 >= len(s68) {
+						s68 = s68[:i69+1]
 					}
-					p72 := jpath{parent: &mpath, index: i71, kind: 'i'}
-					d.decLinuxHugepageLimit(&p72, &s70[i71])
+					p70 := jpath{parent: &mpath, index: i69, kind: 'i'}
+					d.decLinuxHugepageLimit(&p70, &s68[i69])
 				}
-				if i71 < len(s70) {
-					s70 = s70[:i71]
+				if i69 < len(s68) {
+					s68 = s68[:i69]
 				}
-				if i71 == 0 {
-					s70 = make([]specs.LinuxHugepageLimit, 0)
+				if i69 == 0 {
+					s68 = make([]specs.LinuxHugepageLimit, 0)
 				}
-				v.HugepageLimits = s70
+				v.HugepageLimits = s68
 			}
 		case 6:
 			if d.isNull() {
@@ -1832,11 +1832,11 @@ func (d *specDecoder) decLinuxResources(path *jpath, v *specs.LinuxResources) {
 				if v.Rdma == nil {
 					v.Rdma = make(map[string]specs.LinuxRdma)
 				}
-				for i73 := 0; d.next('}', i73); i73++ {
-					k74 := d.mapKey(&mpath)
-					var e75 specs.LinuxRdma
-					d.decLinuxRdma(&jpath{parent: &mpath, name: k74, kind: 'k'}, &e75)
-					v.Rdma[k74] = e75
+				for d.next() {
+					k71 := d.mapKey(&mpath)
+					var e72 specs.LinuxRdma
+					d.decLinuxRdma(&jpath{parent: &mpath, name: k71, kind: 'k'}, &e72)
+					v.Rdma[k71] = e72
 				}
 			}
 		case 8:
@@ -1854,7 +1854,7 @@ func (d *specDecoder) decLinuxNamespace(path *jpath, v *specs.LinuxNamespace) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1888,7 +1888,7 @@ func (d *specDecoder) decLinuxDevice(path *jpath, v *specs.LinuxDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -1973,7 +1973,7 @@ func (d *specDecoder) decLinuxNetDevice(path *jpath, v *specs.LinuxNetDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2001,7 +2001,7 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2043,11 +2043,38 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Architectures = nil
 			} else if open {
-				s76 := v.Architectures
-				i77 := 0
-				for ; d.next(']', i77); i77++ {
-					if i77 >= cap(s76) {
+				s73 := v.Architectures
+				i74 := 0
+				for ; d.next(); i74++ {
+					if i74 >= cap(s73) {
 						var z specs.Arch
+						s73 = append(s73, z)
+					}
+					if i74 >= len(s73) {
+						s73 = s73[:i74+1]
+					}
+					p75 := jpath{parent: &mpath, index: i74, kind: 'i'}
+					if s, ok := d.string(&p75, "string"); ok {
+						s73[i74] = specs.Arch(s)
+					}
+				}
+				if i74 < len(s73) {
+					s73 = s73[:i74]
+				}
+				if i74 == 0 {
+					s73 = make([]specs.Arch, 0)
+				}
+				v.Architectures = s73
+			}
+		case 3:
+			if open, null := d.array(&mpath, "array of strings"); null {
+				v.Flags = nil
+			} else if open {
+				s76 := v.Flags
+				i77 := 0
+				for ; d.next(); i77++ {
+					if i77 >= cap(s76) {
+						var z specs.LinuxSeccompFlag
 						s76 = append(s76, z)
 					}
 					if i77 >= len(s76) {
@@ -2055,43 +2082,16 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 					}
 					p78 := jpath{parent: &mpath, index: i77, kind: 'i'}
 					if s, ok := d.string(&p78, "string"); ok {
-						s76[i77] = specs.Arch(s)
+						s76[i77] = specs.LinuxSeccompFlag(s)
 					}
 				}
 				if i77 < len(s76) {
 					s76 = s76[:i77]
 				}
 				if i77 == 0 {
-					s76 = make([]specs.Arch, 0)
+					s76 = make([]specs.LinuxSeccompFlag, 0)
 				}
-				v.Architectures = s76
-			}
-		case 3:
-			if open, null := d.array(&mpath, "array of strings"); null {
-				v.Flags = nil
-			} else if open {
-				s79 := v.Flags
-				i80 := 0
-				for ; d.next(']', i80); i80++ {
-					if i80 >= cap(s79) {
-						var z specs.LinuxSeccompFlag
-						s79 = append(s79, z)
-					}
-					if i80 >= len(s79) {
-						s79 = s79[:i80+1]
-					}
-					p81 := jpath{parent: &mpath, index: i80, kind: 'i'}
-					if s, ok := d.string(&p81, "string"); ok {
-						s79[i80] = specs.LinuxSeccompFlag(s)
-					}
-				}
-				if i80 < len(s79) {
-					s79 = s79[:i80]
-				}
-				if i80 == 0 {
-					s79 = make([]specs.LinuxSeccompFlag, 0)
-				}
-				v.Flags = s79
+				v.Flags = s76
 			}
 		case 4:
 			if s, ok := d.string(&mpath, "string"); ok {
@@ -2105,26 +2105,26 @@ func (d *specDecoder) decLinuxSeccomp(path *jpath, v *specs.LinuxSeccomp) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Syscalls = nil
 			} else if open {
-				s82 := v.Syscalls
-				i83 := 0
-				for ; d.next(']', i83); i83++ {
-					if i83 >= cap(s82) {
+				s79 := v.Syscalls
+				i80 := 0
+				for ; d.next(); i80++ {
+					if i80 >= cap(s79) {
 						var z specs.LinuxSyscall
-						s82 = append(s82, z)
+						s79 = append(s79, z)
 					}
-					if i83 >= len(s82) {
-						s82 = s82[:i83+1]
+					if i80 >= len(s79) {
+						s79 = s79[:i80+1]
 					}
-					p84 := jpath{parent: &mpath, index: i83, kind: 'i'}
-					d.decLinuxSyscall(&p84, &s82[i83])
+					p81 := jpath{parent: &mpath, index: i80, kind: 'i'}
+					d.decLinuxSyscall(&p81, &s79[i80])
 				}
-				if i83 < len(s82) {
-					s82 = s82[:i83]
+				if i80 < len(s79) {
+					s79 = s79[:i80]
 				}
-				if i83 == 0 {
-					s82 = make([]specs.LinuxSyscall, 0)
+				if i80 == 0 {
+					s79 = make([]specs.LinuxSyscall, 0)
 				}
-				v.Syscalls = s82
+				v.Syscalls = s79
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2139,7 +2139,7 @@ func (d *specDecoder) decLinuxIntelRdt(path *jpath, v *specs.LinuxIntelRdt) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2189,7 +2189,7 @@ func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPoli
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2216,28 +2216,28 @@ func (d *specDecoder) decLinuxMemoryPolicy(path *jpath, v *specs.LinuxMemoryPoli
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s85 := v.Flags
-				i86 := 0
-				for ; d.next(']', i86); i86++ {
-					if i86 >= cap(s85) {
+				s82 := v.Flags
+				i83 := 0
+				for ; d.next(); i83++ {
+					if i83 >= cap(s82) {
 						var z specs.MemoryPolicyFlagType
-						s85 = append(s85, z)
+						s82 = append(s82, z)
 					}
-					if i86 >= len(s85) {
-						s85 = s85[:i86+1]
+					if i83 >= len(s82) {
+						s82 = s82[:i83+1]
 					}
-					p87 := jpath{parent: &mpath, index: i86, kind: 'i'}
-					if s, ok := d.string(&p87, "string"); ok {
-						s85[i86] = specs.MemoryPolicyFlagType(s)
+					p84 := jpath{parent: &mpath, index: i83, kind: 'i'}
+					if s, ok := d.string(&p84, "string"); ok {
+						s82[i83] = specs.MemoryPolicyFlagType(s)
 					}
 				}
-				if i86 < len(s85) {
-					s85 = s85[:i86]
+				if i83 < len(s82) {
+					s82 = s82[:i83]
 				}
-				if i86 == 0 {
-					s85 = make([]specs.MemoryPolicyFlagType, 0)
+				if i83 == 0 {
+					s82 = make([]specs.MemoryPolicyFlagType, 0)
 				}
-				v.Flags = s85
+				v.Flags = s82
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2252,7 +2252,7 @@ func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2273,28 +2273,28 @@ func (d *specDecoder) decLinuxPersonality(path *jpath, v *specs.LinuxPersonality
 			if open, null := d.array(&mpath, "array of strings"); null {
 				v.Flags = nil
 			} else if open {
-				s88 := v.Flags
-				i89 := 0
-				for ; d.next(']', i89); i89++ {
-					if i89 >= cap(s88) {
+				s85 := v.Flags
+				i86 := 0
+				for ; d.next(); i86++ {
+					if i86 >= cap(s85) {
 						var z specs.LinuxPersonalityFlag
-						s88 = append(s88, z)
+						s85 = append(s85, z)
 					}
-					if i89 >= len(s88) {
-						s88 = s88[:i89+1]
+					if i86 >= len(s85) {
+						s85 = s85[:i86+1]
 					}
-					p90 := jpath{parent: &mpath, index: i89, kind: 'i'}
-					if s, ok := d.string(&p90, "string"); ok {
-						s88[i89] = specs.LinuxPersonalityFlag(s)
+					p87 := jpath{parent: &mpath, index: i86, kind: 'i'}
+					if s, ok := d.string(&p87, "string"); ok {
+						s85[i86] = specs.LinuxPersonalityFlag(s)
 					}
 				}
-				if i89 < len(s88) {
-					s88 = s88[:i89]
+				if i86 < len(s85) {
+					s85 = s85[:i86]
 				}
-				if i89 == 0 {
-					s88 = make([]specs.LinuxPersonalityFlag, 0)
+				if i86 == 0 {
+					s85 = make([]specs.LinuxPersonalityFlag, 0)
 				}
-				v.Flags = s88
+				v.Flags = s85
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2309,7 +2309,7 @@ func (d *specDecoder) decLinuxTimeOffset(path *jpath, v *specs.LinuxTimeOffset) 
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2343,7 +2343,7 @@ func (d *specDecoder) decSolarisAnet(path *jpath, v *specs.SolarisAnet) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2407,7 +2407,7 @@ func (d *specDecoder) decSolarisCappedCPU(path *jpath, v *specs.SolarisCappedCPU
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2435,7 +2435,7 @@ func (d *specDecoder) decSolarisCappedMemory(path *jpath, v *specs.SolarisCapped
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2469,7 +2469,7 @@ func (d *specDecoder) decWindowsDevice(path *jpath, v *specs.WindowsDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2503,7 +2503,7 @@ func (d *specDecoder) decWindowsResources(path *jpath, v *specs.WindowsResources
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2558,7 +2558,7 @@ func (d *specDecoder) decWindowsHyperV(path *jpath, v *specs.WindowsHyperV) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2586,7 +2586,7 @@ func (d *specDecoder) decWindowsNetwork(path *jpath, v *specs.WindowsNetwork) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2634,7 +2634,7 @@ func (d *specDecoder) decVMHypervisor(path *jpath, v *specs.VMHypervisor) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2666,7 +2666,7 @@ func (d *specDecoder) decVMKernel(path *jpath, v *specs.VMKernel) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2704,7 +2704,7 @@ func (d *specDecoder) decVMImage(path *jpath, v *specs.VMImage) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2738,7 +2738,7 @@ func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2791,53 +2791,53 @@ func (d *specDecoder) decHWConfig(path *jpath, v *specs.HWConfig) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.IOMems = nil
 			} else if open {
-				s91 := v.IOMems
-				i92 := 0
-				for ; d.next(']', i92); i92++ {
-					if i92 >= cap(s91) {
+				s88 := v.IOMems
+				i89 := 0
+				for ; d.next(); i89++ {
+					if i89 >= cap(s88) {
 						var z specs.IOMems
+						s88 = append(s88, z)
+					}
+					if i89 >= len(s88) {
+						s88 = s88[:i89+1]
+					}
+					p90 := jpath{parent: &mpath, index: i89, kind: 'i'}
+					d.decIOMems(&p90, &s88[i89])
+				}
+				if i89 < len(s88) {
+					s88 = s88[:i89]
+				}
+				if i89 == 0 {
+					s88 = make([]specs.IOMems, 0)
+				}
+				v.IOMems = s88
+			}
+		case 5:
+			if open, null := d.array(&mpath, "array of uint32"); null {
+				v.Irqs = nil
+			} else if open {
+				s91 := v.Irqs
+				i92 := 0
+				for ; d.next(); i92++ {
+					if i92 >= cap(s91) {
+						var z uint32
 						s91 = append(s91, z)
 					}
 					if i92 >= len(s91) {
 						s91 = s91[:i92+1]
 					}
 					p93 := jpath{parent: &mpath, index: i92, kind: 'i'}
-					d.decIOMems(&p93, &s91[i92])
+					if n, ok := d.uint(&p93, "uint32", 32); ok {
+						s91[i92] = uint32(n)
+					}
 				}
 				if i92 < len(s91) {
 					s91 = s91[:i92]
 				}
 				if i92 == 0 {
-					s91 = make([]specs.IOMems, 0)
+					s91 = make([]uint32, 0)
 				}
-				v.IOMems = s91
-			}
-		case 5:
-			if open, null := d.array(&mpath, "array of uint32"); null {
-				v.Irqs = nil
-			} else if open {
-				s94 := v.Irqs
-				i95 := 0
-				for ; d.next(']', i95); i95++ {
-					if i95 >= cap(s94) {
-						var z uint32
-						s94 = append(s94, z)
-					}
-					if i95 >= len(s94) {
-						s94 = s94[:i95+1]
-					}
-					p96 := jpath{parent: &mpath, index: i95, kind: 'i'}
-					if n, ok := d.uint(&p96, "uint32", 32); ok {
-						s94[i95] = uint32(n)
-					}
-				}
-				if i95 < len(s94) {
-					s94 = s94[:i95]
-				}
-				if i95 == 0 {
-					s94 = make([]uint32, 0)
-				}
-				v.Irqs = s94
+				v.Irqs = s91
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -2852,7 +2852,7 @@ func (d *specDecoder) decZOSNamespace(path *jpath, v *specs.ZOSNamespace) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2886,7 +2886,7 @@ func (d *specDecoder) decFreeBSDDevice(path *jpath, v *specs.FreeBSDDevice) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -2927,7 +2927,7 @@ func (d *specDecoder) decFreeBSDJail(path *jpath, v *specs.FreeBSDJail) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3039,7 +3039,7 @@ func (d *specDecoder) decLinuxDeviceCgroup(path *jpath, v *specs.LinuxDeviceCgro
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3105,7 +3105,7 @@ func (d *specDecoder) decLinuxMemory(path *jpath, v *specs.LinuxMemory) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3244,7 +3244,7 @@ func (d *specDecoder) decLinuxCPU(path *jpath, v *specs.LinuxCPU) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3369,7 +3369,7 @@ func (d *specDecoder) decLinuxPids(path *jpath, v *specs.LinuxPids) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3404,7 +3404,7 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3453,34 +3453,59 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.WeightDevice = nil
 			} else if open {
-				s97 := v.WeightDevice
-				i98 := 0
-				for ; d.next(']', i98); i98++ {
-					if i98 >= cap(s97) {
+				s94 := v.WeightDevice
+				i95 := 0
+				for ; d.next(); i95++ {
+					if i95 >= cap(s94) {
 						var z specs.LinuxWeightDevice
+						s94 = append(s94, z)
+					}
+					if i95 >= len(s94) {
+						s94 = s94[:i95+1]
+					}
+					p96 := jpath{parent: &mpath, index: i95, kind: 'i'}
+					d.decLinuxWeightDevice(&p96, &s94[i95])
+				}
+				if i95 < len(s94) {
+					s94 = s94[:i95]
+				}
+				if i95 == 0 {
+					s94 = make([]specs.LinuxWeightDevice, 0)
+				}
+				v.WeightDevice = s94
+			}
+		case 3:
+			if open, null := d.array(&mpath, "array of objects"); null {
+				v.ThrottleReadBpsDevice = nil
+			} else if open {
+				s97 := v.ThrottleReadBpsDevice
+				i98 := 0
+				for ; d.next(); i98++ {
+					if i98 >= cap(s97) {
+						var z specs.LinuxThrottleDevice
 						s97 = append(s97, z)
 					}
 					if i98 >= len(s97) {
 						s97 = s97[:i98+1]
 					}
 					p99 := jpath{parent: &mpath, index: i98, kind: 'i'}
-					d.decLinuxWeightDevice(&p99, &s97[i98])
+					d.decLinuxThrottleDevice(&p99, &s97[i98])
 				}
 				if i98 < len(s97) {
 					s97 = s97[:i98]
 				}
 				if i98 == 0 {
-					s97 = make([]specs.LinuxWeightDevice, 0)
+					s97 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.WeightDevice = s97
+				v.ThrottleReadBpsDevice = s97
 			}
-		case 3:
+		case 4:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleReadBpsDevice = nil
+				v.ThrottleWriteBpsDevice = nil
 			} else if open {
-				s100 := v.ThrottleReadBpsDevice
+				s100 := v.ThrottleWriteBpsDevice
 				i101 := 0
-				for ; d.next(']', i101); i101++ {
+				for ; d.next(); i101++ {
 					if i101 >= cap(s100) {
 						var z specs.LinuxThrottleDevice
 						s100 = append(s100, z)
@@ -3497,15 +3522,15 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i101 == 0 {
 					s100 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadBpsDevice = s100
+				v.ThrottleWriteBpsDevice = s100
 			}
-		case 4:
+		case 5:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleWriteBpsDevice = nil
+				v.ThrottleReadIOPSDevice = nil
 			} else if open {
-				s103 := v.ThrottleWriteBpsDevice
+				s103 := v.ThrottleReadIOPSDevice
 				i104 := 0
-				for ; d.next(']', i104); i104++ {
+				for ; d.next(); i104++ {
 					if i104 >= cap(s103) {
 						var z specs.LinuxThrottleDevice
 						s103 = append(s103, z)
@@ -3522,15 +3547,15 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i104 == 0 {
 					s103 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleWriteBpsDevice = s103
+				v.ThrottleReadIOPSDevice = s103
 			}
-		case 5:
+		case 6:
 			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleReadIOPSDevice = nil
+				v.ThrottleWriteIOPSDevice = nil
 			} else if open {
-				s106 := v.ThrottleReadIOPSDevice
+				s106 := v.ThrottleWriteIOPSDevice
 				i107 := 0
-				for ; d.next(']', i107); i107++ {
+				for ; d.next(); i107++ {
 					if i107 >= cap(s106) {
 						var z specs.LinuxThrottleDevice
 						s106 = append(s106, z)
@@ -3547,32 +3572,7 @@ func (d *specDecoder) decLinuxBlockIO(path *jpath, v *specs.LinuxBlockIO) {
 				if i107 == 0 {
 					s106 = make([]specs.LinuxThrottleDevice, 0)
 				}
-				v.ThrottleReadIOPSDevice = s106
-			}
-		case 6:
-			if open, null := d.array(&mpath, "array of objects"); null {
-				v.ThrottleWriteIOPSDevice = nil
-			} else if open {
-				s109 := v.ThrottleWriteIOPSDevice
-				i110 := 0
-				for ; d.next(']', i110); i110++ {
-					if i110 >= cap(s109) {
-						var z specs.LinuxThrottleDevice
-						s109 = append(s109, z)
-					}
-					if i110 >= len(s109) {
-						s109 = s109[:i110+1]
-					}
-					p111 := jpath{parent: &mpath, index: i110, kind: 'i'}
-					d.decLinuxThrottleDevice(&p111, &s109[i110])
-				}
-				if i110 < len(s109) {
-					s109 = s109[:i110]
-				}
-				if i110 == 0 {
-					s109 = make([]specs.LinuxThrottleDevice, 0)
-				}
-				v.ThrottleWriteIOPSDevice = s109
+				v.ThrottleWriteIOPSDevice = s106
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3587,7 +3587,7 @@ func (d *specDecoder) decLinuxHugepageLimit(path *jpath, v *specs.LinuxHugepageL
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3621,7 +3621,7 @@ func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3649,26 +3649,26 @@ func (d *specDecoder) decLinuxNetwork(path *jpath, v *specs.LinuxNetwork) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Priorities = nil
 			} else if open {
-				s112 := v.Priorities
-				i113 := 0
-				for ; d.next(']', i113); i113++ {
-					if i113 >= cap(s112) {
+				s109 := v.Priorities
+				i110 := 0
+				for ; d.next(); i110++ {
+					if i110 >= cap(s109) {
 						var z specs.LinuxInterfacePriority
-						s112 = append(s112, z)
+						s109 = append(s109, z)
 					}
-					if i113 >= len(s112) {
-						s112 = s112[:i113+1]
+					if i110 >= len(s109) {
+						s109 = s109[:i110+1]
 					}
-					p114 := jpath{parent: &mpath, index: i113, kind: 'i'}
-					d.decLinuxInterfacePriority(&p114, &s112[i113])
+					p111 := jpath{parent: &mpath, index: i110, kind: 'i'}
+					d.decLinuxInterfacePriority(&p111, &s109[i110])
 				}
-				if i113 < len(s112) {
-					s112 = s112[:i113]
+				if i110 < len(s109) {
+					s109 = s109[:i110]
 				}
-				if i113 == 0 {
-					s112 = make([]specs.LinuxInterfacePriority, 0)
+				if i110 == 0 {
+					s109 = make([]specs.LinuxInterfacePriority, 0)
 				}
-				v.Priorities = s112
+				v.Priorities = s109
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3683,7 +3683,7 @@ func (d *specDecoder) decLinuxRdma(path *jpath, v *specs.LinuxRdma) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3731,7 +3731,7 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3769,26 +3769,26 @@ func (d *specDecoder) decLinuxSyscall(path *jpath, v *specs.LinuxSyscall) {
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Args = nil
 			} else if open {
-				s115 := v.Args
-				i116 := 0
-				for ; d.next(']', i116); i116++ {
-					if i116 >= cap(s115) {
+				s112 := v.Args
+				i113 := 0
+				for ; d.next(); i113++ {
+					if i113 >= cap(s112) {
 						var z specs.LinuxSeccompArg
-						s115 = append(s115, z)
+						s112 = append(s112, z)
 					}
-					if i116 >= len(s115) {
-						s115 = s115[:i116+1]
+					if i113 >= len(s112) {
+						s112 = s112[:i113+1]
 					}
-					p117 := jpath{parent: &mpath, index: i116, kind: 'i'}
-					d.decLinuxSeccompArg(&p117, &s115[i116])
+					p114 := jpath{parent: &mpath, index: i113, kind: 'i'}
+					d.decLinuxSeccompArg(&p114, &s112[i113])
 				}
-				if i116 < len(s115) {
-					s115 = s115[:i116]
+				if i113 < len(s112) {
+					s112 = s112[:i113]
 				}
-				if i116 == 0 {
-					s115 = make([]specs.LinuxSeccompArg, 0)
+				if i113 == 0 {
+					s112 = make([]specs.LinuxSeccompArg, 0)
 				}
-				v.Args = s115
+				v.Args = s112
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3803,7 +3803,7 @@ func (d *specDecoder) decWindowsMemoryResources(path *jpath, v *specs.WindowsMem
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3838,7 +3838,7 @@ func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPURes
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3892,26 +3892,26 @@ func (d *specDecoder) decWindowsCPUResources(path *jpath, v *specs.WindowsCPURes
 			if open, null := d.array(&mpath, "array of objects"); null {
 				v.Affinity = nil
 			} else if open {
-				s118 := v.Affinity
-				i119 := 0
-				for ; d.next(']', i119); i119++ {
-					if i119 >= cap(s118) {
+				s115 := v.Affinity
+				i116 := 0
+				for ; d.next(); i116++ {
+					if i116 >= cap(s115) {
 						var z specs.WindowsCPUGroupAffinity
-						s118 = append(s118, z)
+						s115 = append(s115, z)
 					}
-					if i119 >= len(s118) {
-						s118 = s118[:i119+1]
+					if i116 >= len(s115) {
+						s115 = s115[:i116+1]
 					}
-					p120 := jpath{parent: &mpath, index: i119, kind: 'i'}
-					d.decWindowsCPUGroupAffinity(&p120, &s118[i119])
+					p117 := jpath{parent: &mpath, index: i116, kind: 'i'}
+					d.decWindowsCPUGroupAffinity(&p117, &s115[i116])
 				}
-				if i119 < len(s118) {
-					s118 = s118[:i119]
+				if i116 < len(s115) {
+					s115 = s115[:i116]
 				}
-				if i119 == 0 {
-					s118 = make([]specs.WindowsCPUGroupAffinity, 0)
+				if i116 == 0 {
+					s115 = make([]specs.WindowsCPUGroupAffinity, 0)
 				}
-				v.Affinity = s118
+				v.Affinity = s115
 			}
 		default:
 			d.unknownMember(&mpath, name, end)
@@ -3926,7 +3926,7 @@ func (d *specDecoder) decWindowsStorageResources(path *jpath, v *specs.WindowsSt
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -3987,7 +3987,7 @@ func (d *specDecoder) decIOMems(path *jpath, v *specs.IOMems) {
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4048,7 +4048,7 @@ func (d *specDecoder) decFreeBSDJailAllow(path *jpath, v *specs.FreeBSDJailAllow
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4122,7 +4122,7 @@ func (d *specDecoder) decLinuxWeightDevice(path *jpath, v *specs.LinuxWeightDevi
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4182,7 +4182,7 @@ func (d *specDecoder) decLinuxThrottleDevice(path *jpath, v *specs.LinuxThrottle
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4222,7 +4222,7 @@ func (d *specDecoder) decLinuxInterfacePriority(path *jpath, v *specs.LinuxInter
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4256,7 +4256,7 @@ func (d *specDecoder) decLinuxSeccompArg(path *jpath, v *specs.LinuxSeccompArg) 
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4302,7 +4302,7 @@ func (d *specDecoder) decWindowsCPUGroupAffinity(path *jpath, v *specs.WindowsCP
 	if open, _ := d.object(path, "object"); !open {
 		return
 	}
-	for i := 0; d.next('}', i); i++ {
+	for d.next() {
 		name, end := d.name()
 		mpath := jpath{parent: path, name: name, kind: '.'}
 		var f int
@@ -4383,11 +4383,11 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i121 := range v.Mounts {
-				if i121 > 0 {
+			for i118 := range v.Mounts {
+				if i118 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encMount(b, &v.Mounts[i121])
+				b = e.encMount(b, &v.Mounts[i118])
 			}
 			b = append(b, ']')
 		}
@@ -4412,13 +4412,13 @@ func (e *specEncoder) encSpec(b []byte, v *specs.Spec) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j123, k122 := range sortedKeys(v.Annotations) {
-				if j123 > 0 {
+			for j120, k119 := range sortedKeys(v.Annotations) {
+				if j120 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k122)), ':')
-				x124 := v.Annotations[k122]
-				b = jsontok.AppendString(b, string(x124))
+				b = append(jsontok.AppendString(b, string(k119)), ':')
+				x121 := v.Annotations[k119]
+				b = jsontok.AppendString(b, string(x121))
 			}
 			b = append(b, '}')
 		}
@@ -4528,11 +4528,11 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i125 := range v.Args {
-				if i125 > 0 {
+			for i122 := range v.Args {
+				if i122 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Args[i125]))
+				b = jsontok.AppendString(b, string(v.Args[i122]))
 			}
 			b = append(b, ']')
 		}
@@ -4553,11 +4553,11 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i126 := range v.Env {
-				if i126 > 0 {
+			for i123 := range v.Env {
+				if i123 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Env[i126]))
+				b = jsontok.AppendString(b, string(v.Env[i123]))
 			}
 			b = append(b, ']')
 		}
@@ -4587,11 +4587,11 @@ func (e *specEncoder) encProcess(b []byte, v *specs.Process) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i127 := range v.Rlimits {
-				if i127 > 0 {
+			for i124 := range v.Rlimits {
+				if i124 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encPOSIXRlimit(b, &v.Rlimits[i127])
+				b = e.encPOSIXRlimit(b, &v.Rlimits[i124])
 			}
 			b = append(b, ']')
 		}
@@ -4715,11 +4715,11 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i128 := range v.Options {
-				if i128 > 0 {
+			for i125 := range v.Options {
+				if i125 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Options[i128]))
+				b = jsontok.AppendString(b, string(v.Options[i125]))
 			}
 			b = append(b, ']')
 		}
@@ -4733,11 +4733,11 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i129 := range v.UIDMappings {
-				if i129 > 0 {
+			for i126 := range v.UIDMappings {
+				if i126 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxIDMapping(b, &v.UIDMappings[i129])
+				b = e.encLinuxIDMapping(b, &v.UIDMappings[i126])
 			}
 			b = append(b, ']')
 		}
@@ -4751,11 +4751,11 @@ func (e *specEncoder) encMount(b []byte, v *specs.Mount) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i130 := range v.GIDMappings {
-				if i130 > 0 {
+			for i127 := range v.GIDMappings {
+				if i127 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxIDMapping(b, &v.GIDMappings[i130])
+				b = e.encLinuxIDMapping(b, &v.GIDMappings[i127])
 			}
 			b = append(b, ']')
 		}
@@ -4776,11 +4776,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i131 := range v.Prestart {
-				if i131 > 0 {
+			for i128 := range v.Prestart {
+				if i128 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.Prestart[i131])
+				b = e.encHook(b, &v.Prestart[i128])
 			}
 			b = append(b, ']')
 		}
@@ -4794,11 +4794,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i132 := range v.CreateRuntime {
-				if i132 > 0 {
+			for i129 := range v.CreateRuntime {
+				if i129 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.CreateRuntime[i132])
+				b = e.encHook(b, &v.CreateRuntime[i129])
 			}
 			b = append(b, ']')
 		}
@@ -4812,11 +4812,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i133 := range v.CreateContainer {
-				if i133 > 0 {
+			for i130 := range v.CreateContainer {
+				if i130 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.CreateContainer[i133])
+				b = e.encHook(b, &v.CreateContainer[i130])
 			}
 			b = append(b, ']')
 		}
@@ -4830,11 +4830,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i134 := range v.StartContainer {
-				if i134 > 0 {
+			for i131 := range v.StartContainer {
+				if i131 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.StartContainer[i134])
+				b = e.encHook(b, &v.StartContainer[i131])
 			}
 			b = append(b, ']')
 		}
@@ -4848,11 +4848,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i135 := range v.Poststart {
-				if i135 > 0 {
+			for i132 := range v.Poststart {
+				if i132 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.Poststart[i135])
+				b = e.encHook(b, &v.Poststart[i132])
 			}
 			b = append(b, ']')
 		}
@@ -4866,11 +4866,11 @@ func (e *specEncoder) encHooks(b []byte, v *specs.Hooks) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i136 := range v.Poststop {
-				if i136 > 0 {
+			for i133 := range v.Poststop {
+				if i133 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encHook(b, &v.Poststop[i136])
+				b = e.encHook(b, &v.Poststop[i133])
 			}
 			b = append(b, ']')
 		}
@@ -4891,11 +4891,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i137 := range v.UIDMappings {
-				if i137 > 0 {
+			for i134 := range v.UIDMappings {
+				if i134 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxIDMapping(b, &v.UIDMappings[i137])
+				b = e.encLinuxIDMapping(b, &v.UIDMappings[i134])
 			}
 			b = append(b, ']')
 		}
@@ -4909,11 +4909,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i138 := range v.GIDMappings {
-				if i138 > 0 {
+			for i135 := range v.GIDMappings {
+				if i135 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxIDMapping(b, &v.GIDMappings[i138])
+				b = e.encLinuxIDMapping(b, &v.GIDMappings[i135])
 			}
 			b = append(b, ']')
 		}
@@ -4927,13 +4927,13 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j140, k139 := range sortedKeys(v.Sysctl) {
-				if j140 > 0 {
+			for j137, k136 := range sortedKeys(v.Sysctl) {
+				if j137 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k139)), ':')
-				x141 := v.Sysctl[k139]
-				b = jsontok.AppendString(b, string(x141))
+				b = append(jsontok.AppendString(b, string(k136)), ':')
+				x138 := v.Sysctl[k136]
+				b = jsontok.AppendString(b, string(x138))
 			}
 			b = append(b, '}')
 		}
@@ -4965,11 +4965,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i142 := range v.Namespaces {
-				if i142 > 0 {
+			for i139 := range v.Namespaces {
+				if i139 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxNamespace(b, &v.Namespaces[i142])
+				b = e.encLinuxNamespace(b, &v.Namespaces[i139])
 			}
 			b = append(b, ']')
 		}
@@ -4983,11 +4983,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i143 := range v.Devices {
-				if i143 > 0 {
+			for i140 := range v.Devices {
+				if i140 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxDevice(b, &v.Devices[i143])
+				b = e.encLinuxDevice(b, &v.Devices[i140])
 			}
 			b = append(b, ']')
 		}
@@ -5001,13 +5001,13 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j145, k144 := range sortedKeys(v.NetDevices) {
-				if j145 > 0 {
+			for j142, k141 := range sortedKeys(v.NetDevices) {
+				if j142 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k144)), ':')
-				x146 := v.NetDevices[k144]
-				b = e.encLinuxNetDevice(b, &x146)
+				b = append(jsontok.AppendString(b, string(k141)), ':')
+				x143 := v.NetDevices[k141]
+				b = e.encLinuxNetDevice(b, &x143)
 			}
 			b = append(b, '}')
 		}
@@ -5039,11 +5039,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i147 := range v.MaskedPaths {
-				if i147 > 0 {
+			for i144 := range v.MaskedPaths {
+				if i144 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.MaskedPaths[i147]))
+				b = jsontok.AppendString(b, string(v.MaskedPaths[i144]))
 			}
 			b = append(b, ']')
 		}
@@ -5057,11 +5057,11 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i148 := range v.ReadonlyPaths {
-				if i148 > 0 {
+			for i145 := range v.ReadonlyPaths {
+				if i145 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.ReadonlyPaths[i148]))
+				b = jsontok.AppendString(b, string(v.ReadonlyPaths[i145]))
 			}
 			b = append(b, ']')
 		}
@@ -5115,13 +5115,13 @@ func (e *specEncoder) encLinux(b []byte, v *specs.Linux) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j150, k149 := range sortedKeys(v.TimeOffsets) {
-				if j150 > 0 {
+			for j147, k146 := range sortedKeys(v.TimeOffsets) {
+				if j147 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k149)), ':')
-				x151 := v.TimeOffsets[k149]
-				b = e.encLinuxTimeOffset(b, &x151)
+				b = append(jsontok.AppendString(b, string(k146)), ':')
+				x148 := v.TimeOffsets[k146]
+				b = e.encLinuxTimeOffset(b, &x148)
 			}
 			b = append(b, '}')
 		}
@@ -5163,11 +5163,11 @@ func (e *specEncoder) encSolaris(b []byte, v *specs.Solaris) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i152 := range v.Anet {
-				if i152 > 0 {
+			for i149 := range v.Anet {
+				if i149 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encSolarisAnet(b, &v.Anet[i152])
+				b = e.encSolarisAnet(b, &v.Anet[i149])
 			}
 			b = append(b, ']')
 		}
@@ -5209,11 +5209,11 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i153 := range v.LayerFolders {
-			if i153 > 0 {
+		for i150 := range v.LayerFolders {
+			if i150 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontok.AppendString(b, string(v.LayerFolders[i153]))
+			b = jsontok.AppendString(b, string(v.LayerFolders[i150]))
 		}
 		b = append(b, ']')
 	}
@@ -5226,11 +5226,11 @@ func (e *specEncoder) encWindows(b []byte, v *specs.Windows) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i154 := range v.Devices {
-				if i154 > 0 {
+			for i151 := range v.Devices {
+				if i151 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encWindowsDevice(b, &v.Devices[i154])
+				b = e.encWindowsDevice(b, &v.Devices[i151])
 			}
 			b = append(b, ']')
 		}
@@ -5338,11 +5338,11 @@ func (e *specEncoder) encZOS(b []byte, v *specs.ZOS) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i155 := range v.Namespaces {
-				if i155 > 0 {
+			for i152 := range v.Namespaces {
+				if i152 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encZOSNamespace(b, &v.Namespaces[i155])
+				b = e.encZOSNamespace(b, &v.Namespaces[i152])
 			}
 			b = append(b, ']')
 		}
@@ -5363,11 +5363,11 @@ func (e *specEncoder) encFreeBSD(b []byte, v *specs.FreeBSD) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i156 := range v.Devices {
-				if i156 > 0 {
+			for i153 := range v.Devices {
+				if i153 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encFreeBSDDevice(b, &v.Devices[i156])
+				b = e.encFreeBSDDevice(b, &v.Devices[i153])
 			}
 			b = append(b, ']')
 		}
@@ -5437,11 +5437,11 @@ func (e *specEncoder) encUser(b []byte, v *specs.User) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i157 := range v.AdditionalGids {
-				if i157 > 0 {
+			for i154 := range v.AdditionalGids {
+				if i154 > 0 {
 					b = append(b, ',')
 				}
-				b = strconv.AppendUint(b, uint64(v.AdditionalGids[i157]), 10)
+				b = strconv.AppendUint(b, uint64(v.AdditionalGids[i154]), 10)
 			}
 			b = append(b, ']')
 		}
@@ -5469,11 +5469,11 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i158 := range v.Bounding {
-				if i158 > 0 {
+			for i155 := range v.Bounding {
+				if i155 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Bounding[i158]))
+				b = jsontok.AppendString(b, string(v.Bounding[i155]))
 			}
 			b = append(b, ']')
 		}
@@ -5487,11 +5487,11 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i159 := range v.Effective {
-				if i159 > 0 {
+			for i156 := range v.Effective {
+				if i156 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Effective[i159]))
+				b = jsontok.AppendString(b, string(v.Effective[i156]))
 			}
 			b = append(b, ']')
 		}
@@ -5505,11 +5505,11 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i160 := range v.Inheritable {
-				if i160 > 0 {
+			for i157 := range v.Inheritable {
+				if i157 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Inheritable[i160]))
+				b = jsontok.AppendString(b, string(v.Inheritable[i157]))
 			}
 			b = append(b, ']')
 		}
@@ -5523,11 +5523,11 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i161 := range v.Permitted {
-				if i161 > 0 {
+			for i158 := range v.Permitted {
+				if i158 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Permitted[i161]))
+				b = jsontok.AppendString(b, string(v.Permitted[i158]))
 			}
 			b = append(b, ']')
 		}
@@ -5541,11 +5541,11 @@ func (e *specEncoder) encLinuxCapabilities(b []byte, v *specs.LinuxCapabilities)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i162 := range v.Ambient {
-				if i162 > 0 {
+			for i159 := range v.Ambient {
+				if i159 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Ambient[i162]))
+				b = jsontok.AppendString(b, string(v.Ambient[i159]))
 			}
 			b = append(b, ']')
 		}
@@ -5607,11 +5607,11 @@ func (e *specEncoder) encScheduler(b []byte, v *specs.Scheduler) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i163 := range v.Flags {
-				if i163 > 0 {
+			for i160 := range v.Flags {
+				if i160 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Flags[i163]))
+				b = jsontok.AppendString(b, string(v.Flags[i160]))
 			}
 			b = append(b, ']')
 		}
@@ -5718,11 +5718,11 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i164 := range v.Args {
-				if i164 > 0 {
+			for i161 := range v.Args {
+				if i161 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Args[i164]))
+				b = jsontok.AppendString(b, string(v.Args[i161]))
 			}
 			b = append(b, ']')
 		}
@@ -5736,11 +5736,11 @@ func (e *specEncoder) encHook(b []byte, v *specs.Hook) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i165 := range v.Env {
-				if i165 > 0 {
+			for i162 := range v.Env {
+				if i162 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Env[i165]))
+				b = jsontok.AppendString(b, string(v.Env[i162]))
 			}
 			b = append(b, ']')
 		}
@@ -5772,11 +5772,11 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i166 := range v.Devices {
-				if i166 > 0 {
+			for i163 := range v.Devices {
+				if i163 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxDeviceCgroup(b, &v.Devices[i166])
+				b = e.encLinuxDeviceCgroup(b, &v.Devices[i163])
 			}
 			b = append(b, ']')
 		}
@@ -5834,11 +5834,11 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i167 := range v.HugepageLimits {
-				if i167 > 0 {
+			for i164 := range v.HugepageLimits {
+				if i164 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxHugepageLimit(b, &v.HugepageLimits[i167])
+				b = e.encLinuxHugepageLimit(b, &v.HugepageLimits[i164])
 			}
 			b = append(b, ']')
 		}
@@ -5863,13 +5863,13 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j169, k168 := range sortedKeys(v.Rdma) {
-				if j169 > 0 {
+			for j166, k165 := range sortedKeys(v.Rdma) {
+				if j166 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k168)), ':')
-				x170 := v.Rdma[k168]
-				b = e.encLinuxRdma(b, &x170)
+				b = append(jsontok.AppendString(b, string(k165)), ':')
+				x167 := v.Rdma[k165]
+				b = e.encLinuxRdma(b, &x167)
 			}
 			b = append(b, '}')
 		}
@@ -5883,13 +5883,13 @@ func (e *specEncoder) encLinuxResources(b []byte, v *specs.LinuxResources) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '{')
-			for j172, k171 := range sortedKeys(v.Unified) {
-				if j172 > 0 {
+			for j169, k168 := range sortedKeys(v.Unified) {
+				if j169 > 0 {
 					b = append(b, ',')
 				}
-				b = append(jsontok.AppendString(b, string(k171)), ':')
-				x173 := v.Unified[k171]
-				b = jsontok.AppendString(b, string(x173))
+				b = append(jsontok.AppendString(b, string(k168)), ':')
+				x170 := v.Unified[k168]
+				b = jsontok.AppendString(b, string(x170))
 			}
 			b = append(b, '}')
 		}
@@ -6019,11 +6019,11 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i174 := range v.Architectures {
-				if i174 > 0 {
+			for i171 := range v.Architectures {
+				if i171 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Architectures[i174]))
+				b = jsontok.AppendString(b, string(v.Architectures[i171]))
 			}
 			b = append(b, ']')
 		}
@@ -6037,11 +6037,11 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i175 := range v.Flags {
-				if i175 > 0 {
+			for i172 := range v.Flags {
+				if i172 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Flags[i175]))
+				b = jsontok.AppendString(b, string(v.Flags[i172]))
 			}
 			b = append(b, ']')
 		}
@@ -6069,11 +6069,11 @@ func (e *specEncoder) encLinuxSeccomp(b []byte, v *specs.LinuxSeccomp) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i176 := range v.Syscalls {
-				if i176 > 0 {
+			for i173 := range v.Syscalls {
+				if i173 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxSyscall(b, &v.Syscalls[i176])
+				b = e.encLinuxSyscall(b, &v.Syscalls[i173])
 			}
 			b = append(b, ']')
 		}
@@ -6101,11 +6101,11 @@ func (e *specEncoder) encLinuxIntelRdt(b []byte, v *specs.LinuxIntelRdt) []byte 
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i177 := range v.Schemata {
-				if i177 > 0 {
+			for i174 := range v.Schemata {
+				if i174 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Schemata[i177]))
+				b = jsontok.AppendString(b, string(v.Schemata[i174]))
 			}
 			b = append(b, ']')
 		}
@@ -6157,11 +6157,11 @@ func (e *specEncoder) encLinuxMemoryPolicy(b []byte, v *specs.LinuxMemoryPolicy)
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i178 := range v.Flags {
-				if i178 > 0 {
+			for i175 := range v.Flags {
+				if i175 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Flags[i178]))
+				b = jsontok.AppendString(b, string(v.Flags[i175]))
 			}
 			b = append(b, ']')
 		}
@@ -6187,11 +6187,11 @@ func (e *specEncoder) encLinuxPersonality(b []byte, v *specs.LinuxPersonality) [
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i179 := range v.Flags {
-				if i179 > 0 {
+			for i176 := range v.Flags {
+				if i176 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Flags[i179]))
+				b = jsontok.AppendString(b, string(v.Flags[i176]))
 			}
 			b = append(b, ']')
 		}
@@ -6395,11 +6395,11 @@ func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i180 := range v.EndpointList {
-				if i180 > 0 {
+			for i177 := range v.EndpointList {
+				if i177 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.EndpointList[i180]))
+				b = jsontok.AppendString(b, string(v.EndpointList[i177]))
 			}
 			b = append(b, ']')
 		}
@@ -6420,11 +6420,11 @@ func (e *specEncoder) encWindowsNetwork(b []byte, v *specs.WindowsNetwork) []byt
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i181 := range v.DNSSearchList {
-				if i181 > 0 {
+			for i178 := range v.DNSSearchList {
+				if i178 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.DNSSearchList[i181]))
+				b = jsontok.AppendString(b, string(v.DNSSearchList[i178]))
 			}
 			b = append(b, ']')
 		}
@@ -6464,11 +6464,11 @@ func (e *specEncoder) encVMHypervisor(b []byte, v *specs.VMHypervisor) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i182 := range v.Parameters {
-				if i182 > 0 {
+			for i179 := range v.Parameters {
+				if i179 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Parameters[i182]))
+				b = jsontok.AppendString(b, string(v.Parameters[i179]))
 			}
 			b = append(b, ']')
 		}
@@ -6494,11 +6494,11 @@ func (e *specEncoder) encVMKernel(b []byte, v *specs.VMKernel) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i183 := range v.Parameters {
-				if i183 > 0 {
+			for i180 := range v.Parameters {
+				if i180 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Parameters[i183]))
+				b = jsontok.AppendString(b, string(v.Parameters[i180]))
 			}
 			b = append(b, ']')
 		}
@@ -6572,11 +6572,11 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i184 := range v.DtDevs {
-				if i184 > 0 {
+			for i181 := range v.DtDevs {
+				if i181 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.DtDevs[i184]))
+				b = jsontok.AppendString(b, string(v.DtDevs[i181]))
 			}
 			b = append(b, ']')
 		}
@@ -6590,11 +6590,11 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i185 := range v.IOMems {
-				if i185 > 0 {
+			for i182 := range v.IOMems {
+				if i182 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encIOMems(b, &v.IOMems[i185])
+				b = e.encIOMems(b, &v.IOMems[i182])
 			}
 			b = append(b, ']')
 		}
@@ -6608,11 +6608,11 @@ func (e *specEncoder) encHWConfig(b []byte, v *specs.HWConfig) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i186 := range v.Irqs {
-				if i186 > 0 {
+			for i183 := range v.Irqs {
+				if i183 > 0 {
 					b = append(b, ',')
 				}
-				b = strconv.AppendUint(b, uint64(v.Irqs[i186]), 10)
+				b = strconv.AppendUint(b, uint64(v.Irqs[i183]), 10)
 			}
 			b = append(b, ']')
 		}
@@ -6696,11 +6696,11 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i187 := range v.Ip4Addr {
-				if i187 > 0 {
+			for i184 := range v.Ip4Addr {
+				if i184 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Ip4Addr[i187]))
+				b = jsontok.AppendString(b, string(v.Ip4Addr[i184]))
 			}
 			b = append(b, ']')
 		}
@@ -6721,11 +6721,11 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i188 := range v.Ip6Addr {
-				if i188 > 0 {
+			for i185 := range v.Ip6Addr {
+				if i185 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Ip6Addr[i188]))
+				b = jsontok.AppendString(b, string(v.Ip6Addr[i185]))
 			}
 			b = append(b, ']')
 		}
@@ -6753,11 +6753,11 @@ func (e *specEncoder) encFreeBSDJail(b []byte, v *specs.FreeBSDJail) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i189 := range v.VnetInterfaces {
-				if i189 > 0 {
+			for i186 := range v.VnetInterfaces {
+				if i186 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.VnetInterfaces[i189]))
+				b = jsontok.AppendString(b, string(v.VnetInterfaces[i186]))
 			}
 			b = append(b, ']')
 		}
@@ -7113,11 +7113,11 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i190 := range v.WeightDevice {
-				if i190 > 0 {
+			for i187 := range v.WeightDevice {
+				if i187 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxWeightDevice(b, &v.WeightDevice[i190])
+				b = e.encLinuxWeightDevice(b, &v.WeightDevice[i187])
 			}
 			b = append(b, ']')
 		}
@@ -7131,11 +7131,11 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i191 := range v.ThrottleReadBpsDevice {
-				if i191 > 0 {
+			for i188 := range v.ThrottleReadBpsDevice {
+				if i188 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadBpsDevice[i191])
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadBpsDevice[i188])
 			}
 			b = append(b, ']')
 		}
@@ -7149,11 +7149,11 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i192 := range v.ThrottleWriteBpsDevice {
-				if i192 > 0 {
+			for i189 := range v.ThrottleWriteBpsDevice {
+				if i189 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteBpsDevice[i192])
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteBpsDevice[i189])
 			}
 			b = append(b, ']')
 		}
@@ -7167,11 +7167,11 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i193 := range v.ThrottleReadIOPSDevice {
-				if i193 > 0 {
+			for i190 := range v.ThrottleReadIOPSDevice {
+				if i190 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadIOPSDevice[i193])
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleReadIOPSDevice[i190])
 			}
 			b = append(b, ']')
 		}
@@ -7185,11 +7185,11 @@ func (e *specEncoder) encLinuxBlockIO(b []byte, v *specs.LinuxBlockIO) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i194 := range v.ThrottleWriteIOPSDevice {
-				if i194 > 0 {
+			for i191 := range v.ThrottleWriteIOPSDevice {
+				if i191 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteIOPSDevice[i194])
+				b = e.encLinuxThrottleDevice(b, &v.ThrottleWriteIOPSDevice[i191])
 			}
 			b = append(b, ']')
 		}
@@ -7238,11 +7238,11 @@ func (e *specEncoder) encLinuxNetwork(b []byte, v *specs.LinuxNetwork) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i195 := range v.Priorities {
-				if i195 > 0 {
+			for i192 := range v.Priorities {
+				if i192 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxInterfacePriority(b, &v.Priorities[i195])
+				b = e.encLinuxInterfacePriority(b, &v.Priorities[i192])
 			}
 			b = append(b, ']')
 		}
@@ -7291,11 +7291,11 @@ func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i196 := range v.Names {
-			if i196 > 0 {
+		for i193 := range v.Names {
+			if i193 > 0 {
 				b = append(b, ',')
 			}
-			b = jsontok.AppendString(b, string(v.Names[i196]))
+			b = jsontok.AppendString(b, string(v.Names[i193]))
 		}
 		b = append(b, ']')
 	}
@@ -7324,11 +7324,11 @@ func (e *specEncoder) encLinuxSyscall(b []byte, v *specs.LinuxSyscall) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i197 := range v.Args {
-				if i197 > 0 {
+			for i194 := range v.Args {
+				if i194 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encLinuxSeccompArg(b, &v.Args[i197])
+				b = e.encLinuxSeccompArg(b, &v.Args[i194])
 			}
 			b = append(b, ']')
 		}
@@ -7400,11 +7400,11 @@ func (e *specEncoder) encWindowsCPUResources(b []byte, v *specs.WindowsCPUResour
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i198 := range v.Affinity {
-				if i198 > 0 {
+			for i195 := range v.Affinity {
+				if i195 > 0 {
 					b = append(b, ',')
 				}
-				b = e.encWindowsCPUGroupAffinity(b, &v.Affinity[i198])
+				b = e.encWindowsCPUGroupAffinity(b, &v.Affinity[i195])
 			}
 			b = append(b, ']')
 		}
@@ -7522,11 +7522,11 @@ func (e *specEncoder) encFreeBSDJailAllow(b []byte, v *specs.FreeBSDJailAllow) [
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '[')
-			for i199 := range v.Mount {
-				if i199 > 0 {
+			for i196 := range v.Mount {
+				if i196 > 0 {
 					b = append(b, ',')
 				}
-				b = jsontok.AppendString(b, string(v.Mount[i199]))
+				b = jsontok.AppendString(b, string(v.Mount[i196]))
 			}
 			b = append(b, ']')
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/bits"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -584,4 +585,80 @@ func unescape(b, s []byte) ([]byte, int) {
 // u4 is the value of four hex digits (checked by the reader).
 func u4(s []byte) rune {
 	return hexDigit(s[0])<<12 | hexDigit(s[1])<<8 | hexDigit(s[2])<<4 | hexDigit(s[3])
+}
+
+// Reset makes r read data from its start, as NewReader does (for a
+// Reader held by value in a decoder).
+func (r *Reader) Reset(data []byte) {
+	*r = Reader{data: data}
+	r.open = r.stack[:0]
+}
+
+// Peek tells the kind of the next token without reading it (passing
+// the ':' or ',' before it, which Next reads): 0 at the end of the data
+// and where no token may start. The kind is told from the token's first
+// byte only (Number for '-' and digits; True, False or Null for 't', 'f'
+// or 'n'): Next checks the rest. Decoders that choose what to do by the
+// next value's kind (null, or another type than the one wanted) use it.
+func (r *Reader) Peek() Kind {
+	r.skipSpace()
+	i := r.off
+	if i >= len(r.data) {
+		return 0
+	}
+	switch c := r.data[i]; {
+	case r.want == wantEOF:
+		return 0
+	case r.want == wantColon && c != ':':
+		return 0
+	case r.want == wantCommaOrEnd && c != ',':
+		if c != ']' && c != '}' {
+			return 0
+		}
+	case r.want == wantColon || r.want == wantCommaOrEnd:
+		i = r.spaceEnd(i + 1)
+	}
+	if i >= len(r.data) {
+		return 0
+	}
+	return kindOf(r.data[i])
+}
+
+// spaceEnd is the offset of the first byte from i on that is not white
+// space.
+func (r *Reader) spaceEnd(i int) int {
+	for i < len(r.data) {
+		switch r.data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// kindOf is the kind of a token starting with c, 0 for none.
+func kindOf(c byte) Kind {
+	switch c {
+	case '{', '}', '[', ']', '"', 't', 'f', 'n':
+		return Kind(c)
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return Number
+	}
+	return 0
+}
+
+// ParseInt is the value of a Number token as a signed integer of bits
+// bits; ok is false for a fraction, an exponent or a value out of range
+// (where encoding/json reports an UnmarshalTypeError).
+func ParseInt(tok []byte, bits int) (n int64, ok bool) {
+	n, err := strconv.ParseInt(string(tok), 10, bits)
+	return n, err == nil
+}
+
+// ParseUint is ParseInt for an unsigned integer.
+func ParseUint(tok []byte, bits int) (n uint64, ok bool) {
+	n, err := strconv.ParseUint(string(tok), 10, bits)
+	return n, err == nil
 }

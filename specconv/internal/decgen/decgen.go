@@ -156,7 +156,7 @@ func (g *gen) structFunc(t reflect.Type) error {
 	g.printf("// dec%s decodes a %s at path into v.\n", t.Name(), g.typeName(t))
 	g.printf("func (d *specDecoder) dec%s(path *jpath, v *%s) {\n", t.Name(), g.typeName(t))
 	g.printf("if open, _ := d.object(path, %q); !open { return }\n", jsontype.Describe(t))
-	g.printf("for i := 0; d.next('}', i); i++ {\n")
+	g.printf("for d.next() {\n")
 	g.printf("name, end := d.name()\nmpath := jpath{parent: path, name: name, kind: '.'}\nvar f int\nswitch name {\n")
 	for i, f := range fs {
 		g.printf("case %q: f = %d\n", f.name, i)
@@ -258,7 +258,7 @@ func (g *gen) slice(lv string, t reflect.Type, path, stack string) error {
 	et := g.typeName(t.Elem())
 	g.printf("if open, null := d.array(%s, %q); null { %s = nil } else if open {\n", path, jsontype.Describe(t), lv)
 	g.printf("%s := %s\n%s := 0\n", s, lv, i)
-	g.printf("for ; d.next(']', %s); %s++ {\n", i, i)
+	g.printf("for ; d.next(); %s++ {\n", i)
 	g.printf("if %s >= cap(%s) { var z %s; %s = append(%s, z) }\n", i, s, et, s, s)
 	g.printf("if %s >= len(%s) { %s = %s[:%s+1] }\n", i, s, s, s, i)
 	g.printf("%s := jpath{parent: %s, index: %s, kind: 'i'}\n", p, path, i)
@@ -278,10 +278,10 @@ func (g *gen) mapSlot(lv string, t reflect.Type, path, stack string) error {
 	if t.Key().Kind() != reflect.String {
 		return fmt.Errorf("decgen: %v: map keys other than strings are not supported", t)
 	}
-	i, k, e := g.newVar("i"), g.newVar("k"), g.newVar("e")
+	k, e := g.newVar("k"), g.newVar("e")
 	g.printf("if open, null := d.object(%s, %q); null { %s = nil } else if open {\n", path, jsontype.Describe(t), lv)
 	g.printf("if %s == nil { %s = make(%s) }\n", lv, lv, g.typeName(t))
-	g.printf("for %s := 0; d.next('}', %s); %s++ {\n", i, i, i)
+	g.printf("for d.next() {\n")
 	g.printf("%s := d.mapKey(%s)\n", k, path)
 	g.printf("var %s %s\n", e, g.typeName(t.Elem()))
 	if err := g.slot(e, t.Elem(), "&jpath{parent: "+path+", name: "+k+", kind: 'k'}", stack); err != nil {
