@@ -29,8 +29,10 @@ import (
 //   - and the unknown members met before it, as warnings.
 type specDecoder struct {
 	// r reads the tokens (its Peek chooses what to decode).
-	r    jsontok.Reader
-	data []byte
+	r jsontok.Reader
+	// peeked is the kind of the next token, 0 until peek tells it.
+	peeked jsontok.Kind
+	data   []byte
 	// syntax: the bytes are not JSON; decoding stops.
 	syntax bool
 	// mismatch is the first value of the wrong type.
@@ -88,25 +90,29 @@ func (p *jpath) appendTo(b []byte) []byte {
 // peek is the kind of the next token, 0 at the end, where none may start
 // or after a syntax error.
 func (d *specDecoder) peek() jsontok.Kind {
-	if d.syntax {
-		return 0
+	if d.peeked == 0 {
+		d.peekNext()
 	}
-	k := d.r.Peek()
-	if k == 0 {
-		d.syntax = true
-	}
-	return k
+	return d.peeked
 }
 
-// read reads the next token; kind 0 after a syntax error.
-func (d *specDecoder) read() (jsontok.Kind, []byte) {
+//go:noinline (peek is inlined, its rarer half not)
+func (d *specDecoder) peekNext() {
 	if d.syntax {
-		return 0, nil
+		return
 	}
+	if d.peeked = d.r.Peek(); d.peeked == 0 {
+		d.syntax = true
+	}
+}
+
+// read reads the next token, which peek told (there was no syntax error
+// before it); kind 0 for a syntax error.
+func (d *specDecoder) read() (jsontok.Kind, []byte) {
+	d.peeked = 0
 	k, tok, err := d.r.Next()
 	if err != nil {
 		d.syntax = true
-		return 0, nil
 	}
 	return k, tok
 }
@@ -134,13 +140,13 @@ func (d *specDecoder) name() (name string, end int64) {
 		d.syntax = true
 		return "", 0
 	}
-	return jsontok.Unquote(tok), d.offset()
+	return d.r.UnquoteLast(tok), d.offset()
 }
 
 // str reads a string value: "" after a syntax error.
 func (d *specDecoder) str() string {
 	if _, tok := d.read(); !d.syntax {
-		return jsontok.Unquote(tok)
+		return d.r.UnquoteLast(tok)
 	}
 	return ""
 }

@@ -61,6 +61,7 @@ type Reader struct {
 	data  []byte
 	off   int
 	start int    // where the last token starts
+	plain bool   // the last string read is ASCII without escapes
 	open  []Kind // the arrays and objects open, innermost last
 	want  want
 	stack [8]Kind // open's first backing array
@@ -79,15 +80,23 @@ func NewReader(data []byte) *Reader {
 func (r *Reader) Offset() int64 { return int64(r.off) }
 
 func (r *Reader) skipSpace() {
-	for r.off < len(r.data) {
-		switch r.data[r.off] {
-		case ' ', '\t', '\n', '\r':
-			r.off++
-		default:
-			return
-		}
+	if r.off < len(r.data) && r.data[r.off] > ' ' {
+		return
 	}
+	r.skipSpaces()
 }
+
+// skipSpaces is skipSpace's loop.
+func (r *Reader) skipSpaces() {
+	data, i := r.data, r.off
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	r.off = i
+}
+
+// isSpace tells JSON's white space bytes.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // More tells whether the array or object being read has another element
 // (as json.Decoder's More).
@@ -106,6 +115,9 @@ func (r *Reader) Next() (Kind, []byte, error) {
 		return 0, nil, ErrEnd
 	}
 	c := r.data[r.off]
+	if c == '"' && r.want <= wantKey { // the most frequent token first
+		return r.nextString()
+	}
 	switch r.want {
 	case wantEOF:
 		return 0, nil, ErrSyntax
@@ -113,16 +125,11 @@ func (r *Reader) Next() (Kind, []byte, error) {
 		if c != ':' {
 			return 0, nil, ErrSyntax
 		}
-		r.off++
-		r.want = wantValue
+		r.separator()
 		return r.Next()
 	case wantCommaOrEnd:
 		if c == ',' {
-			r.off++
-			r.want = wantValue
-			if r.open[len(r.open)-1] == ObjectStart {
-				r.want = wantKey
-			}
+			r.separator()
 			return r.Next()
 		}
 		return r.end(c)
@@ -147,6 +154,21 @@ func (r *Reader) Next() (Kind, []byte, error) {
 		}
 	}
 	return r.value(c)
+}
+
+// nextString reads a string where a value or a member name may be.
+func (r *Reader) nextString() (Kind, []byte, error) {
+	r.start = r.off
+	tok, err := r.str()
+	if err != nil {
+		return 0, nil, err
+	}
+	if r.want >= wantKeyOrEnd {
+		r.want = wantColon
+	} else {
+		r.valueRead()
+	}
+	return String, tok, nil
 }
 
 // End tells whether the document was read whole: its value and nothing
@@ -289,29 +311,40 @@ func (r *Reader) someDigits() error {
 
 // str reads a string token: no control character, escapes as JSON
 // has them. Its bytes are any others (invalid UTF-8 included: Unquote
-// replaces it, as encoding/json does).
+// replaces it, as encoding/json does). It notes whether the string is
+// plain: ASCII without escapes, its bytes its value.
 func (r *Reader) str() ([]byte, error) {
-	start, data := r.off, r.data
+	start, data, plain := r.off, r.data, true
 	for i := start + 1; i < len(data); {
 		// eight bytes at a time: to the first that ends the string, is
-		// an escape or a control character
+		// an escape, a control character or not ASCII
 		if i+8 <= len(data) {
-			m := stringSpecial(binary.LittleEndian.Uint64(data[i:]))
+			w := binary.LittleEndian.Uint64(data[i:])
+			m := stringSpecial(w) | w&highs
 			if m == 0 {
 				i += 8
 				continue
 			}
 			i += bits.TrailingZeros64(m) / 8
-		} else if c := data[i]; c >= ' ' && c != '"' && c != '\\' {
+		}
+		c := data[i]
+		if c >= utf8.RuneSelf {
+			plain = false
+			i++
+			continue
+		}
+		if c >= ' ' && c != '"' && c != '\\' {
 			i++
 			continue
 		}
 		r.off = i
-		switch data[i] {
+		switch c {
 		case '"':
 			r.off++
+			r.plain = plain
 			return data[start:r.off], nil
 		case '\\':
+			plain = false
 			if err := r.escape(); err != nil {
 				return nil, err
 			}
@@ -322,6 +355,15 @@ func (r *Reader) str() ([]byte, error) {
 	}
 	r.off = len(data)
 	return nil, ErrEnd
+}
+
+// UnquoteLast is Unquote of tok, the last token Next read (a String),
+// without a second pass over a plain one.
+func (r *Reader) UnquoteLast(tok []byte) string {
+	if r.plain {
+		return string(tok[1 : len(tok)-1])
+	}
+	return Unquote(tok)
 }
 
 // The bytes of a word (eight bytes read little-endian) are tested at
@@ -594,60 +636,67 @@ func (r *Reader) Reset(data []byte) {
 	r.open = r.stack[:0]
 }
 
-// Peek tells the kind of the next token without reading it (passing
-// the ':' or ',' before it, which Next reads): 0 at the end of the data
-// and where no token may start. The kind is told from the token's first
-// byte only (Number for '-' and digits; True, False or Null for 't', 'f'
-// or 'n'): Next checks the rest. Decoders that choose what to do by the
-// next value's kind (null, or another type than the one wanted) use it.
+// separator reads the ':' or ',' at the offset, which the state wants.
+func (r *Reader) separator() {
+	r.off++
+	switch {
+	case r.want == wantColon:
+		r.want = wantValue
+	case r.open[len(r.open)-1] == ObjectStart:
+		r.want = wantKey
+	default:
+		r.want = wantValue
+	}
+}
+
+// Peek tells the kind of the next token without reading it: 0 at the
+// end of the data and where no token may start. It reads the white
+// space and the ':' or ',' before the token (Offset moves past them).
+// The kind is told from the token's first byte only (Number for '-' and
+// digits; True, False or Null for 't', 'f' or 'n'): Next checks the
+// rest. Decoders that choose what to do by the next value's kind (null,
+// or another type than the one wanted) use it.
 func (r *Reader) Peek() Kind {
 	r.skipSpace()
-	i := r.off
-	if i >= len(r.data) {
+	if r.off >= len(r.data) {
 		return 0
 	}
-	switch c := r.data[i]; {
-	case r.want == wantEOF:
-		return 0
-	case r.want == wantColon && c != ':':
-		return 0
-	case r.want == wantCommaOrEnd && c != ',':
-		if c != ']' && c != '}' {
+	c := r.data[r.off]
+	switch r.want {
+	case wantValue, wantValueOrEnd, wantKeyOrEnd, wantKey:
+		return kinds[c]
+	case wantColon:
+		if c != ':' {
 			return 0
 		}
-	case r.want == wantColon || r.want == wantCommaOrEnd:
-		i = r.spaceEnd(i + 1)
-	}
-	if i >= len(r.data) {
+	case wantCommaOrEnd:
+		if c == ']' || c == '}' {
+			return kinds[c]
+		}
+		if c != ',' {
+			return 0
+		}
+	default: // wantEOF
 		return 0
 	}
-	return kindOf(r.data[i])
+	r.separator()
+	r.skipSpace()
+	if r.off >= len(r.data) {
+		return 0
+	}
+	return kinds[r.data[r.off]]
 }
 
-// spaceEnd is the offset of the first byte from i on that is not white
-// space.
-func (r *Reader) spaceEnd(i int) int {
-	for i < len(r.data) {
-		switch r.data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
+// kinds is the kind of a token by its first byte, 0 for none.
+var kinds = func() (t [256]Kind) {
+	for _, c := range "{}[]\"tfn" {
+		t[c] = Kind(c)
 	}
-	return i
-}
-
-// kindOf is the kind of a token starting with c, 0 for none.
-func kindOf(c byte) Kind {
-	switch c {
-	case '{', '}', '[', ']', '"', 't', 'f', 'n':
-		return Kind(c)
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return Number
+	for _, c := range "-0123456789" {
+		t[c] = Number
 	}
-	return 0
-}
+	return t
+}()
 
 // ParseInt is the value of a Number token as a signed integer of bits
 // bits; ok is false for a fraction, an exponent or a value out of range
