@@ -83,46 +83,39 @@ func TestParseIntWidths(t *testing.T) {
 	}
 }
 
+// decoded is what encoding/json decodes s into a T, and whether it does.
+func decoded[T any](s string) (T, bool) {
+	var v T
+	err := json.Unmarshal([]byte(s), &v)
+	return v, err == nil
+}
+
 func unmarshalInt(s string, bits int) (int64, bool) {
-	var err error
-	var n int64
 	switch bits {
 	case 8:
-		var v int8
-		err = json.Unmarshal([]byte(s), &v)
-		n = int64(v)
+		v, ok := decoded[int8](s)
+		return int64(v), ok
 	case 16:
-		var v int16
-		err = json.Unmarshal([]byte(s), &v)
-		n = int64(v)
+		v, ok := decoded[int16](s)
+		return int64(v), ok
 	case 32:
-		var v int32
-		err = json.Unmarshal([]byte(s), &v)
-		n = int64(v)
-	default:
-		err = json.Unmarshal([]byte(s), &n)
+		v, ok := decoded[int32](s)
+		return int64(v), ok
 	}
-	return n, err == nil
+	return decoded[int64](s)
 }
 
 func unmarshalUint(s string, bits int) (uint64, bool) {
-	var err error
-	var n uint64
 	switch bits {
 	case 8:
-		var v uint8
-		err = json.Unmarshal([]byte(s), &v)
-		n = uint64(v)
+		v, ok := decoded[uint8](s)
+		return uint64(v), ok
 	case 16:
-		var v uint16
-		err = json.Unmarshal([]byte(s), &v)
-		n = uint64(v)
+		v, ok := decoded[uint16](s)
+		return uint64(v), ok
 	case 32:
-		var v uint32
-		err = json.Unmarshal([]byte(s), &v)
-		n = uint64(v)
-	default:
-		err = json.Unmarshal([]byte(s), &n)
+		v, ok := decoded[uint32](s)
+		return uint64(v), ok
 	}
-	return n, err == nil
+	return decoded[uint64](s)
 }
