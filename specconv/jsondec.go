@@ -135,20 +135,22 @@ func (d *specDecoder) next() bool {
 
 // name reads an object's member name; end is the offset just past it.
 func (d *specDecoder) name() (name string, end int64) {
-	k, tok := d.read()
-	if k != jsontok.String {
+	if d.peek() != jsontok.String {
 		d.syntax = true
 		return "", 0
 	}
-	return d.r.UnquoteLast(tok), d.offset()
+	return d.str(), d.offset()
 }
 
-// str reads a string value: "" after a syntax error.
+// str reads the string peek told: "" for a syntax error.
 func (d *specDecoder) str() string {
-	if _, tok := d.read(); !d.syntax {
-		return d.r.UnquoteLast(tok)
+	d.peeked = 0
+	tok, err := d.r.NextString()
+	if err != nil {
+		d.syntax = true
+		return ""
 	}
-	return ""
+	return d.r.UnquoteLast(tok)
 }
 
 // skipRest passes the rest of a value whose first token was k.

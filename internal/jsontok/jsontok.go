@@ -116,7 +116,11 @@ func (r *Reader) Next() (Kind, []byte, error) {
 	}
 	c := r.data[r.off]
 	if c == '"' && r.want <= wantKey { // the most frequent token first
-		return r.nextString()
+		tok, err := r.NextString()
+		if err != nil {
+			return 0, nil, err
+		}
+		return String, tok, nil
 	}
 	switch r.want {
 	case wantEOF:
@@ -156,19 +160,21 @@ func (r *Reader) Next() (Kind, []byte, error) {
 	return r.value(c)
 }
 
-// nextString reads a string where a value or a member name may be.
-func (r *Reader) nextString() (Kind, []byte, error) {
+// NextString reads the next token, a string, as Next does: Peek has
+// just told a String (a value or a member name), so it does not look
+// again.
+func (r *Reader) NextString() ([]byte, error) {
 	r.start = r.off
 	tok, err := r.str()
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if r.want >= wantKeyOrEnd {
 		r.want = wantColon
 	} else {
 		r.valueRead()
 	}
-	return String, tok, nil
+	return tok, nil
 }
 
 // End tells whether the document was read whole: its value and nothing
