@@ -5,16 +5,27 @@ import (
 	"testing"
 )
 
-// peekAll reads data as readAll does with a Peek before each Next: Peek
-// tells the kind Next reads (0 only where Next fails), changes nothing
-// Next reads, and UnquoteLast is Unquote.
+// peekAll reads data as readAll does with a Peek before each Next (or
+// NextString when it tells a String): Peek tells the kind Next reads (0
+// only where Next fails), changes nothing Next reads, and UnquoteLast is
+// Unquote.
 func peekAll(t *testing.T, data []byte) bool {
 	var r Reader
 	r.Reset(data)
 	plain := NewReader(data)
 	for {
 		peeked := r.Peek()
-		kind, tok, err := r.Next()
+		var kind Kind
+		var tok []byte
+		var err error
+		if peeked == String { // as the generated decoder reads it
+			kind = String
+			if tok, err = r.NextString(); err != nil {
+				kind = 0
+			}
+		} else {
+			kind, tok, err = r.Next()
+		}
 		wantKind, wantTok, wantErr := plain.Next()
 		if kind != wantKind || string(tok) != string(wantTok) || err != wantErr {
 			t.Fatalf("%q: after Peek, Next = %c %q %v; without, %c %q %v", data, kind, tok, err, wantKind, wantTok, wantErr)
