@@ -39,12 +39,39 @@ func (e *Entry) Close() {
 	e.Tasks = nil
 }
 
+// A cgroup2 directory that Create did not make (it existed before, or
+// systemd made it) is entered through its cgroup.procs instead, as a v1
+// hierarchy is: kernel 6.18 SIGKILLs a child that clone3 puts with
+// CLONE_INTO_CGROUP into a cgroup whose cgroup.kill was ever written (the
+// child's kill sequence is taken from the parent's cgroup), so a reused
+// cgroup would kill the init before it runs.
+
+// made tells whether Create made dir.
+func (b *base) made(dir string) bool {
+	for _, d := range b.created {
+		if d == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// entryFile is the file through which a process moves itself into the
+// hierarchy k: a v1 hierarchy's tasks, the cgroup2 directory's
+// cgroup.procs.
+func entryFile(k string) string {
+	if k == "" {
+		return "cgroup.procs"
+	}
+	return "tasks"
+}
+
 // openEntry opens the entry of every hierarchy of b.
 func (b *base) openEntry() (Entry, error) {
 	e := Entry{CloneFD: -1}
 	for _, k := range b.keys() {
 		dir := b.paths[k]
-		if k == "" {
+		if k == "" && b.made(dir) {
 			fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 			if err != nil {
 				e.Close()
@@ -53,7 +80,7 @@ func (b *base) openEntry() (Entry, error) {
 			e.CloneFD = fd
 			continue
 		}
-		f, err := fdio.OpenFile(filepath.Join(dir, "tasks"), unix.O_WRONLY, 0)
+		f, err := fdio.OpenFile(filepath.Join(dir, entryFile(k)), unix.O_WRONLY, 0)
 		if err != nil {
 			if b.rootless && isErrno(err, unix.EACCES, unix.EPERM, unix.EROFS) {
 				b.warn(fmt.Sprintf("cgroups: rootless: cannot join %s: %v", dir, err))

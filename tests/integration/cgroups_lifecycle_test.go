@@ -5,6 +5,7 @@ package integration
 // the cgroup, and device rules.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -319,4 +320,47 @@ func TestCgroupsDevices(t *testing.T) {
 			t.Errorf("allow c 1:11 w: %v: writing the node: %s, want %q", allow, r, want)
 		}
 	}
+}
+
+// TestCgroupReusedAfterKill: a cgroup2 directory that existed before the
+// create, and whose cgroup.kill was once written, still takes the
+// container's init and an exec's process. clone3's CLONE_INTO_CGROUP would
+// have the kernel SIGKILL them on the way in (6.18 compares the child's
+// kill sequence with the parent's cgroup's); berth enters such a cgroup
+// through its cgroup.procs, as runc does, and keeps clone3 for the
+// cgroups it makes.
+func TestCgroupReusedAfterKill(t *testing.T) {
+	t.Parallel()
+	if cgLayout() == "legacy" {
+		t.Skip("no cgroup2 hierarchy on this host")
+	}
+	e := newEnv(t)
+	rel := fmt.Sprintf("/berth-it-killed-%d", os.Getpid())
+	dir := filepath.Join(cgRoot, rel)
+	if !cgV2() {
+		dir = filepath.Join(cgRoot, "unified", rel)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(dir) })
+	// the kill the kernel remembers: on an empty cgroup it signals nobody
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	b := e.cgBundle("sleep", "1000")
+	b.spec.Linux.CgroupsPath = rel
+	c := e.cgStart(b)
+	if st := e.state(c.id)["status"]; st != "running" {
+		t.Fatalf("container in a once-killed cgroup: %v, want running", st)
+	}
+	procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil || strings.TrimSpace(string(procs)) == "" {
+		t.Errorf("%s/cgroup.procs: %q, %v: want the container's init", dir, procs, err)
+	}
+	out := e.must("exec", c.id, "cat", "/proc/self/cgroup")
+	if !strings.Contains(out, "0::/\n") && !strings.Contains(out, "0::"+rel+"\n") {
+		t.Errorf("exec's /proc/self/cgroup: %q, want the container's cgroup2 directory", out)
+	}
+	e.must("delete", "--force", c.id)
 }
