@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berth-oci/berth/cgroups"
+	"github.com/berth-oci/berth/internal/fdio"
 )
 
 // Container is a container known to the state store, with the part of
@@ -32,12 +34,30 @@ func newContainer(root string, st State) *Container {
 	return &Container{root: root, state: st, base: &cfg.ConfigBase, cfg: cfg}
 }
 
-// Load reads a container's state.
+// Load reads a container's state. The record is replaced whole (save
+// renames a new file over it), so a read without the lock sees one
+// record or the next. Only a record still `creating` needs the lock: the
+// create may be running, and its lock says so; reading under the lock
+// waits for it (or finds it died). A missing or unreadable record is
+// read again under the lock too, which gives the error.
 func Load(root, id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	if data, err := fdio.ReadFile(filepath.Join(root, id, stateFile)); err == nil {
+		if c, err := decodeContainer(root, id, data); err == nil && !c.interrupted() {
+			return c, nil
+		}
+	}
 	data, err := readState(root, id)
 	if err != nil {
 		return nil, err
 	}
+	return decodeContainer(root, id, data)
+}
+
+// decodeContainer is the container whose record is data.
+func decodeContainer(root, id string, data []byte) (*Container, error) {
 	st, cfg, raw, err := decodeLifecycle(data, id)
 	if err != nil {
 		return nil, err
