@@ -408,10 +408,7 @@ func (d *recordDecoder) int64Ptr(dst **int64) error {
 }
 
 func (d *recordDecoder) uint64(dst *uint64) error {
-	tok, ok, err := d.scalar(jsontok.Number)
-	if ok {
-		*dst, err = strconv.ParseUint(string(tok), 10, 64)
-	}
+	_, err := d.unsigned(64, func(n uint64) { *dst = n })
 	return err
 }
 
