@@ -254,11 +254,7 @@ func encodeState(s *State) ([]byte, error) {
 	b = strconv.AppendInt(append(b, `,"init_pid":`...), int64(s.InitPid), 10)
 	b = strconv.AppendUint(append(b, `,"init_start_time":`...), s.InitStartTime, 10)
 	if s.Cgroup != nil {
-		cg, err := json.Marshal(s.Cgroup)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(b, `,"cgroup":`...), cg...)
+		b = appendCgroupState(append(b, `,"cgroup":`...), s.Cgroup)
 	}
 	if s.Rootless {
 		b = append(b, `,"rootless":true`...)

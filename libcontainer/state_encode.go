@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/berth-oci/berth/cgroups"
 	"github.com/berth-oci/berth/internal/jsontok"
+	"github.com/berth-oci/berth/specconv"
 )
 
 // MarshalJSON writes the state byte for byte as encoding/json writes
@@ -27,20 +29,65 @@ func (s OCIState) MarshalJSON() ([]byte, error) {
 	b = append(append(b, `,"created":`...), created...)
 	b = jsontok.AppendString(append(b, `,"owner":`...), s.Owner)
 	if len(s.Annotations) > 0 {
-		names := make([]string, 0, len(s.Annotations))
-		for k := range s.Annotations {
-			names = append(names, k)
+		b = appendStringMap(append(b, `,"annotations":`...), s.Annotations)
+	}
+	return append(b, '}'), nil
+}
+
+// appendStringMap appends m as encoding/json writes a map[string]string:
+// null for nil, the names sorted.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	b = append(b, '{')
+	for i, k := range names {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		slices.Sort(names)
-		b = append(b, `,"annotations":{`...)
-		for i, k := range names {
+		b = jsontok.AppendString(b, k)
+		b = jsontok.AppendString(append(b, ':'), m[k])
+	}
+	return append(b, '}')
+}
+
+// appendCgroupState appends the record's cgroup part as json.Marshal
+// writes a cgroups.State (TestEncodeState): by reflection, encoding/json
+// would build its encoders for it at every create and update.
+func appendCgroupState(b []byte, s *cgroups.State) []byte {
+	b = jsontok.AppendString(append(b, `{"mode":`...), s.Mode.String())
+	b = appendStringMap(append(b, `,"paths":`...), s.Paths)
+	if len(s.Created) > 0 {
+		b = append(b, `,"created":[`...)
+		for i, p := range s.Created {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = jsontok.AppendString(b, k)
-			b = jsontok.AppendString(append(b, ':'), s.Annotations[k])
+			b = jsontok.AppendString(b, p)
 		}
-		b = append(b, '}')
+		b = append(b, ']')
 	}
-	return append(b, '}'), nil
+	if s.Rootless {
+		b = append(b, `,"rootless":true`...)
+	}
+	if u := s.Systemd; u != nil {
+		b = jsontok.AppendString(append(b, `,"systemd":{"name":`...), u.Name)
+		b = append(jsontok.AppendString(append(b, `,"slice":`...), u.Slice), '}')
+	}
+	if len(s.DefaultDevices) > 0 {
+		b = append(b, `,"defaultDevices":[`...)
+		for i := range s.DefaultDevices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = specconv.AppendDeviceCgroup(b, &s.DefaultDevices[i])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }

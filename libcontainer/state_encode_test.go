@@ -75,6 +75,9 @@ func TestEncodeState(t *testing.T) {
 			Rootless: true, RootfsMountBefore: 3, Config: config})
 	}
 	states = append(states, &State{}, &State{Created: time.Unix(1, 2).In(time.FixedZone("x", 3600))})
+	for _, cg := range cgroupStates() {
+		states = append(states, &State{ID: "c", Cgroup: cg, Config: specconv.Example()})
+	}
 	for _, s := range states {
 		got, err := encodeState(s)
 		if err != nil {
@@ -100,5 +103,32 @@ func TestEncodeState(t *testing.T) {
 		`Config json:"config"`}
 	if !slices.Equal(names, want) {
 		t.Errorf("State's fields changed: %q; update encodeState", names)
+	}
+	names = nil
+	for f := range reflect.TypeFor[cgroups.State]().Fields() {
+		names = append(names, f.Name+" "+string(f.Tag))
+	}
+	want = []string{`Mode json:"mode"`, `Paths json:"paths"`, `Created json:"created,omitempty"`,
+		`Rootless json:"rootless,omitempty"`, `Systemd json:"systemd,omitempty"`,
+		`DefaultDevices json:"defaultDevices,omitempty"`}
+	if !slices.Equal(names, want) {
+		t.Errorf("cgroups.State's fields changed: %q; update appendCgroupState", names)
+	}
+}
+
+// cgroupStates are cgroup parts of records as the drivers and modes
+// write them, and odd ones: every field empty, set, escaped.
+func cgroupStates() []*cgroups.State {
+	n, m := int64(1), int64(-1)
+	return []*cgroups.State{
+		{},
+		{Mode: cgroups.Hybrid, Paths: map[string]string{}, Created: []string{}, DefaultDevices: []specs.LinuxDeviceCgroup{}},
+		{Mode: cgroups.Legacy, Paths: map[string]string{"memory": "/sys/fs/cgroup/memory/a", "name=systemd": "/s", "": "/u"},
+			Created: []string{"/sys/fs/cgroup/memory/a", "/x<&>\xff\u2028"}},
+		{Mode: cgroups.Unified, Paths: map[string]string{"": "/sys/fs/cgroup/a"}, Rootless: true,
+			Systemd: &cgroups.SystemdUnit{Name: "berth-a.scope", Slice: "system.slice"}},
+		{Mode: cgroups.Unified, Systemd: &cgroups.SystemdUnit{}},
+		{Mode: cgroups.Mode(9), DefaultDevices: []specs.LinuxDeviceCgroup{
+			{}, {Allow: true, Type: "c", Major: &n, Minor: &m, Access: "rwm"}, {Type: "\"", Minor: &n}}},
 	}
 }

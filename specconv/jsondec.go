@@ -502,6 +502,13 @@ func AppendSpec(b []byte, s *specs.Spec) ([]byte, error) {
 	return b, e.err
 }
 
+// AppendDeviceCgroup appends a device rule as json.Marshal writes it (the
+// state record keeps the default rules in its cgroup part).
+func AppendDeviceCgroup(b []byte, d *specs.LinuxDeviceCgroup) []byte {
+	var e specEncoder
+	return e.encLinuxDeviceCgroup(b, d)
+}
+
 // any appends an interface's value with encoding/json.
 func (e *specEncoder) any(b []byte, v any) []byte {
 	raw, err := json.Marshal(v)
