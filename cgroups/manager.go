@@ -2,7 +2,6 @@ package cgroups
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -89,7 +88,7 @@ const (
 // New resolves where the cgroup goes in every hierarchy and returns its
 // manager. It validates cfg and has no side effects: Create makes it.
 func New(cfg Config) (Manager, error) {
-	si := hostSysInfo()
+	si := readSysInfo(&cfg)
 	if err := validate(cfg, si); err != nil {
 		return nil, err
 	}
@@ -145,7 +144,22 @@ func Load(st State) (Manager, error) {
 // underCgroupRoot tells whether p is a clean absolute path below
 // /sys/fs/cgroup (Destroy removes what the state lists).
 func underCgroupRoot(p string) bool {
-	return filepath.IsAbs(p) && filepath.Clean(p) == p && strings.HasPrefix(p, cgroupRoot+"/")
+	return strings.HasPrefix(p, cgroupRoot+"/") && isClean(p)
+}
+
+// isClean says whether the absolute path p is as filepath.Clean leaves
+// it (no empty, "." or ".." element, no trailing slash) without building
+// the cleaned copy: list checks a dozen paths per container.
+func isClean(p string) bool {
+	if p == "/" {
+		return true
+	}
+	for elem := range strings.SplitSeq(p[1:], "/") {
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func newManager(b base) Manager {

@@ -22,8 +22,22 @@ type sysInfo struct {
 }
 
 // hostSysInfo reads sysInfo from this host (no side effects).
-func hostSysInfo() *sysInfo {
-	si := &sysInfo{mode: DetectMode(), controllers: make(map[string]bool), pageSizes: hostPageSizes()}
+func hostSysInfo() *sysInfo { return readSysInfo(nil) }
+
+// readSysInfo reads sysInfo from this host, all of it for a nil cfg, or
+// only what validating cfg looks at (New: a create without a cpuset, huge
+// page limits or the systemd driver reads neither the online lists, nor
+// /sys/kernel/mm/hugepages, nor /run/systemd/system).
+func readSysInfo(cfg *Config) *sysInfo {
+	var r specs.LinuxResources
+	if cfg != nil && cfg.Resources != nil {
+		r = *cfg.Resources
+	}
+	all := cfg == nil
+	si := &sysInfo{mode: DetectMode(), controllers: make(map[string]bool)}
+	if all || len(r.HugepageLimits) > 0 {
+		si.pageSizes = hostPageSizes()
+	}
 	l, err := discoverLayout(si.mode)
 	si.layout, si.layoutErr = l, err
 	if err == nil {
@@ -38,13 +52,17 @@ func hostSysInfo() *sysInfo {
 			}
 		}
 	}
-	si.cpus = readCPUList("/sys/devices/system/cpu/online")
-	si.mems = readCPUList("/sys/devices/system/node/online")
-	if si.mems == nil {
-		si.mems = cpuList{0: true} // no NUMA: node 0 only
+	if all || (r.CPU != nil && (r.CPU.Cpus != "" || r.CPU.Mems != "")) {
+		si.cpus = readCPUList("/sys/devices/system/cpu/online")
+		si.mems = readCPUList("/sys/devices/system/node/online")
+		if si.mems == nil {
+			si.mems = cpuList{0: true} // no NUMA: node 0 only
+		}
 	}
-	_, err = os.Stat("/run/systemd/system")
-	si.systemd = err == nil
+	if all || cfg.Systemd {
+		_, err = os.Stat("/run/systemd/system")
+		si.systemd = err == nil
+	}
 	return si
 }
 

@@ -25,21 +25,35 @@ func readProcStat(pid int) (procStat, error) {
 	if err != nil {
 		return procStat{}, err
 	}
+	return parseProcStat(pid, data)
+}
+
+// parseProcStat reads the state and start time from /proc/PID/stat's data.
+func parseProcStat(pid int, data []byte) (procStat, error) {
 	// the command name is in parentheses and may hold spaces or ')'
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 || i+2 >= len(data) {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
-	fields := bytes.Fields(data[i+2:])
-	// fields[0] is field 3 (state); the start time is field 22
-	if len(fields) < 20 {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	// after it, field 3 (the state) and, 19 fields on, 22 (the start
+	// time); the kernel separates them by one space
+	rest := data[i+2:]
+	state := rest[0]
+	for range 19 {
+		j := bytes.IndexByte(rest, ' ')
+		if j < 0 {
+			return procStat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+		}
+		rest = rest[j+1:]
 	}
-	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	if j := bytes.IndexByte(rest, ' '); j >= 0 {
+		rest = rest[:j]
+	}
+	start, err := strconv.ParseUint(string(rest), 10, 64)
 	if err != nil {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: start time: %w", pid, err)
 	}
-	return procStat{state: fields[0][0], startTime: start}, nil
+	return procStat{state: state, startTime: start}, nil
 }
 
 // initAlive says whether the recorded process still runs: it exists, has
