@@ -2,7 +2,6 @@ package libcontainer
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -26,27 +25,11 @@ func decodeExec(data []byte, id string) (*State, *ExecConfig, error) {
 
 // decodeExecJSON is decodeExec by encoding/json.
 func decodeExecJSON(data []byte, id string) (*State, *ExecConfig, error) {
-	var s struct {
-		State
-		Config execJSON `json:"config"` // shadows State.Config
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
-	}
-	return &s.State, s.Config.config(), nil
+	return recordByJSON(data, id, (*execJSON).config)
 }
 
 func decodeExecRecord(data []byte) (*State, *ExecConfig, error) {
-	var s State
-	var c execJSON
-	d := recordDecoder{r: jsontok.NewReader(data)}
-	err := d.record(&s, func() error {
-		return d.object(execFields, nil, func(i int) error { return d.execField(&c, i) })
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return &s, c.config(), nil
+	return recordByHand(data, execFields, (*recordDecoder).execField, (*execJSON).config)
 }
 
 var (

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/berth-oci/berth/cgroups"
 	"github.com/berth-oci/berth/internal/fdio"
-	"github.com/berth-oci/berth/internal/jsontok"
-	"github.com/berth-oci/berth/specconv"
 )
 
 // The state store: <root>/<id>/ holds state.json (written atomically:
@@ -233,38 +230,6 @@ func (d *stateDir) removeFiles() error {
 }
 
 func (d *stateDir) file(name string) string { return filepath.Join(d.path, name) }
-
-// encodeState writes s byte for byte as json.Marshal(s) does
-// (TestEncodeState), by hand and its config through specconv.AppendSpec:
-// encoding/json would build its encoders for State's field types, the
-// runtime-spec's among them, by reflection: about 3 M instructions per
-// create (docs/performance.md, cut 2).
-func encodeState(s *State) ([]byte, error) {
-	created, err := s.Created.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, 0, 4096)
-	b = jsontok.AppendString(append(b, `{"id":`...), s.ID)
-	b = jsontok.AppendString(append(b, `,"bundle":`...), s.Bundle)
-	b = jsontok.AppendString(append(b, `,"rootfs":`...), s.Rootfs)
-	b = jsontok.AppendString(append(b, `,"status":`...), string(s.Status))
-	b = append(append(b, `,"created":`...), created...)
-	b = jsontok.AppendString(append(b, `,"owner":`...), s.Owner)
-	b = strconv.AppendInt(append(b, `,"init_pid":`...), int64(s.InitPid), 10)
-	b = strconv.AppendUint(append(b, `,"init_start_time":`...), s.InitStartTime, 10)
-	if s.Cgroup != nil {
-		b = appendCgroupState(append(b, `,"cgroup":`...), s.Cgroup)
-	}
-	if s.Rootless {
-		b = append(b, `,"rootless":true`...)
-	}
-	if s.RootfsMountBefore != 0 {
-		b = strconv.AppendUint(append(b, `,"rootfs_mount_before":`...), s.RootfsMountBefore, 10)
-	}
-	b, err = specconv.AppendSpec(append(b, `,"config":`...), s.Config)
-	return append(b, '}'), err
-}
 
 // save writes state.json atomically (temp file, rename). The directory's
 // lock is held (a stateDir is only made locked), so the temp file has one

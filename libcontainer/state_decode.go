@@ -43,29 +43,50 @@ func decodeLifecycle(data []byte, id string) (*State, *LifecycleConfig, []byte, 
 
 // decodeLifecycleJSON is decodeLifecycle by encoding/json.
 func decodeLifecycleJSON(data []byte, id string) (*State, *LifecycleConfig, []byte, error) {
-	var s struct {
-		State
-		Config lifecycleJSON `json:"config"` // shadows State.Config
+	s, c, err := recordByJSON(data, id, (*lifecycleJSON).config)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, nil, nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
-	}
-	return &s.State, s.Config.config(), data, nil
+	return s, c, data, nil
 }
 
 // decodeRecord decodes a state.json without reflection; an error means
 // "ask encoding/json".
 func decodeRecord(data []byte) (*State, *LifecycleConfig, error) {
+	return recordByHand(data, lifecycleFields, (*recordDecoder).lifecycleField, (*lifecycleJSON).config)
+}
+
+// recordByHand decodes a record whose config part one command reads into
+// a J (the members names, each by field), without reflection; an error
+// means "ask encoding/json" (recordByJSON). config makes what the command
+// uses of the J.
+func recordByHand[J, C any](data []byte, names []string, field func(*recordDecoder, *J, int) error,
+	config func(*J) C) (*State, C, error) {
 	var s State
-	var c lifecycleJSON
+	var j J
 	d := recordDecoder{r: jsontok.NewReader(data)}
 	err := d.record(&s, func() error {
-		return d.object(lifecycleFields, nil, func(i int) error { return d.lifecycleField(&c, i) })
+		return d.object(names, nil, func(i int) error { return field(&d, &j, i) })
 	})
 	if err != nil {
-		return nil, nil, err
+		var none C
+		return nil, none, err
 	}
-	return &s, c.config(), nil
+	return &s, config(&j), nil
+}
+
+// recordByJSON is recordByHand by encoding/json, whose error names the
+// record corrupt.
+func recordByJSON[J, C any](data []byte, id string, config func(*J) C) (*State, C, error) {
+	var s struct {
+		State
+		Config J `json:"config"` // shadows State.Config
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		var none C
+		return nil, none, fmt.Errorf("state of %s is corrupt: %w", id, err)
+	}
+	return &s.State, config(&s.Config), nil
 }
 
 type recordDecoder struct{ r *jsontok.Reader }
